@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Installs what audit-harness needs on a Debian 12 host (run as root).
+# Used by README's quick start and by .ci/run, so both install the same thing.
+# It never starts or configures the host's audit daemon: the reference ausearch/auditctl
+# are unpacked from Debian's packages into the cache by the harness itself.
+set -euo pipefail
+
+log() { printf '[setup] %s\n' "$*"; }
+
+if [ "$(id -u)" != 0 ]; then
+  echo "[setup] must run as root (apt-get install)" >&2
+  exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+
+# The i686 image is built from i386 packages.
+if ! dpkg --print-foreign-architectures | grep -qx i386; then
+  log "dpkg --add-architecture i386"
+  dpkg --add-architecture i386
+fi
+
+# A mirror that is mid-sync fails one index now and then; the others are still usable,
+# so a partial update is a warning, not the end.
+for attempt in 1 2 3; do
+  if apt-get update -q >/tmp/audit-harness-apt-update.log 2>&1; then break; fi
+  log "apt-get update attempt $attempt had errors:"
+  grep -E '^(E|W):' /tmp/audit-harness-apt-update.log | sed 's/^/[setup]   /' || true
+  [ "$attempt" = 3 ] || sleep 5
+done
+
+packages=(
+  qemu-system-x86      # qemu-system-x86_64 and qemu-system-i386
+  gcc gcc-multilib make binutils libc6-dev  # test module (kbuild) and static loaders (-m32)
+  libelf-dev           # kbuild's objtool/modpost helpers
+  cpio xz-utils zstd gzip  # initramfs and the compressed test module
+  dropbear-bin         # dropbearkey/dropbearconvert: per-image SSH keys
+  openssh-client       # ssh-keygen; vm shell
+  kmod                 # depmod for the guest module tree
+  apt-utils dpkg-dev   # apt-get download, dpkg-deb
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  log "apt-get install ${missing[*]}"
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+else
+  log "system packages present"
+fi
+
+cd "$(dirname "$0")/.."
+if [ -f package-lock.json ]; then
+  log "npm ci"
+  npm ci --no-audit --no-fund
+else
+  log "npm install"
+  npm install --no-audit --no-fund
+fi
+log "done"
