@@ -14,6 +14,21 @@ export interface TargetInfo {
   kernelRelease?: string;
   /** Distribution id and family, e.g. { id: 'debian12', family: 'debian' }. */
   distro: { id: string; family: 'debian' | 'rhel' | 'ubuntu' | 'other' };
+  /** Where this target keeps what scenarios load and run (from the image manifest for qemu). */
+  fixtures?: TargetFixtures;
+}
+
+export interface TargetFixtures {
+  /** Uncompressed test module (module name audit_test_mod), installed under /lib/modules so modprobe finds it. */
+  testModule: string;
+  /** Same source, xz-compressed, module name audit_test_mod_xz. */
+  testModuleXz: string;
+  /** Static loader for the kernel's native arch (absent where the kernel is 32-bit only). */
+  loader64?: string;
+  /** Static 32-bit loader (on i686 the native one). */
+  loader32: string;
+  /** Login user with uid 1000 and a sudo rule. */
+  user: string;
 }
 
 export interface ExecOptions {

@@ -1,0 +1,77 @@
+// What a scenario run produces: consumed by the reporters (console, junit, json) and the coverage matrix.
+import type { AuditEvent } from '../audit/records/types.js';
+
+/** pass: every expectation met; gap: met, but includes a documented "absent" known gap; fail: an expectation not met;
+ * error: infrastructure (boot, ssh) or a step that could not run; not-applicable: the target's arch/image is excluded. */
+export type Outcome = 'pass' | 'gap' | 'fail' | 'error' | 'not-applicable';
+
+export interface ExpectationResult {
+  /** Human description, e.g. "step load: SYSCALL syscall=finit_module key=modules present". */
+  description: string;
+  outcome: 'pass' | 'fail' | 'gap';
+  expected: string;
+  actual: string;
+  /** For a documented gap. */
+  reason?: string;
+  reference?: string;
+}
+
+/** How a step reached the kernel, as rows of the coverage matrix. */
+export interface StepResult {
+  /** Step id in the scenario. */
+  id: string;
+  /** Load/unload path, e.g. insmod, rmmod, modprobe, modprobe-r, kmod-exec-a-insmod, loader:finit_module, loader32:init_module, run. */
+  path: string;
+  /** Who ran it. */
+  as: 'root' | 'sudo' | 'user';
+  /** The exact command sent to the guest. */
+  command: string;
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+  /** Events carrying the scenario's key(s) that were logged while this step ran (between its markers). */
+  events: AuditEvent[];
+  /** Summary of those events: one entry per event. */
+  logged: Array<{ syscall?: string; key?: string; types: string[]; serial: number }>;
+}
+
+export interface ScenarioResult {
+  scenarioId: string;
+  title: string;
+  /** Scenario file, relative to the repo. */
+  file: string;
+  target: string;
+  arch: string;
+  kernelRelease?: string;
+  /** Rule set name (or "inline"), for the matrix columns. */
+  ruleset: string;
+  /** How the rules were applied: auditctl, auditctl-R, augenrules. */
+  apply: string;
+  outcome: Outcome;
+  durationMs: number;
+  steps: StepResult[];
+  expectations: ExpectationResult[];
+  /** `auditctl -l` after applying the rules. */
+  loadedRules?: string;
+  /** Raw ausearch output for the scenario's key(s). */
+  ausearchRaw?: string;
+  error?: string;
+  /** Infrastructure retries that happened before this result. */
+  retries?: number;
+}
+
+export interface TargetRunInfo {
+  name: string;
+  arch?: string;
+  kernelRelease?: string;
+  bootMs?: number;
+  error?: string;
+}
+
+export interface RunResult {
+  startedAt: string;
+  durationMs: number;
+  targets: TargetRunInfo[];
+  results: ScenarioResult[];
+}
