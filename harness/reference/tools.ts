@@ -46,8 +46,8 @@ export async function referenceTool(name: 'ausearch' | 'auditctl' | 'ausyscall' 
   cached ??= root();
   const dir = await cached;
   return {
-    // Debian 12's auditd ships its tools in /sbin (merged-/usr maps it to /usr/sbin on a real system).
-    path: path.join(dir, 'sbin', name),
+    // Debian 12's auditd ships its tools in /sbin (merged-/usr maps it to /usr/sbin on a real system), ausyscall in /usr/bin.
+    path: path.join(dir, name === 'ausyscall' ? 'usr/bin' : 'sbin', name),
     env: { LD_LIBRARY_PATH: [path.join(dir, 'lib/x86_64-linux-gnu'), path.join(dir, 'usr/lib/x86_64-linux-gnu')].join(':') },
     version: path.basename(dir),
   };
