@@ -1,0 +1,135 @@
+// Regenerates lookup-tables.json from audit-userspace's own table headers, the way its build does:
+// compile each `_S(value, "name")` header against the system headers and print value/name pairs.
+// Usage: npx tsx harness/audit/records/interpret/gen-tables.ts /path/to/audit-userspace-v3.0.9
+// (a checkout of the v3.0.9 tag; needs gcc and the Linux UAPI headers).
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+// table name -> header relative to the source tree
+const HEADERS: Record<string, string> = {
+  access: 'auparse/accesstab.h',
+  bpf: 'auparse/bpftab.h',
+  cap: 'auparse/captab.h',
+  clock: 'auparse/clocktab.h',
+  cloneFlag: 'auparse/clone-flagtab.h',
+  epollCtl: 'auparse/epoll_ctl.h',
+  fam: 'auparse/famtab.h',
+  fcntlCmd: 'auparse/fcntl-cmdtab.h',
+  pathFlag: 'auparse/flagtab.h',
+  icmpType: 'auparse/icmptypetab.h',
+  inetHook: 'auparse/inethooktab.h',
+  ioctlReq: 'auparse/ioctlreqtab.h',
+  ip6OptName: 'auparse/ip6optnametab.h',
+  ipcCmd: 'auparse/ipccmdtab.h',
+  ipc: 'auparse/ipctab.h',
+  ipOptName: 'auparse/ipoptnametab.h',
+  mmap: 'auparse/mmaptab.h',
+  mount: 'auparse/mounttab.h',
+  netAction: 'auparse/netactiontab.h',
+  nfProto: 'auparse/nfprototab.h',
+  openFlag: 'auparse/open-flagtab.h',
+  openat2Resolve: 'auparse/openat2-resolvetab.h',
+  person: 'auparse/persontab.h',
+  pktOptName: 'auparse/pktoptnametab.h',
+  prctlOpt: 'auparse/prctl-opt-tab.h',
+  prot: 'auparse/prottab.h',
+  ptrace: 'auparse/ptracetab.h',
+  recv: 'auparse/recvtab.h',
+  rlimit: 'auparse/rlimittab.h',
+  sched: 'auparse/schedtab.h',
+  seccomp: 'auparse/seccomptab.h',
+  seek: 'auparse/seektab.h',
+  shmMode: 'auparse/shm_modetab.h',
+  signal: 'auparse/signaltab.h',
+  sockLevel: 'auparse/sockleveltab.h',
+  sockOptName: 'auparse/sockoptnametab.h',
+  sock: 'auparse/socktab.h',
+  sockType: 'auparse/socktypetab.h',
+  tcpOptName: 'auparse/tcpoptnametab.h',
+  umount: 'auparse/umounttab.h',
+  err: 'lib/errtab.h',
+  list: 'lib/flagtab.h',
+  ftype: 'lib/ftypetab.h',
+};
+
+const PRELUDE = `
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <string.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/ipc.h>
+#include <sys/shm.h>
+#include <linux/net.h>
+#include <linux/audit.h>
+#include <signal.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sched.h>
+#include <sys/ptrace.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <netinet/in.h>
+#include <linux/if_packet.h>
+#include <sys/mman.h>
+/* ipc(2) call numbers (asm/ipc.h), as interpret.c defines them */
+#define SEMOP 1
+#define SEMGET 2
+#define SEMCTL 3
+#define SEMTIMEDOP 4
+#define MSGSND 11
+#define MSGRCV 12
+#define MSGGET 13
+#define MSGCTL 14
+#define SHMAT 21
+#define SHMDT 22
+#define SHMGET 23
+#define SHMCTL 24
+#define DIPC 25
+`;
+
+function main(src: string): void {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'gen-interpret-'));
+  try {
+    let c = PRELUDE + 'int main(void) {\n';
+    for (const [name, header] of Object.entries(HEADERS)) {
+      c += `printf("@${name}\\n");\n#define _S(v, s) printf("%lld\\t%s\\n", (long long)(v), s);\n#include "${path.join(src, header)}"\n#undef _S\n`;
+    }
+    // glibc's strerror text for every errno the table names
+    c += 'printf("@strerror\\n"); for (int i = 0; i < 256; i++) printf("%d\\t%s\\n", i, strerror(i));\n';
+    c += 'return 0; }\n';
+    writeFileSync(path.join(dir, 'gen.c'), c);
+    execFileSync('gcc', ['-o', path.join(dir, 'gen'), path.join(dir, 'gen.c')], { stdio: 'inherit' });
+    const out = execFileSync(path.join(dir, 'gen'), { encoding: 'utf8' });
+    const tables: Record<string, Array<[number, string]>> = {};
+    let cur: Array<[number, string]> | undefined;
+    for (const line of out.split('\n')) {
+      if (!line) continue;
+      if (line.startsWith('@')) {
+        cur = tables[line.slice(1)] = [];
+        continue;
+      }
+      const tab = line.indexOf('\t');
+      cur!.push([Number(line.slice(0, tab)), line.slice(tab + 1)]);
+    }
+    const here = path.dirname(fileURLToPath(import.meta.url));
+    const target = path.join(here.replace(`${path.sep}dist${path.sep}`, path.sep), 'lookup-tables.json');
+    writeFileSync(target, JSON.stringify({ source: 'audit-userspace v3.0.9 table headers', tables }, null, 0) + '\n');
+    console.log(`wrote ${target}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const src = process.argv[2];
+if (!src) {
+  console.error('usage: gen-tables.ts AUDIT_USERSPACE_SOURCE_DIR');
+  process.exit(2);
+}
+main(path.resolve(src));
