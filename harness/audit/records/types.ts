@@ -1,5 +1,5 @@
-// Shared shapes of parsed audit logs. Parsing lives in parse.ts, grouping in events.ts,
-// interpretation (ausearch -i) in interpret/.
+// Shared shapes of parsed audit logs. One line is parsed in line.ts (fields in fields.ts), records are
+// grouped into events in events.ts, files are streamed by stream.ts; interpretation (ausearch -i) is in interpret/.
 
 export interface AuditField {
   name: string;

@@ -1,0 +1,101 @@
+// Groups records into events the way ausearch does (src/ausearch-lol.c), so that event boundaries
+// and output order match it: records join the open event with the same (sec, msec, serial, node);
+// an event is complete when its first record is a one-record type, when a new event starts
+// eoeTimeout seconds later, or at the end of input; complete events leave in time order, and
+// only when no earlier event is still open. A stray EOE is dropped.
+import {
+  AUDIT_EOE, AUDIT_FIRST_ANOM_MSG, AUDIT_FIRST_EVENT, AUDIT_KERNEL, AUDIT_MAC_CALIPSO_DEL,
+  AUDIT_MAC_UNLBL_ALLOW, AUDIT_PROCTITLE,
+} from './record-types.js';
+import type { AuditEvent, AuditRecord } from './types.js';
+
+interface Slot {
+  event: AuditEvent;
+  firstType: number;
+  complete: boolean;
+}
+
+function isSingleRecordType(t: number): boolean {
+  return t === AUDIT_PROCTITLE || t < AUDIT_FIRST_EVENT || t >= AUDIT_FIRST_ANOM_MSG || t === AUDIT_KERNEL ||
+    (t >= AUDIT_MAC_UNLBL_ALLOW && t <= AUDIT_MAC_CALIPSO_DEL);
+}
+
+function compareTime(a: AuditEvent, b: AuditEvent): number {
+  if (a.sec !== b.sec) return a.sec > b.sec ? 1 : -1;
+  if (a.msec !== b.msec) return a.msec > b.msec ? 1 : -1;
+  if (a.serial !== b.serial) return a.serial > b.serial ? 1 : -1;
+  return 0;
+}
+
+export class EventAssembler {
+  /** Like ausearch's array of lists: freed slots are reused, which decides ties between equal times. */
+  private slots: (Slot | undefined)[] = [];
+  private open = new Map<string, Slot>();
+
+  constructor(private readonly eoeTimeout = 2) {}
+
+  private static key(r: AuditRecord): string {
+    return `${r.sec}.${r.msec}:${r.serial}@${r.node ?? ''}`;
+  }
+
+  /**
+   * Adds one record; returns the events that became ready to leave (in order).
+   * `ready` receives them; returns false when the record was dropped (a stray EOE).
+   */
+  add(record: AuditRecord, ready: (e: AuditEvent) => void): boolean {
+    const key = EventAssembler.key(record);
+    const slot = this.open.get(key);
+    if (slot) {
+      slot.event.records.push(record);
+      this.drain(ready);
+      return true;
+    }
+    const t = record.typeNum ?? -1;
+    if (t === AUDIT_EOE) return false;
+    const event: AuditEvent = { sec: record.sec, msec: record.msec, serial: record.serial, records: [record] };
+    if (record.node !== undefined) event.node = record.node;
+    const fresh: Slot = { event, firstType: t, complete: false };
+    const free = this.slots.indexOf(undefined);
+    if (free >= 0) this.slots[free] = fresh;
+    else this.slots.push(fresh);
+    this.open.set(key, fresh);
+    for (const s of this.slots) {
+      if (!s || s.complete) continue;
+      if (s.event.sec + this.eoeTimeout <= record.sec || isSingleRecordType(s.firstType)) this.complete(s);
+    }
+    this.drain(ready);
+    return true;
+  }
+
+  private complete(s: Slot): void {
+    s.complete = true;
+    this.open.delete(EventAssembler.key(s.event.records[0]!));
+  }
+
+  private drain(ready: (e: AuditEvent) => void): void {
+    for (;;) {
+      let lowest = -1;
+      for (let i = 0; i < this.slots.length; i++) {
+        const s = this.slots[i];
+        if (!s) continue;
+        if (lowest < 0 || compareTime(this.slots[lowest]!.event, s.event) === 1) lowest = i;
+      }
+      if (lowest < 0 || !this.slots[lowest]!.complete) return;
+      const s = this.slots[lowest]!;
+      this.slots[lowest] = undefined;
+      while (this.slots.length && this.slots[this.slots.length - 1] === undefined) this.slots.pop();
+      ready(s.event);
+    }
+  }
+
+  /** End of input: every open event is complete. */
+  finish(ready: (e: AuditEvent) => void): void {
+    for (const s of this.slots) if (s && !s.complete) this.complete(s);
+    this.drain(ready);
+  }
+
+  /** Open (incomplete) events, e.g. to report an event cut at the end of a file. */
+  pending(): AuditEvent[] {
+    return this.slots.filter((s): s is Slot => !!s && !s.complete).map((s) => s.event);
+  }
+}

@@ -1,0 +1,143 @@
+// Parses one line of an audit log into an AuditRecord: auditd's RAW and ENRICHED formats
+// (`node=N type=T msg=audit(SEC.MS:SERIAL): fields[0x1d enriched]`) and kernel-log lines
+// (`[  12.345678] audit: type=1300 audit(SEC.MS:SERIAL): fields`). Fields are split lazily.
+import { attachEnriched, decodeValue, splitFields } from './fields.js';
+import { recordTypeName, recordTypeNumber } from './record-types.js';
+import type { AuditField, AuditRecord, ParseProblem } from './types.js';
+
+export const INTERP_SEPARATOR = '\x1d';
+
+/** Values the kernel hex-encodes when they hold spaces or odd bytes; bad hex there is reported. */
+const HEX_ENCODED = new Set(['proctitle', 'name', 'cwd', 'exe', 'comm', 'cmd', 'acct', 'path', 'data']);
+
+class ParsedRecord implements AuditRecord {
+  type: string;
+  typeNum?: number;
+  node?: string;
+  sec: number;
+  msec: number;
+  serial: number;
+  raw: string;
+  file?: string;
+  line: number;
+  /** Offset in raw of the first field, and of the 0x1d separator (-1 when RAW). */
+  private readonly bodyStart: number;
+  private readonly sepAt: number;
+  private parsed?: AuditField[];
+
+  constructor(init: {
+    type: string; typeNum?: number; node?: string; sec: number; msec: number; serial: number;
+    raw: string; file?: string; line: number; bodyStart: number; sepAt: number;
+  }) {
+    this.type = init.type;
+    if (init.typeNum !== undefined) this.typeNum = init.typeNum;
+    if (init.node !== undefined) this.node = init.node;
+    this.sec = init.sec;
+    this.msec = init.msec;
+    this.serial = init.serial;
+    this.raw = init.raw;
+    if (init.file !== undefined) this.file = init.file;
+    this.line = init.line;
+    this.bodyStart = init.bodyStart;
+    this.sepAt = init.sepAt;
+  }
+
+  get fields(): AuditField[] {
+    if (!this.parsed) {
+      const end = this.sepAt >= 0 ? this.sepAt : this.raw.length;
+      this.parsed = splitFields(this.raw.slice(this.bodyStart, end));
+      if (this.sepAt >= 0) attachEnriched(this.parsed, this.raw.slice(this.sepAt + 1));
+    }
+    return this.parsed;
+  }
+
+  set fields(value: AuditField[]) {
+    this.parsed = value;
+  }
+
+  /** The logged text before any ENRICHED part. */
+  get message(): string {
+    return this.sepAt >= 0 ? this.raw.slice(0, this.sepAt) : this.raw;
+  }
+
+  toJSON(): object {
+    return { type: this.type, typeNum: this.typeNum, node: this.node, sec: this.sec, msec: this.msec, serial: this.serial, fields: this.fields, raw: this.raw, file: this.file, line: this.line };
+  }
+}
+
+const KMSG_PREFIX = /^(?:<\d+>)?(?:\[\s*\d+\.\d+\]\s*)?audit: /;
+
+function problem(file: string | undefined, line: number, reason: string, text: string): ParseProblem {
+  const p: ParseProblem = { line, reason, excerpt: text.slice(0, 80) };
+  if (file !== undefined) p.file = file;
+  return p;
+}
+
+export type LineResult = { record: AuditRecord; problems: ParseProblem[] } | { record?: undefined; problems: ParseProblem[] };
+
+/** Parses one line (without its newline). Never throws: unusable lines come back as problems. */
+export function parseLine(text: string, file: string | undefined, line: number): LineResult {
+  const problems: ParseProblem[] = [];
+  let raw = text;
+  const nul = raw.indexOf('\0');
+  if (nul >= 0) {
+    problems.push(problem(file, line, 'NUL byte in line (text after it ignored)', raw.replace(/\0/g, '\\0')));
+    raw = raw.slice(0, nul);
+  }
+  if (raw.length === 0 || /^\s*$/.test(raw)) {
+    if (nul >= 0) return { problems };
+    return { problems };
+  }
+  let pos = 0;
+  const kmsg = KMSG_PREFIX.exec(raw);
+  if (kmsg) pos = kmsg[0].length;
+  let node: string | undefined;
+  if (raw.startsWith('node=', pos)) {
+    const sp = raw.indexOf(' ', pos);
+    if (sp < 0) return { problems: [...problems, problem(file, line, 'truncated line: no type= after node=', raw)] };
+    node = raw.slice(pos + 5, sp);
+    pos = sp + 1;
+  }
+  if (!raw.startsWith('type=', pos)) {
+    return { problems: [...problems, problem(file, line, 'not an audit record: expected type=', raw)] };
+  }
+  const typeEnd = raw.indexOf(' ', pos);
+  if (typeEnd < 0) return { problems: [...problems, problem(file, line, 'truncated line: no msg=audit(...)', raw)] };
+  const typeText = raw.slice(pos + 5, typeEnd);
+  const open = raw.indexOf('audit(', typeEnd);
+  const close = open < 0 ? -1 : raw.indexOf(')', open);
+  if (open < 0 || close < 0) {
+    return { problems: [...problems, problem(file, line, 'truncated line: no complete msg=audit(SEC.MS:SERIAL)', raw)] };
+  }
+  const stamp = /^(\d+)\.(\d{1,3}):(\d+)$/.exec(raw.slice(open + 6, close));
+  if (!stamp) return { problems: [...problems, problem(file, line, 'bad time stamp in msg=audit(...)', raw)] };
+  let bodyStart = close + 1;
+  if (raw.charCodeAt(bodyStart) === 0x3a) bodyStart++;
+  if (raw.charCodeAt(bodyStart) === 0x20) bodyStart++;
+  const typeNum = recordTypeNumber(typeText);
+  let type = typeText;
+  if (typeNum >= 0) type = recordTypeName(typeNum) ?? `UNKNOWN[${typeNum}]`;
+  const init: ConstructorParameters<typeof ParsedRecord>[0] = {
+    type, sec: Number(stamp[1]), msec: Number(stamp[2]), serial: Number(stamp[3]),
+    raw, line, bodyStart, sepAt: raw.indexOf(INTERP_SEPARATOR, bodyStart),
+  };
+  if (typeNum >= 0) init.typeNum = typeNum;
+  if (node !== undefined) init.node = node;
+  if (file !== undefined) init.file = file;
+  const record = new ParsedRecord(init);
+  return { record, problems };
+}
+
+/** Problems inside the fields of a parsed record (bad hex in hex-encoded values). */
+export function checkFields(record: AuditRecord): ParseProblem[] {
+  const out: ParseProblem[] = [];
+  for (const f of record.fields) {
+    if (!HEX_ENCODED.has(f.name)) continue;
+    if (f.value.startsWith('"')) {
+      if (f.value.length < 2 || !f.value.endsWith('"')) out.push(problem(record.file, record.line, `unterminated quoted value in ${f.name}=`, f.value));
+      continue;
+    }
+    if (decodeValue(f.value) === undefined) out.push(problem(record.file, record.line, `bad hex in ${f.name}=`, f.value));
+  }
+  return out;
+}

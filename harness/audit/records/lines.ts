@@ -1,0 +1,70 @@
+// Splits a byte stream into lines without copying whole files: Buffers in, latin1 strings out
+// (one char per byte, so output written back as latin1 is byte-identical). Like ausearch's
+// fgets into an 8970-byte buffer, a line longer than MAX_LINE_BYTES comes out in pieces.
+
+/** ausearch reads with fgets(buf, MAX_AUDIT_MESSAGE_LENGTH = 8970): at most 8969 bytes a piece. */
+export const MAX_LINE_BYTES = 8969;
+
+export type LineSink = (text: string, line: number, piece: number) => void;
+
+export class LineSplitter {
+  private carry: Buffer | undefined;
+  private lineNo = 0;
+  /** Index of the piece within an over-long line (0 for the first). */
+  private piece = 0;
+
+  constructor(private readonly sink: LineSink) {}
+
+  push(chunk: Buffer): void {
+    let buf = chunk;
+    if (this.carry) {
+      buf = Buffer.concat([this.carry, chunk]);
+      this.carry = undefined;
+    }
+    let start = 0;
+    const n = buf.length;
+    while (start < n) {
+      let nl = buf.indexOf(0x0a, start);
+      if (nl < 0) {
+        if (n - start >= MAX_LINE_BYTES) {
+          this.emitPiece(buf, start, start + MAX_LINE_BYTES);
+          start += MAX_LINE_BYTES;
+          continue;
+        }
+        this.carry = Buffer.from(buf.subarray(start));
+        return;
+      }
+      if (nl - start > MAX_LINE_BYTES) {
+        this.emitPiece(buf, start, start + MAX_LINE_BYTES);
+        start += MAX_LINE_BYTES;
+        continue;
+      }
+      if (this.piece === 0) this.lineNo++;
+      this.sink(buf.toString('latin1', start, nl), this.lineNo, this.piece);
+      this.piece = 0;
+      start = nl + 1;
+      nl = 0;
+    }
+  }
+
+  private emitPiece(buf: Buffer, start: number, end: number): void {
+    if (this.piece === 0) this.lineNo++;
+    this.sink(buf.toString('latin1', start, end), this.lineNo, this.piece);
+    this.piece++;
+  }
+
+  /** Flushes a last line that has no newline. */
+  end(): void {
+    if (this.carry && this.carry.length > 0) {
+      if (this.piece === 0) this.lineNo++;
+      this.sink(this.carry.toString('latin1'), this.lineNo, this.piece);
+    }
+    this.carry = undefined;
+    this.piece = 0;
+  }
+
+  /** Lines started so far. */
+  get lines(): number {
+    return this.lineNo;
+  }
+}

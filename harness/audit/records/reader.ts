@@ -1,0 +1,97 @@
+// Bytes in, events and problems out: LineSplitter -> parseLine -> EventAssembler, synchronously
+// per chunk. parseLog and readEvents are thin wrappers; the search command drives it directly.
+import { EventAssembler } from './events.js';
+import { checkFields, parseLine } from './line.js';
+import { LineSplitter, MAX_LINE_BYTES } from './lines.js';
+import type { AuditEvent, AuditRecord, ParseProblem } from './types.js';
+
+export interface LogReaderOptions {
+  /** Seconds after which an event with no more records is complete (auditd.conf end_of_event_timeout). */
+  eoeTimeout?: number;
+  /** Check hex-encoded fields of every record (costs a full field split per record). */
+  checkFields?: boolean;
+  /** Keep a record? (ausearch drops records outside -ts/-te before grouping.) */
+  acceptRecord?: (r: AuditRecord) => boolean;
+  /** Called for every line that is not a record (the search command mirrors ausearch's messages). */
+  onBadLine?: (text: string, line: number, file: string | undefined) => void;
+}
+
+export class LogReader {
+  private splitter: LineSplitter;
+  private readonly assembler: EventAssembler;
+  private file: string | undefined;
+  problemCount = 0;
+
+  constructor(
+    private readonly onEvent: (e: AuditEvent) => void,
+    private readonly onProblem: (p: ParseProblem) => void,
+    private readonly opts: LogReaderOptions = {},
+  ) {
+    this.assembler = new EventAssembler(opts.eoeTimeout ?? 2);
+    this.splitter = new LineSplitter((text, line, piece) => this.line(text, line, piece));
+  }
+
+  /** Starts a new file; open events carry over (an event may continue in the next file). */
+  beginFile(file: string | undefined): void {
+    this.splitter.end();
+    this.file = file;
+    // Line numbers restart with each file.
+    this.splitter = new LineSplitter((t, l, p) => this.line(t, l, p));
+  }
+
+  push(chunk: Buffer): void {
+    this.splitter.push(chunk);
+  }
+
+  /** End of one file. */
+  endFile(): void {
+    this.splitter.end();
+  }
+
+  /** End of all input: open events are complete; reports events whose records span files. */
+  finish(): void {
+    this.splitter.end();
+    this.assembler.finish((e) => this.emit(e));
+  }
+
+  private problem(p: ParseProblem): void {
+    this.problemCount++;
+    this.onProblem(p);
+  }
+
+  private emit(e: AuditEvent): void {
+    const files = new Set(e.records.map((r) => r.file));
+    if (files.size > 1) {
+      const first = e.records[0]!;
+      const p: ParseProblem = {
+        line: first.line,
+        reason: `event ${first.sec}.${String(first.msec).padStart(3, '0')}:${first.serial} is split across files (${[...files].join(', ')})`,
+        excerpt: first.raw.slice(0, 80),
+      };
+      if (first.file !== undefined) p.file = first.file;
+      this.problem(p);
+    }
+    this.onEvent(e);
+  }
+
+  private line(text: string, line: number, piece: number): void {
+    if (piece > 0) {
+      if (piece === 1) {
+        const p: ParseProblem = { line, reason: `line longer than ${MAX_LINE_BYTES} bytes: ausearch reads the rest as separate lines`, excerpt: text.slice(0, 80) };
+        if (this.file !== undefined) p.file = this.file;
+        this.problem(p);
+      }
+      this.opts.onBadLine?.(text, line, this.file);
+      return;
+    }
+    const res = parseLine(text, this.file, line);
+    for (const p of res.problems) this.problem(p);
+    if (!res.record) {
+      if (text.length > 0) this.opts.onBadLine?.(text, line, this.file);
+      return;
+    }
+    if (this.opts.checkFields) for (const p of checkFields(res.record)) this.problem(p);
+    if (this.opts.acceptRecord && !this.opts.acceptRecord(res.record)) return;
+    this.assembler.add(res.record, (e) => this.emit(e));
+  }
+}
