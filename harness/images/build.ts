@@ -1,0 +1,282 @@
+// ensureImage: resolve exact versions, compute the cache key, and build the image in a temp
+// directory that is renamed into place only when complete (an interrupted build leaves nothing).
+import { createHash } from 'node:crypto';
+import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { downloadDebs, extractDeb, type DebArch } from '../debian/apt.js';
+import { cacheDir, repoRoot } from '../paths.js';
+import { buildLoader, buildTestModules, xzModule } from './compile.js';
+import { findMissingLibraries } from './elf-closure.js';
+import { packInitramfs } from './initramfs.js';
+import { installDriverModules, runDepmod } from './kernel-modules.js';
+import type { BuiltImage, ImageManifest } from './manifest.js';
+import { resolveImagePackages, type ResolvedImagePackages, type ResolvedPackage } from './packages.js';
+import { loadRecipe, type Recipe } from './recipe.js';
+import { configureGuest, createMergedUsrRoot, libraryDirs, unpackDeb } from './rootfs.js';
+import { makeClientKey, makeDropbearHostKey } from './ssh-keys.js';
+
+export interface EnsureImageOptions {
+  onProgress?: (step: string, detail?: string) => void;
+  /** Aborting (e.g. on SIGINT) stops the build and removes its temp dir. */
+  signal?: AbortSignal;
+}
+
+export const GUEST_USER = 'tester';
+export const GUEST_UID = 1000;
+const MANIFEST = 'manifest.json';
+
+/** Where images live: <cache>/images/<recipe id>/<key>/. */
+export function imagesDir(): string {
+  return path.join(cacheDir(), 'images');
+}
+
+const guestSourcesDirs = ['vms/module', 'vms/loader', 'vms/guest'].map((d) => path.join(repoRoot, d));
+const builderDir = path.dirname(fileURLToPath(import.meta.url));
+
+async function hashTree(hash: ReturnType<typeof createHash>, dir: string): Promise<void> {
+  const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
+  for (const e of entries) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) await hashTree(hash, p);
+    else if (e.isFile()) hash.update(`${path.relative(repoRoot, p)}\0`).update(await readFile(p)).update('\0');
+  }
+}
+
+async function cacheKey(recipe: Recipe, pkgs: ResolvedPackage[]): Promise<string> {
+  const h = createHash('sha256');
+  h.update(recipe.text).update('\0');
+  for (const p of [...pkgs].sort((a, b) => a.name.localeCompare(b.name))) h.update(`${p.name}=${p.version}:${p.fetchArch}\n`);
+  for (const d of guestSourcesDirs) await hashTree(h, d);
+  // The builder's own code (this directory, as compiled) is an input too.
+  for (const f of (await readdir(builderDir)).filter((f) => /\.(js|ts)$/.test(f) && !f.endsWith('.d.ts')).sort()) {
+    h.update(f).update(await readFile(path.join(builderDir, f)));
+  }
+  return h.digest('hex').slice(0, 16);
+}
+
+async function readManifest(dir: string): Promise<ImageManifest | undefined> {
+  try {
+    return JSON.parse(await readFile(path.join(dir, MANIFEST), 'utf8')) as ImageManifest;
+  } catch {
+    return undefined;
+  }
+}
+
+async function downloadAll(pkgs: ResolvedPackage[], signal?: AbortSignal): Promise<Map<string, string>> {
+  const result = new Map<string, string>();
+  for (const arch of ['amd64', 'i386'] as DebArch[]) {
+    const group = pkgs.filter((p) => p.fetchArch === arch);
+    if (!group.length) continue;
+    signal?.throwIfAborted();
+    const files = await downloadDebs(Object.fromEntries(group.map((p) => [p.name, p.version])), arch);
+    group.forEach((p, i) => result.set(p.name, files[i]));
+  }
+  return result;
+}
+
+export async function ensureImage(recipeId: string, opts: EnsureImageOptions = {}): Promise<BuiltImage> {
+  const { signal } = opts;
+  const step = async <T>(name: string, detail: string, fn: () => Promise<T>): Promise<T> => {
+    signal?.throwIfAborted();
+    opts.onProgress?.(name, detail);
+    const t0 = Date.now();
+    const r = await fn();
+    opts.onProgress?.(name, `done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    return r;
+  };
+
+  const recipe = await loadRecipe(recipeId);
+  const resolved = await step('resolve', `exact versions for ${recipe.id} (${recipe.debArch})`, () => resolveCached(recipe));
+  const allPkgs = [...resolved.guest, ...resolved.build];
+  const key = await cacheKey(recipe, allPkgs);
+  const idDir = path.join(imagesDir(), recipe.id);
+  const finalDir = path.join(idDir, key);
+  const existing = await readManifest(finalDir);
+  if (existing && existing.key === key) {
+    opts.onProgress?.('cached', finalDir);
+    return { dir: finalDir, manifest: existing };
+  }
+
+  await mkdir(idDir, { recursive: true });
+  const tmp = await mkdtemp(path.join(idDir, `.build-${key}-`));
+  await writeFile(path.join(tmp, 'pid'), String(process.pid));
+  await removeDeadBuilds(idDir, tmp);
+  try {
+    const debs = await step('download', `${allPkgs.length} packages`, () => downloadAll(allPkgs, signal));
+    const root = path.join(tmp, 'root');
+    const kernelRoot = path.join(tmp, 'kernel');
+    const kbuildRoot = path.join(tmp, 'kbuild');
+    const out = path.join(tmp, 'image');
+    await mkdir(out);
+
+    await step('extract', `${resolved.guest.length} packages into a merged-/usr root`, async () => {
+      await createMergedUsrRoot(root, recipe.debArch);
+      const kernelPkg = resolved.guest[resolved.guest.length - 1];
+      for (const p of resolved.guest) {
+        signal?.throwIfAborted();
+        if (p === kernelPkg) await extractDeb(debs.get(p.name)!, kernelRoot);
+        else await unpackDeb(debs.get(p.name)!, root, signal);
+      }
+      for (const p of resolved.build) await extractDeb(debs.get(p.name)!, kbuildRoot);
+    });
+
+    const rel = resolved.kernelRelease;
+    const modules = await step('build module', `audit_test_mod and audit_test_mod_xz against ${rel}`, () =>
+      buildTestModules(kbuildRoot, rel, recipe.debArch, tmp, signal),
+    );
+
+    const loaders = await step('build loaders', recipe.debArch === 'amd64' ? 'static 64-bit and 32-bit' : 'static 32-bit', async () => {
+      const dir = path.join(root, 'usr/local/bin');
+      await mkdir(dir, { recursive: true });
+      const native = '/usr/local/bin/audit-harness-loader';
+      if (recipe.debArch === 'amd64') {
+        const compat = '/usr/local/bin/audit-harness-loader32';
+        await buildLoader(64, path.join(root, native), signal);
+        await buildLoader(32, path.join(root, compat), signal);
+        return { loader64: native, loader32: compat };
+      }
+      await buildLoader(32, path.join(root, native), signal);
+      return { loader64: undefined, loader32: native };
+    });
+
+    const keys = await step('keys', 'client key and dropbear host key', async () => {
+      const clientPub = await makeClientKey(path.join(out, 'client_key'), `audit-harness@${recipe.id}`);
+      const hostKeyFile = path.join(tmp, 'dropbear_ed25519_host_key');
+      const hostKeyPub = await makeDropbearHostKey(hostKeyFile);
+      await writeFile(path.join(out, 'host_key.pub'), hostKeyPub + '\n');
+      return { clientPub, hostKeyFile, hostKeyPub };
+    });
+
+    const guestModule = `/lib/modules/${rel}/extra/audit_test_mod.ko`;
+    const guestModuleXz = `/lib/modules/${rel}/extra/audit_test_mod_xz.ko.xz`;
+    await step('assemble', 'guest configuration, kernel modules, library closure', async () => {
+      await configureGuest(root, {
+        hostname: recipe.hostname,
+        user: GUEST_USER,
+        uid: GUEST_UID,
+        authorizedKey: keys.clientPub,
+        hostKeyFile: keys.hostKeyFile,
+        drivers: recipe.drivers,
+        alternatives: recipe.alternatives,
+        initScript: await readFile(path.join(repoRoot, 'vms/guest/init'), 'utf8'),
+        poweroffScript: await readFile(path.join(repoRoot, 'vms/guest/poweroff'), 'utf8'),
+      });
+      await installDriverModules(kernelRoot, root, rel, recipe.drivers);
+      const extra = path.join(root, 'usr/lib/modules', rel, 'extra');
+      await mkdir(extra, { recursive: true });
+      await copyFile(modules.plain, path.join(extra, 'audit_test_mod.ko'));
+      await copyFile(modules.xzSource, path.join(extra, 'audit_test_mod_xz.ko'));
+      await xzModule(path.join(extra, 'audit_test_mod_xz.ko'), signal);
+      await runDepmod(root, rel);
+      const missing = await findMissingLibraries(root, libraryDirs(recipe.debArch));
+      if (missing.length) {
+        throw new Error(
+          `${recipe.file}: the guest's shared-library closure is incomplete (add the packages that ship these):\n` +
+            missing.map((m) => `  ${m.file} needs ${m.needed}`).join('\n'),
+        );
+      }
+      await copyFile(path.join(kernelRoot, 'boot', `vmlinuz-${rel}`), path.join(out, 'vmlinuz'));
+    });
+
+    await step('initramfs', 'cpio + zstd', () => packInitramfs(root, path.join(out, 'initrd.img'), signal));
+    await chmod(path.join(out, 'client_key'), 0o600);
+
+    const manifest: ImageManifest = {
+      id: recipe.id,
+      arch: recipe.arch,
+      distro: recipe.distro,
+      qemuBinary: recipe.qemu.binary,
+      machine: recipe.qemu.machine,
+      cpu: recipe.qemu.cpu,
+      memoryMiB: recipe.qemu.memoryMiB,
+      append: recipe.append,
+      kernelRelease: rel,
+      packages: Object.fromEntries(allPkgs.map((p) => [p.name, p.version])),
+      key,
+      files: { kernel: 'vmlinuz', initrd: 'initrd.img', clientKey: 'client_key', hostKeyPub: 'host_key.pub' },
+      guest: {
+        testModule: guestModule,
+        testModuleXz: guestModuleXz,
+        ...(loaders.loader64 ? { loader64: loaders.loader64 } : {}),
+        loader32: loaders.loader32,
+        user: GUEST_USER,
+      },
+      builtAt: new Date().toISOString(),
+    };
+    await writeFile(path.join(out, MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
+    signal?.throwIfAborted();
+    try {
+      await rename(out, finalDir);
+    } catch (err) {
+      // Another process finished the same image first: use theirs.
+      const theirs = await readManifest(finalDir);
+      if (!theirs) throw err;
+      return { dir: finalDir, manifest: theirs };
+    }
+    await removeOtherBuilds(idDir, key);
+    return { dir: finalDir, manifest };
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+// apt-cache takes ~0.8 s per call here; the answer only changes with apt's lists or settings,
+// so it is remembered per recipe text and apt state (file names, sizes, mtimes).
+async function aptStateHash(recipe: Recipe): Promise<string> {
+  const h = createHash('sha256').update(recipe.text);
+  for (const dir of ['/var/lib/apt/lists', '/etc/apt/preferences.d', '/etc/apt/sources.list.d']) {
+    const names = await readdir(dir).catch(() => [] as string[]);
+    for (const n of names.sort()) {
+      const st = await stat(path.join(dir, n)).catch(() => undefined);
+      if (st?.isFile()) h.update(`${dir}/${n}:${st.size}:${st.mtimeMs}\n`);
+    }
+  }
+  for (const f of ['/etc/apt/preferences', '/etc/apt/sources.list', '/var/lib/dpkg/arch']) {
+    const st = await stat(f).catch(() => undefined);
+    h.update(`${f}:${st?.size}:${st?.mtimeMs}\n`);
+  }
+  return h.digest('hex').slice(0, 16);
+}
+
+async function resolveCached(recipe: Recipe): Promise<ResolvedImagePackages> {
+  const idDir = path.join(imagesDir(), recipe.id);
+  const file = path.join(idDir, `.resolved-${await aptStateHash(recipe)}.json`);
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as ResolvedImagePackages;
+  } catch {
+    /* resolve below */
+  }
+  const resolved = await resolveImagePackages(recipe);
+  await mkdir(idDir, { recursive: true });
+  for (const n of await readdir(idDir)) if (n.startsWith('.resolved-')) await rm(path.join(idDir, n), { force: true });
+  await writeFile(`${file}.${process.pid}`, JSON.stringify(resolved));
+  await rename(`${file}.${process.pid}`, file);
+  return resolved;
+}
+
+/** Older keys of the same recipe are stale once a newer one exists. Temp dirs of running builds are left alone. */
+async function removeOtherBuilds(idDir: string, key: string): Promise<void> {
+  for (const name of await readdir(idDir)) {
+    if (name === key || name.startsWith('.')) continue;
+    const p = path.join(idDir, name);
+    if ((await stat(p)).isDirectory()) await rm(p, { recursive: true, force: true });
+  }
+}
+
+/** Temp dirs left by builds whose process died without cleaning up (SIGKILL, power loss). */
+async function removeDeadBuilds(idDir: string, own: string): Promise<void> {
+  for (const name of await readdir(idDir)) {
+    const p = path.join(idDir, name);
+    if (!name.startsWith('.build-') || p === own) continue;
+    const pid = Number(await readFile(path.join(p, 'pid'), 'utf8').catch(() => '0'));
+    let alive = false;
+    try {
+      if (pid > 0) process.kill(pid, 0);
+      alive = pid > 0;
+    } catch {
+      alive = false;
+    }
+    if (!alive) await rm(p, { recursive: true, force: true });
+  }
+}
