@@ -1,0 +1,90 @@
+// What `auditctl -R FILE` leaves in the kernel and what `auditctl -l` then lists: lines run in order,
+// the first failing line ends the load (unless the file said -i or -c), duplicates fail with EEXIST,
+// -D empties the lists, -e 2 locks everything after it, and the listing walks the kernel's filter lists
+// in their numeric order (user, task, exit, exclude, filesystem), -A rules at the head of theirs.
+import { parseRuleLine } from './parse.js';
+import { renderRule } from './render.js';
+import { splitLines } from './tokenize.js';
+import type { AuditRule, FilterList, KernelArch, RuleError } from './types.js';
+
+const LIST_ORDER: readonly FilterList[] = ['user', 'task', 'exit', 'exclude', 'filesystem'];
+
+export interface LoadResult {
+  /** Rules in the order auditctl -l lists them. */
+  rules: AuditRule[];
+  errors: RuleError[];
+  /** Line auditctl stopped at (the first error), if it stopped. */
+  stoppedAt?: { file: string; line: number };
+  settings: { enabled?: number; failure?: number; backlogLimit?: number; rateLimit?: number; backlogWaitTime?: number; loginuidImmutable?: boolean };
+}
+
+/** Identity of a rule as the kernel compares them (audit_compare_rule): everything but the source. */
+function identity(r: AuditRule): string {
+  return `${r.prepend ? 'P' : ''}|${renderRule({ ...r, op: 'add', prepend: false })}`;
+}
+
+export function auditctlLoad(text: string, file: string, kernelArch: KernelArch = 'x86_64', mapLine?: (line: number) => { file: string; line: number } | undefined): LoadResult {
+  const lists = new Map<FilterList, AuditRule[]>(LIST_ORDER.map((l) => [l, []]));
+  const errors: RuleError[] = [];
+  const settings: LoadResult['settings'] = {};
+  let ignore = false;
+  let stoppedAt: LoadResult['stoppedAt'];
+  const lines = splitLines(text);
+  for (let i = 0; i < lines.length; i++) {
+    const where = mapLine?.(i + 1) ?? { file, line: i + 1 };
+    const r = parseRuleLine(lines[i]!, where.file, where.line, kernelArch);
+    errors.push(...r.errors);
+    let failed = r.errors.some((e) => e.severity === 'error');
+    const fail = (message: string) => {
+      errors.push({ file: where.file, line: where.line, column: 1, severity: 'error', message });
+      failed = true;
+    };
+    if (!failed) {
+      for (const item of r.items) {
+        const locked = settings.enabled === 2 && item.kind !== 'ignore-errors';
+        if (locked) {
+          fail('Operation not permitted: the audit system is in immutable mode (-e 2), no changes allowed');
+          break;
+        }
+        switch (item.kind) {
+          case 'rule': {
+            const list = lists.get(item.list)!;
+            const id = identity(item);
+            const at = list.findIndex((x) => identity(x) === id || (item.op === 'delete' && identity({ ...x, prepend: false }) === identity({ ...item, prepend: false })));
+            if (item.op === 'add') {
+              if (at >= 0) fail('Error sending add rule data request (Rule exists)');
+              else if (item.prepend) list.unshift(item);
+              else list.push(item);
+            } else if (at < 0) fail('Error sending delete rule data request (No such file or directory)');
+            else list.splice(at, 1);
+            break;
+          }
+          case 'delete-all':
+            for (const [l, rules] of lists) {
+              lists.set(l, item.key === undefined ? [] : rules.filter((x) => !x.keys.some((k) => k.includes(item.key!))));
+            }
+            break;
+          case 'enable': settings.enabled = item.value; break;
+          case 'failure': settings.failure = item.value; break;
+          case 'backlog': settings.backlogLimit = item.value; break;
+          case 'rate': settings.rateLimit = item.value; break;
+          case 'backlog-wait-time': settings.backlogWaitTime = item.value; break;
+          case 'loginuid-immutable': settings.loginuidImmutable = true; break;
+          case 'ignore-errors': ignore = true; break;
+        }
+      }
+    }
+    if (failed && !ignore) {
+      errors.push({ file: where.file, line: where.line, column: 1, severity: 'error', message: `There was an error in line ${where.line} of ${where.file}: auditctl -R stops here` });
+      stoppedAt = { file: where.file, line: where.line };
+      break;
+    }
+  }
+  return { rules: LIST_ORDER.flatMap((l) => lists.get(l)!), errors, stoppedAt, settings };
+}
+
+/** The full text `auditctl -l` prints for loaded rules. */
+export function renderListing(rules: readonly AuditRule[]): string {
+  if (rules.length === 0) return 'No rules\n';
+  return rules.map((r) => `${renderRule(r)}\n`).join('');
+}
