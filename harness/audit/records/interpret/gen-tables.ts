@@ -101,6 +101,9 @@ function main(src: string): void {
     for (const [name, header] of Object.entries(HEADERS)) {
       c += `printf("@${name}\\n");\n#define _S(v, s) printf("%lld\\t%s\\n", (long long)(v), s);\n#include "${path.join(src, header)}"\n#undef _S\n`;
     }
+    // TTY key names (print_tty_data): sequence bytes as hex, then the name
+    c += 'printf("@ttyKeys\\n");\n#define E(seq, name) { const unsigned char *q = (const unsigned char *)seq; for (size_t i = 0; i < strlen(seq); i++) printf("%02x", q[i]); printf("\\t%s\\n", name); }\n';
+    c += `#include "${path.join(src, 'auparse/tty_named_keys.h')}"\n#undef E\n`;
     // glibc's strerror text for every errno the table names
     c += 'printf("@strerror\\n"); for (int i = 0; i < 256; i++) printf("%d\\t%s\\n", i, strerror(i));\n';
     c += 'return 0; }\n';
@@ -116,7 +119,8 @@ function main(src: string): void {
         continue;
       }
       const tab = line.indexOf('\t');
-      cur!.push([Number(line.slice(0, tab)), line.slice(tab + 1)]);
+      const key = line.slice(0, tab);
+      (cur as Array<[number | string, string]>).push([cur === tables.ttyKeys ? key : Number(key), line.slice(tab + 1)]);
     }
     const here = path.dirname(fileURLToPath(import.meta.url));
     const target = path.join(here.replace(`${path.sep}dist${path.sep}`, path.sep), 'lookup-tables.json');

@@ -1,0 +1,49 @@
+// arch= and syscall= of SYSCALL/SECCOMP records.
+import { syscallName, type SyscallArch } from '../../syscalls/index.js';
+import { ERANGE, strtoul, toUint } from './cnum.js';
+import { T } from './tables.js';
+
+/** AUDIT_ARCH_* value -> the machine name libaudit 3.0.9 prints (first name of its machine table). */
+const ELF_MACHINES = new Map<number, string>([
+  [0xc000003e, 'x86_64'],
+  [0x40000003, 'i386'],
+  [0x80000015, 'ppc64'],
+  [0xc0000015, 'ppc64le'],
+  [0x14, 'ppc'],
+  [0x80000016, 's390x'],
+  [0x16, 's390'],
+  [0x40000028, 'armeb'],
+  [0xc00000b7, 'aarch64'],
+]);
+
+/** The machine ausearch falls back to (audit_detect_machine on this x86_64 host). */
+export const HOST_MACHINE = 'x86_64';
+
+/** Machine name for a logged arch= value, undefined when libaudit does not know it. */
+export function machineOf(val: string): string | undefined {
+  const v = strtoul(val, 16);
+  return v === ERANGE ? undefined : ELF_MACHINES.get(toUint(v));
+}
+
+export function printArch(val: string): string {
+  return machineOf(val) ?? `unknown-elf-type(${val})`;
+}
+
+/** Syscall name for a machine; only the x86 tables are carried. */
+export function syscallNameFor(machine: string, nr: number): string | undefined {
+  if (machine !== 'x86_64' && machine !== 'i386') return undefined;
+  return syscallName(machine as SyscallArch, nr);
+}
+
+export function printSyscall(machine: string, nr: number, a0: bigint): string {
+  const sys = syscallNameFor(machine, nr);
+  if (sys === undefined) return `unknown-syscall(${nr})`;
+  // socketcall/ipc multiplexers show the call in a0
+  let sub: string | undefined;
+  const asInt = BigInt.asIntN(32, a0);
+  if (BigInt.asUintN(64, asInt) === a0) {
+    if (sys === 'socketcall') sub = T.sock.get(Number(asInt));
+    else if (sys === 'ipc') sub = T.ipc.get(Number(asInt));
+  }
+  return sub ? `${sys}(${sub})` : sys;
+}

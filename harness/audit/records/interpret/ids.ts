@@ -1,0 +1,77 @@
+// uid/gid fields: auparse names them with getpwuid/getgrgid on the machine running ausearch,
+// which on this host means /etc/passwd and /etc/group (read once, first entry per id wins).
+import { readFileSync } from 'node:fs';
+import { conversionError, ERANGE, strtoul, toInt } from './cnum.js';
+import { printEscaped } from './text.js';
+
+function readIds(file: string): Map<number, string> {
+  const m = new Map<number, string>();
+  let text = '';
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return m;
+  }
+  for (const line of text.split('\n')) {
+    if (!line || line[0] === '#' || line[0] === '+' || line[0] === '-') continue;
+    const f = line.split(':');
+    if (f.length < 3 || f[2] === '') continue;
+    const id = Number(f[2]);
+    if (!Number.isInteger(id)) continue;
+    // getpw*/getgr* compare the id as a 32-bit value
+    const key = id | 0;
+    if (!m.has(key)) m.set(key, f[0]);
+  }
+  return m;
+}
+
+let users: Map<number, string> | undefined;
+let groups: Map<number, string> | undefined;
+
+/** For tests: forget the cached passwd/group contents. */
+export function resetIdCache(): void {
+  users = groups = undefined;
+}
+
+function parseId(val: string, base: number): number | undefined {
+  // Fast path for the common all-decimal case.
+  if (base === 10 && val.length > 0 && val.length <= 9) {
+    let n = 0;
+    for (let i = 0; i < val.length; i++) {
+      const c = val.charCodeAt(i) - 48;
+      if (c < 0 || c > 9) {
+        n = -1;
+        break;
+      }
+      n = n * 10 + c;
+    }
+    if (n >= 0) return n;
+  }
+  const v = strtoul(val, base);
+  return v === ERANGE ? undefined : toInt(v);
+}
+
+function name(table: Map<number, string>, id: number): string {
+  if (id === -1) return 'unset';
+  if (id === 0) return 'root';
+  return table.get(id) ?? `unknown(${id})`;
+}
+
+export function printUid(val: string, base = 10): string {
+  const id = parseId(val, base);
+  if (id === undefined) return conversionError(val);
+  users ??= readIds('/etc/passwd');
+  return name(users, id);
+}
+
+export function printGid(val: string, base = 10): string {
+  const id = parseId(val, base);
+  if (id === undefined) return conversionError(val);
+  groups ??= readIds('/etc/group');
+  return name(groups, id);
+}
+
+/** An ENRICHED log already carries the name as the logging host saw it. */
+export function printEnrichedId(enriched: string): string {
+  return printEscaped(enriched);
+}
