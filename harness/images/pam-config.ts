@@ -54,6 +54,8 @@ export async function generatePamCommonFiles(root: string): Promise<Record<strin
         const remaining = mods.length - i;
         for (const l of body.split('\n')) res.push(`${lower}\t${l.replace(/success=end/, `success=${remaining}`)}`);
       });
+      // pam-auth-update's filler when no profile gives a Primary module: jump over pam_deny.
+      if (kind === 'Primary' && !res.length) res.push(`${lower}\t[default=1]\t\t\tpam_permit.so`);
       return res;
     };
     const template = await readFile(path.join(root, 'usr/share/pam', t.file), 'utf8');

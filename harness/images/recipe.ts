@@ -61,6 +61,11 @@ export async function loadRecipe(id: string): Promise<Recipe> {
     const known = await listRecipes().catch(() => []);
     throw new Error(`no image recipe ${JSON.stringify(id)} (${file} not found; known: ${known.join(', ') || 'none'})`);
   }
+  return parseRecipe(text, file, id);
+}
+
+/** Validate recipe YAML text; errors name the file and line. */
+export function parseRecipe(text: string, file: string, expectedId?: string): Recipe {
   const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length) throw new Error(`${file}: ${doc.errors[0].message}`);
   const parsed = RecipeSchema.safeParse(doc.toJS());
@@ -69,7 +74,10 @@ export async function loadRecipe(id: string): Promise<Recipe> {
     const line = lineOf(doc, text, issue.path as (string | number)[]);
     throw new Error(`${file}${line ? `:${line}` : ''}: ${issue.path.join('.') || '(top)'}: ${issue.message}`);
   }
-  if (parsed.data.id !== id) throw new Error(`${file}: id is ${JSON.stringify(parsed.data.id)}, expected ${JSON.stringify(id)} (the file name)`);
+  const id = parsed.data.id;
+  if (expectedId !== undefined && id !== expectedId) {
+    throw new Error(`${file}: id is ${JSON.stringify(id)}, expected ${JSON.stringify(expectedId)} (the file name)`);
+  }
   return { ...parsed.data, packages: [...new Set(parsed.data.packages)], file, text };
 }
 
