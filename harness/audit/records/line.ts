@@ -10,6 +10,13 @@ export const INTERP_SEPARATOR = '\x1d';
 /** Values the kernel hex-encodes when they hold spaces or odd bytes; bad hex there is reported. */
 const HEX_ENCODED = new Set(['proctitle', 'name', 'cwd', 'exe', 'comm', 'cmd', 'acct', 'path', 'data']);
 
+export type RecordInit = ConstructorParameters<typeof ParsedRecord>[0];
+
+/** A record whose fields are split on first use (bodyStart: first field; sepAt: 0x1d or -1). */
+export function makeRecord(init: RecordInit): AuditRecord & { readonly message: string } {
+  return new ParsedRecord(init);
+}
+
 class ParsedRecord implements AuditRecord {
   type: string;
   typeNum?: number;
@@ -117,7 +124,7 @@ export function parseLine(text: string, file: string | undefined, line: number):
   const typeNum = recordTypeNumber(typeText);
   let type = typeText;
   if (typeNum >= 0) type = recordTypeName(typeNum) ?? `UNKNOWN[${typeNum}]`;
-  const init: ConstructorParameters<typeof ParsedRecord>[0] = {
+  const init: RecordInit = {
     type, sec: Number(stamp[1]), msec: Number(stamp[2]), serial: Number(stamp[3]),
     raw, line, bodyStart, sepAt: raw.indexOf(INTERP_SEPARATOR, bodyStart),
   };

@@ -14,6 +14,11 @@ export interface LogReaderOptions {
   acceptRecord?: (r: AuditRecord) => boolean;
   /** Called for every line that is not a record (the search command mirrors ausearch's messages). */
   onBadLine?: (text: string, line: number, file: string | undefined) => void;
+  /**
+   * Replaces the strict line parser (the search command uses ausearch's own, more lenient rules).
+   * Returns undefined to drop the line silently.
+   */
+  parse?: (text: string, file: string | undefined, line: number) => AuditRecord | undefined;
 }
 
 export class LogReader {
@@ -75,6 +80,11 @@ export class LogReader {
   }
 
   private line(text: string, line: number, piece: number): void {
+    if (this.opts.parse) {
+      const r = this.opts.parse(text, this.file, line);
+      if (r) this.assembler.add(r, (e) => this.emit(e));
+      return;
+    }
     if (piece > 0) {
       if (piece === 1) {
         const p: ParseProblem = { line, reason: `line longer than ${MAX_LINE_BYTES} bytes: ausearch reads the rest as separate lines`, excerpt: text.slice(0, 80) };

@@ -1,0 +1,99 @@
+// Which lines ausearch takes as records, and their time stamps (extract_timestamp and str2event
+// in src/ausearch-lol.c): it looks only at the first words of a line, is lenient with numbers,
+// and ignores kernel-log lines. The search command uses this instead of the strict parser so
+// that it keeps and drops exactly the lines ausearch keeps and drops.
+import { makeRecord, INTERP_SEPARATOR } from '../records/line.js';
+import { recordTypeName, recordTypeNumber } from '../records/record-types.js';
+import type { AuditRecord } from '../records/types.js';
+
+export type StampResult =
+  | { ok: true; record: AuditRecord }
+  | { ok: false; error?: string };
+
+const LONG_MAX = 9223372036854775807n;
+
+/** C strtoul on the leading digits; undefined on overflow (ERANGE). */
+function strtoul(s: string): bigint | undefined {
+  const m = /^\s*[+-]?\d*/.exec(s)![0];
+  const digits = m.replace(/[^\d-]/g, '');
+  if (digits === '' || digits === '-') return 0n;
+  let v = BigInt(digits.replace('-', ''));
+  if (v > 0xffffffffffffffffn) return undefined;
+  if (digits.startsWith('-')) v = (0x10000000000000000n - v) & 0xffffffffffffffffn;
+  return v;
+}
+
+/** Splits like audit_strsplit: words separated by single or repeated spaces. */
+function words(s: string, max: number): string[] {
+  return s.split(' ').filter((w) => w.length > 0).slice(0, max);
+}
+
+/** The logged text of a record as ausearch holds it: up to the 0x1d separator. */
+export function messageOf(r: AuditRecord): string {
+  return (r as { message?: string }).message ?? r.raw;
+}
+
+/**
+ * Parses one line (already cut at any NUL byte) as ausearch does. `eoeTimeout` matters because
+ * ausearch rejects seconds above LONG_MAX - eoeTimeout - 1.
+ */
+export function ausearchRecord(line: string, file: string | undefined, lineNo: number, eoeTimeout: number): StampResult {
+  const head = line.slice(0, line.startsWith('n') ? 340 : 80);
+  const w = words(head, 3);
+  let i = 0;
+  let node: string | undefined;
+  if (w[0] === undefined) return { ok: false };
+  if (w[0].startsWith('n')) {
+    node = w[0].slice(5);
+    i = 1;
+  }
+  const typeWord = w[i];
+  const msgWord = w[i + 1];
+  if (typeWord === undefined || msgWord === undefined || msgWord.length <= 18) return { ok: false };
+  let open = msgWord[9] === '(' ? 9 : msgWord.indexOf('(');
+  if (open < 0) return { ok: false };
+  open++;
+  let stamp = msgWord.slice(open);
+  const close = stamp.indexOf(')');
+  if (close >= 0) stamp = stamp.slice(0, close);
+  const bad = { ok: false as const, error: `Error extracting time stamp (${stamp})\n` };
+  const sec = strtoul(stamp);
+  if (sec === undefined || sec > LONG_MAX - BigInt(eoeTimeout) - 1n) return bad;
+  let rest = stamp;
+  let milli = 0n;
+  const dot = stamp.indexOf('.');
+  if (dot >= 0) {
+    const m = strtoul(stamp.slice(dot + 1));
+    if (m === undefined || m > 999n) return bad;
+    milli = m;
+    rest = stamp.slice(dot + 1);
+  }
+  let serial = 0n;
+  const colon = rest.indexOf(':');
+  if (colon >= 0) {
+    const s = strtoul(rest.slice(colon + 1));
+    if (s === undefined) return bad;
+    serial = s;
+  }
+  const typeText = typeWord.slice(5);
+  const typeNum = recordTypeNumber(typeText);
+  // Fields start after "): " (for -i and for callers that read fields).
+  const paren = line.indexOf(')');
+  let bodyStart = paren < 0 ? line.length : paren + 1;
+  if (line.charCodeAt(bodyStart) === 0x3a) bodyStart++;
+  if (line.charCodeAt(bodyStart) === 0x20) bodyStart++;
+  const record = makeRecord({
+    type: typeNum >= 0 ? recordTypeName(typeNum) ?? `UNKNOWN[${typeNum}]` : typeText,
+    ...(typeNum >= 0 ? { typeNum } : { typeNum: -1 }),
+    ...(node !== undefined ? { node } : {}),
+    sec: Number(sec),
+    msec: Number(milli),
+    serial: Number(serial),
+    raw: line,
+    ...(file !== undefined ? { file } : {}),
+    line: lineNo,
+    bodyStart: Math.min(bodyStart, line.length),
+    sepAt: line.indexOf(INTERP_SEPARATOR),
+  });
+  return { ok: true, record };
+}

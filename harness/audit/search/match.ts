@@ -1,0 +1,36 @@
+// Does an event match the search options? (match() in src/ausearch-match.c: every option must hold.)
+import type { AuditEvent } from '../records/types.js';
+import { extractSearchItems } from './items.js';
+import type { SearchOptions } from './options.js';
+
+const ARCH_X86_64 = 0xc000003e;
+
+export function matchEvent(e: AuditEvent, o: SearchOptions): boolean {
+  if (o.startTime !== undefined && e.sec < o.startTime) return false;
+  if (o.endTime !== undefined && e.sec > o.endTime) return false;
+  if (o.eventId !== undefined && e.serial !== o.eventId) return false;
+  const s = extractSearchItems(e, o);
+  if (!s) return false;
+  if (o.uidAll) {
+    if (!(o.uid === s.uid || o.euid === s.euid || o.loginuid === s.loginuid)) return false;
+  } else {
+    if (o.uid !== undefined && o.uid !== s.uid) return false;
+    if (o.euid !== undefined && o.euid !== s.euid) return false;
+    if (o.loginuid !== undefined && o.loginuid !== s.loginuid) return false;
+  }
+  if (o.ppid !== undefined && o.ppid !== s.ppid) return false;
+  if (o.pid !== undefined && o.pid !== s.pid) return false;
+  if (o.machine !== undefined && s.arch !== ARCH_X86_64) return false;
+  if (o.syscall !== undefined && o.syscall !== s.syscall) return false;
+  if (o.success !== undefined && o.success !== s.success) return false;
+  if (o.messageTypes) {
+    const types = o.messageTypes;
+    if (!e.records.some((r) => types.includes(r.typeNum ?? -1))) return false;
+  }
+  if (o.key !== undefined) {
+    if (!s.keys || s.keys.length === 0) return false;
+    const k = o.key;
+    if (!s.keys.some((h) => (o.exact ? h === k : h.includes(k)))) return false;
+  }
+  return true;
+}

@@ -1,0 +1,234 @@
+// ausearch's command line (src/ausearch-options.c in audit-userspace 3.0.9), the subset this
+// project uses. Parsed the way ausearch does it: an option's argument is the next word unless
+// that word starts with '-', and errors print ausearch's own messages.
+import { recordTypeNumber } from '../records/record-types.js';
+import { syscallNumber } from '../syscalls/index.js';
+import { parseSearchTime, TimeError } from './time.js';
+
+export type ReportFormat = 'raw' | 'default' | 'interpret' | 'csv' | 'text';
+
+export interface SearchOptions {
+  inputFile?: string;
+  format: ReportFormat;
+  key?: string;
+  exact: boolean;
+  messageTypes?: number[];
+  syscall?: number;
+  /** Set when -sc names a syscall: ausearch then only matches events of the host's arch. */
+  machine?: 'x86_64';
+  pid?: number;
+  ppid?: number;
+  uid?: number;
+  euid?: number;
+  loginuid?: number;
+  uidAll: boolean;
+  success?: 'yes' | 'no';
+  startTime?: number;
+  endTime?: number;
+  eventId?: number;
+  justOne: boolean;
+  lineBuffered: boolean;
+  eoeTimeout?: number;
+}
+
+export class OptionsError extends Error {
+  constructor(message: string) {
+    super(message);
+  }
+}
+
+const NAMES: Record<string, string> = {
+  '-if': 'input', '--input': 'input', '-k': 'key', '--key': 'key', '-m': 'message', '--message': 'message',
+  '-sc': 'syscall', '--syscall': 'syscall', '-p': 'pid', '--pid': 'pid', '-pp': 'ppid', '--ppid': 'ppid',
+  '-ui': 'uid', '--uid': 'uid', '-ue': 'euid', '--uid-effective': 'euid', '-ua': 'uid-all', '--uid-all': 'uid-all',
+  '-ul': 'loginuid', '--loginuid': 'loginuid', '-sv': 'success', '--success': 'success', '-ts': 'start',
+  '--start': 'start', '-te': 'end', '--end': 'end', '-i': 'interpret', '--interpret': 'interpret', '-r': 'raw',
+  '--raw': 'raw', '--format': 'format', '-w': 'word', '--word': 'word', '-a': 'event', '--event': 'event',
+  '--just-one': 'just-one', '-l': 'line-buffered', '--line-buffered': 'line-buffered', '--eoe-timeout': 'eoe-timeout',
+};
+
+function isDigit(s: string | undefined): boolean {
+  return !!s && s.charCodeAt(0) >= 0x30 && s.charCodeAt(0) <= 0x39;
+}
+
+/** strtoul/strtol on the leading digits, as C does. */
+function leadingInt(s: string): number {
+  const m = /^\s*[+-]?\d+/.exec(s);
+  return m ? Number(m[0]) : 0;
+}
+
+/**
+ * Parses ausearch arguments (without the program name). Throws OptionsError carrying ausearch's
+ * stderr text (the caller prints it and exits 1, as ausearch does).
+ */
+export function parseSearchOptions(argv: string[], now: Date = new Date()): SearchOptions {
+  const o: SearchOptions = { format: 'default', exact: false, uidAll: false, justOne: false, lineBuffered: false };
+  const errors: string[] = [];
+  const fail = (msg: string) => {
+    errors.push(msg);
+  };
+  if (argv.length < 1) throw new OptionsError('usage: audit-harness search [ausearch options] -if FILE\n');
+  let c = 0;
+  while (c < argv.length && errors.length === 0) {
+    const word = argv[c]!;
+    const next = argv[c + 1];
+    const optarg = next !== undefined && !next.startsWith('-') ? next : undefined;
+    const name = NAMES[word];
+    const needArg = (): string | undefined => {
+      if (optarg === undefined) fail(`Argument is required for ${word}\n`);
+      return optarg;
+    };
+    switch (name) {
+      case 'input': {
+        const a = needArg();
+        if (a !== undefined) { o.inputFile = a; c++; }
+        break;
+      }
+      case 'key': {
+        const a = needArg();
+        if (a !== undefined) { o.key = a; c++; }
+        break;
+      }
+      case 'message': {
+        const a = needArg();
+        if (a === undefined) break;
+        c++;
+        if (a.toUpperCase() === 'ALL') break;
+        const types: number[] = [];
+        for (const part of a.split(',').filter((p) => p.length > 0)) {
+          const n = recordTypeNumber(part);
+          if (n < 0) {
+            fail(`Invalid message type (${part})\n`);
+            break;
+          }
+          types.push(n);
+        }
+        if (errors.length === 0) o.messageTypes = [...(o.messageTypes ?? []), ...types];
+        break;
+      }
+      case 'syscall': {
+        const a = needArg();
+        if (a === undefined) break;
+        if (isDigit(a)) o.syscall = leadingInt(a);
+        else {
+          o.machine ??= 'x86_64';
+          const n = syscallNumber('x86_64', a);
+          if (n === undefined) fail(`Syscall ${a} not found\n`);
+          else o.syscall = n;
+        }
+        c++;
+        break;
+      }
+      case 'pid': case 'ppid': {
+        const a = needArg();
+        if (a === undefined) break;
+        if (isDigit(a)) { o[name] = leadingInt(a); c++; }
+        else fail(`${name === 'pid' ? 'Process id' : 'Parent process id'} must be a numeric value, was ${a}\n`);
+        break;
+      }
+      case 'uid': case 'euid': case 'uid-all': case 'loginuid': {
+        const a = needArg();
+        if (a === undefined) break;
+        if (!isDigit(a)) {
+          // ausearch looks names up in the local passwd: only numbers give the same answer on every host.
+          fail(`${name === 'euid' ? 'User ID' : 'Effective user ID'} is non-numeric and unknown (${a})\n`);
+          break;
+        }
+        const v = leadingInt(a);
+        if (name === 'uid') o.uid = v;
+        else if (name === 'euid') o.euid = v;
+        else if (name === 'loginuid') o.loginuid = v;
+        else { o.uid = v; o.euid = v; o.loginuid = v; o.uidAll = true; }
+        c++;
+        break;
+      }
+      case 'success': {
+        const a = needArg();
+        if (a === undefined) break;
+        if (a.includes('yes') || a.includes('no')) o.success = a === 'yes' ? 'yes' : 'no';
+        else fail("Success must be 'yes' or 'no'.\n");
+        c++;
+        break;
+      }
+      case 'start': case 'end': {
+        if (optarg === undefined) {
+          fail(`${word} requires either date and/or time\n`);
+          break;
+        }
+        const after = argv[c + 2];
+        let date: string | undefined;
+        let time: string | undefined;
+        if (after !== undefined && !after.startsWith('-')) {
+          if (optarg.includes(':')) { date = after; time = optarg; } else { date = optarg; time = after; }
+          c++;
+        } else if (/^(now|recent|boot|today|yesterday|this-week|week-ago|this-month|this-year)$/.test(optarg)) {
+          date = optarg; time = '00:00:00';
+        } else if (optarg === 'checkpoint' && name === 'start') {
+          fail('-ts checkpoint needs --checkpoint, which audit-harness search does not support\n');
+          break;
+        } else if (!optarg.includes(':')) {
+          date = optarg;
+          time = name === 'start' ? '00:00:00' : undefined;
+        } else {
+          time = optarg;
+        }
+        try {
+          const t = parseSearchTime(name, date, time, now);
+          if (name === 'start') o.startTime = t; else o.endTime = t;
+        } catch (e) {
+          if (e instanceof TimeError) fail(e.message);
+          else throw e;
+        }
+        c++;
+        break;
+      }
+      case 'interpret':
+      case 'raw': {
+        if (o.format === 'default') o.format = name === 'raw' ? 'raw' : 'interpret';
+        else fail(name === 'raw' ? 'Conflicting output format --raw\n' : `Conflicting output format ${word}\n`);
+        if (optarg !== undefined) fail(`Argument is NOT required for ${word}\n`);
+        break;
+      }
+      case 'format': {
+        if (o.format !== 'default') { fail('Multiple output formats, use only 1\n'); break; }
+        const a = needArg();
+        if (a === undefined) break;
+        if (a === 'raw') o.format = 'raw';
+        else if (a === 'default') o.format = 'default';
+        else if (a.startsWith('interp')) o.format = 'interpret';
+        else if (a === 'csv' || a === 'text') o.format = a;
+        else { fail(`Unknown option (${a})\n`); break; }
+        c++;
+        break;
+      }
+      case 'word':
+        o.exact = true;
+        break;
+      case 'event': {
+        const a = needArg();
+        if (a === undefined) break;
+        if (isDigit(a)) { o.eventId = leadingInt(a); c++; }
+        else fail(`Event id must be a numeric value, was ${a}\n`);
+        break;
+      }
+      case 'just-one':
+        o.justOne = true;
+        break;
+      case 'line-buffered':
+        o.lineBuffered = true;
+        break;
+      case 'eoe-timeout': {
+        const a = needArg();
+        if (a === undefined) break;
+        if (isDigit(a)) { o.eoeTimeout = leadingInt(a); c++; }
+        else fail(`EOE timeout must be a numeric value, was ${a}\n`);
+        break;
+      }
+      default:
+        fail(`${word} is an unsupported option\n`);
+    }
+    c++;
+  }
+  if (errors.length) throw new OptionsError(errors.join(''));
+  return o;
+}

@@ -1,0 +1,149 @@
+// audit-harness search: reads one log file (-if FILE), a directory of rotated logs (-if DIR:
+// audit.log.N ... audit.log, oldest first) or a pipe on stdin, and prints what ausearch prints.
+import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { LogReader } from '../records/reader.js';
+import type { AuditEvent } from '../records/types.js';
+import { ausearchRecord } from './ausearch-line.js';
+import { writeDefault, writeRaw } from './format-raw.js';
+import { writeInterpreted } from './format-interpret.js';
+import { matchEvent } from './match.js';
+import { OptionsError, parseSearchOptions, type SearchOptions } from './options.js';
+import { Output } from './output.js';
+
+export interface SearchIo {
+  stdout: number;
+  stderr: number;
+  stdin: number;
+}
+
+/** Log files to read, oldest first, like ausearch's process_logs for a directory. */
+function inputFiles(file: string, err: Output): string[] | number {
+  let st;
+  try {
+    st = statSync(file);
+  } catch (e) {
+    err.write(`stat: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (e as Error).message}\n`);
+    return 1;
+  }
+  if (!st.isDirectory()) return [file];
+  const base = path.join(file, 'audit.log');
+  err.write(`NOTE - using logs in ${base}\n`);
+  const names = new Set(readdirSync(file));
+  let n = 0;
+  while (names.has(n === 0 ? 'audit.log' : `audit.log.${n}`)) n++;
+  const out: string[] = [];
+  for (let i = n - 1; i >= 0; i--) out.push(i === 0 ? base : `${base}.${i}`);
+  return out;
+}
+
+/** Runs a search; returns the exit status (0 found, 1 nothing found or bad options). */
+export function runSearch(argv: string[], io: SearchIo = { stdout: 1, stderr: 2, stdin: 0 }): number {
+  const out = new Output(io.stdout);
+  const err = new Output(io.stderr, 0);
+  try {
+    return search(argv, io, out, err);
+  } finally {
+    out.flush();
+    err.flush();
+  }
+}
+
+function search(argv: string[], io: SearchIo, out: Output, err: Output): number {
+  let o: SearchOptions;
+  try {
+    o = parseSearchOptions(argv);
+  } catch (e) {
+    if (e instanceof OptionsError) {
+      err.write(e.message);
+      return 1;
+    }
+    throw e;
+  }
+  if (o.format === 'csv' || o.format === 'text') {
+    err.write(`audit-harness: search --format ${o.format} is not implemented (raw, default and interpret are)\n`);
+    return 2;
+  }
+  let files: string[];
+  if (o.inputFile !== undefined) {
+    const f = inputFiles(o.inputFile, err);
+    if (typeof f === 'number') return f;
+    files = f;
+  } else {
+    let isPipe = false;
+    try {
+      isPipe = fstatSync(io.stdin).isFIFO();
+    } catch {
+      /* no stdin */
+    }
+    if (!isPipe) {
+      // ausearch would read the host's own /var/log/audit: the harness never does.
+      err.write('audit-harness: search needs -if FILE (or a log piped on stdin)\n');
+      return 2;
+    }
+    files = ['-'];
+  }
+  const eoeTimeout = o.eoeTimeout ?? 2;
+  let found = false;
+  let stop = false;
+  const write = o.format === 'raw' ? (e: AuditEvent) => writeRaw(e, out)
+    : o.format === 'interpret' ? (e: AuditEvent) => writeInterpreted(e, out, err)
+    : (e: AuditEvent) => writeDefault(e, out);
+  const onEvent = (e: AuditEvent) => {
+    if (stop || !matchEvent(e, o)) return;
+    found = true;
+    write(e);
+    if (o.lineBuffered) out.flush();
+    if (o.justOne) stop = true;
+  };
+  const reader = new LogReader(onEvent, () => {}, {
+    eoeTimeout,
+    parse: (text, file, line) => {
+      const nul = text.indexOf('\0');
+      const res = ausearchRecord(nul >= 0 ? text.slice(0, nul) : text, file, line, eoeTimeout);
+      if (!res.ok) {
+        if (res.error) err.write(res.error);
+        return undefined;
+      }
+      const r = res.record;
+      if ((o.startTime !== undefined && r.sec < o.startTime) || (o.endTime !== undefined && r.sec > o.endTime)) return undefined;
+      return r;
+    },
+  });
+  const buf = Buffer.allocUnsafe(1 << 20);
+  for (const f of files) {
+    reader.beginFile(f === '-' ? undefined : f);
+    let fd: number;
+    try {
+      fd = f === '-' ? io.stdin : openSync(f, 'r');
+    } catch (e) {
+      err.write(`Error opening ${f} (${(e as Error).message})\n`);
+      return 1;
+    }
+    try {
+      for (;;) {
+        let n: number;
+        try {
+          n = readSync(fd, buf, 0, buf.length, null);
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue;
+          if ((e as NodeJS.ErrnoException).code === 'EOF') break;
+          throw e;
+        }
+        if (n === 0) break;
+        reader.push(buf.subarray(0, n));
+        if (stop) break;
+      }
+    } finally {
+      if (f !== '-') closeSync(fd);
+    }
+    reader.endFile();
+    if (stop) break;
+  }
+  if (!stop) reader.finish();
+  if (!found) {
+    if (o.format !== 'raw') err.write('<no matches>\n');
+    return 1;
+  }
+  return 0;
+}
