@@ -7,7 +7,7 @@ const EQ = 0x3d;
 const DQ = 0x22;
 const SQ = 0x27;
 
-export function splitFields(text: string, out: AuditField[] = []): AuditField[] {
+export function splitFields(text: string, out: AuditField[] = [], braces = false): AuditField[] {
   const n = text.length;
   let i = 0;
   while (i < n) {
@@ -20,7 +20,11 @@ export function splitFields(text: string, out: AuditField[] = []): AuditField[] 
     i++; // '='
     const q = text.charCodeAt(i);
     let end: number;
-    if (q === DQ || q === SQ) {
+    if (braces && q === 0x7b) {
+      // ENRICHED SADDR={ saddr_fam=inet laddr=... }
+      const close = text.indexOf('}', i + 1);
+      end = close < 0 ? n : close + 1;
+    } else if (q === DQ || q === SQ) {
       const close = text.indexOf(q === DQ ? '"' : "'", i + 1);
       end = close < 0 ? n : close + 1;
     } else {
@@ -40,7 +44,7 @@ export function splitFields(text: string, out: AuditField[] = []): AuditField[] 
 
 /** ENRICHED logs: attaches `ARCH=x86_64 AUID="unset"` after the 0x1d separator to the fields they interpret. */
 export function attachEnriched(fields: AuditField[], text: string): void {
-  for (const e of splitFields(text)) {
+  for (const e of splitFields(text, [], true)) {
     const lower = e.name.toLowerCase();
     const value = e.value.length >= 2 && e.value.startsWith('"') && e.value.endsWith('"') ? e.value.slice(1, -1) : e.value;
     const target = fields.find((f) => f.name === lower && f.enriched === undefined);

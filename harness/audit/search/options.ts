@@ -1,7 +1,7 @@
 // ausearch's command line (src/ausearch-options.c in audit-userspace 3.0.9), the subset this
 // project uses. Parsed the way ausearch does it: an option's argument is the next word unless
 // that word starts with '-', and errors print ausearch's own messages.
-import { recordTypeNumber } from '../records/record-types.js';
+import { recordTypeName, recordTypeNumber } from '../records/record-types.js';
 import { syscallNumber } from '../syscalls/index.js';
 import { parseSearchTime, TimeError } from './time.js';
 
@@ -46,6 +46,17 @@ const NAMES: Record<string, string> = {
   '--raw': 'raw', '--format': 'format', '-w': 'word', '--word': 'word', '-a': 'event', '--event': 'event',
   '--just-one': 'just-one', '-l': 'line-buffered', '--line-buffered': 'line-buffered', '--eoe-timeout': 'eoe-timeout',
 };
+
+/** What ausearch lists after a bad -m: names from USER (1005) to the last virt type, skipping 1007-1099. */
+function validTypeNames(): string[] {
+  const out: string[] = [];
+  for (let i = 1005; i <= 2999; i++) {
+    if (i === 1007) i = 1100;
+    const name = recordTypeName(i);
+    if (name) out.push(name);
+  }
+  return out;
+}
 
 function isDigit(s: string | undefined): boolean {
   return !!s && s.charCodeAt(0) >= 0x30 && s.charCodeAt(0) <= 0x39;
@@ -94,16 +105,15 @@ export function parseSearchOptions(argv: string[], now: Date = new Date()): Sear
         if (a === undefined) break;
         c++;
         if (a.toUpperCase() === 'ALL') break;
-        const types: number[] = [];
+        // ausearch keeps the types before a bad one (and then stops with the list of valid names).
         for (const part of a.split(',').filter((p) => p.length > 0)) {
-          const n = recordTypeNumber(part);
+          const n = isDigit(part) ? leadingInt(part) : recordTypeNumber(part);
           if (n < 0) {
-            fail(`Invalid message type (${part})\n`);
+            fail(`Valid message types are: ALL ${validTypeNames().join(' ')} \n`);
             break;
           }
-          types.push(n);
+          (o.messageTypes ??= []).push(n);
         }
-        if (errors.length === 0) o.messageTypes = [...(o.messageTypes ?? []), ...types];
         break;
       }
       case 'syscall': {
