@@ -75,9 +75,15 @@ export async function configureGuest(root: string, cfg: GuestConfig): Promise<vo
   // Users and groups: base-passwd's masters (what its postinst installs) plus the login user.
   const passwd = await readFile(p('usr/share/base-passwd/passwd.master'), 'utf8');
   const group = await readFile(p('usr/share/base-passwd/group.master'), 'utf8');
-  const passwdLines = passwd.trimEnd().split('\n').map((l) => (l.startsWith('root:') ? 'root:x:0:0:root:/root:/bin/bash' : l));
+  // Shadowed, as shadowconfig leaves them: 'x' in passwd/group, the hashes in shadow/gshadow.
+  const shadowed = (l: string) => l.split(':').map((f, i) => (i === 1 ? 'x' : f)).join(':');
+  const passwdLines = passwd.trimEnd().split('\n').map((l) => (l.startsWith('root:') ? 'root:x:0:0:root:/root:/bin/bash' : shadowed(l)));
   passwdLines.push(`${cfg.user}:x:${cfg.uid}:${cfg.uid}:${cfg.user},,,:/home/${cfg.user}:/bin/bash`);
-  const groupLines = group.trimEnd().split('\n').map((l) => (l.startsWith('sudo:') ? `${l}${l.endsWith(':') ? '' : ','}${cfg.user}` : l));
+  const groupLines = group
+    .trimEnd()
+    .split('\n')
+    .map(shadowed)
+    .map((l) => (l.startsWith('sudo:') ? `${l}${l.endsWith(':') ? '' : ','}${cfg.user}` : l));
   groupLines.push(`${cfg.user}:x:${cfg.uid}:`);
   const day = 20000;
   await write('etc/passwd', passwdLines.join('\n') + '\n');
