@@ -72,7 +72,9 @@ function search(argv: string[], io: SearchIo, out: Output, err: Output): number 
   } else {
     let isPipe = false;
     try {
-      isPipe = fstatSync(io.stdin).isFIFO();
+      // ausearch takes only a FIFO; a socket or a redirected file is just as clearly a log given to us.
+      const st = fstatSync(io.stdin);
+      isPipe = st.isFIFO() || st.isSocket() || st.isFile();
     } catch {
       /* no stdin */
     }
@@ -99,6 +101,8 @@ function search(argv: string[], io: SearchIo, out: Output, err: Output): number 
   const reader = new LogReader(onEvent, () => {}, {
     eoeTimeout,
     parse: (text, file, line) => {
+      // After --just-one's match ausearch reads no further lines.
+      if (stop) return undefined;
       const nul = text.indexOf('\0');
       const res = ausearchRecord(nul >= 0 ? text.slice(0, nul) : text, file, line, eoeTimeout);
       if (!res.ok) {
