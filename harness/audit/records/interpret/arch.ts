@@ -29,10 +29,10 @@ export function printArch(val: string): string {
   return machineOf(val) ?? `unknown-elf-type(${val})`;
 }
 
-/** Syscall name for a machine; only the x86 tables are carried. */
+/** Syscall name for a machine. */
 export function syscallNameFor(machine: string, nr: number): string | undefined {
-  if (machine !== 'x86_64' && machine !== 'i386') return undefined;
-  return syscallName(machine as SyscallArch, nr);
+  if (machine === 'x86_64' || machine === 'i386') return syscallName(machine as SyscallArch, nr);
+  return T.syscallsByMachine.get(machine)?.get(nr);
 }
 
 export function printSyscall(machine: string, nr: number, a0: bigint): string {

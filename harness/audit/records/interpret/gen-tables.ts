@@ -53,6 +53,12 @@ const HEADERS: Record<string, string> = {
   err: 'lib/errtab.h',
   list: 'lib/flagtab.h',
   ftype: 'lib/ftypetab.h',
+  // syscall names of the machines the project has no ausyscall-generated table for
+  syscallsAarch64: 'lib/aarch64_table.h',
+  syscallsArm: 'lib/arm_table.h',
+  syscallsPpc: 'lib/ppc_table.h',
+  syscallsS390: 'lib/s390_table.h',
+  syscallsS390x: 'lib/s390x_table.h',
 };
 
 const PRELUDE = `

@@ -8,7 +8,7 @@ function readIds(file: string): Map<number, string> {
   const m = new Map<number, string>();
   let text = '';
   try {
-    text = readFileSync(file, 'utf8');
+    text = readFileSync(file, 'latin1');
   } catch {
     return m;
   }
@@ -71,7 +71,10 @@ export function printGid(val: string, base = 10): string {
   return name(groups, id);
 }
 
-/** An ENRICHED log already carries the name as the logging host saw it. */
+/**
+ * An ENRICHED log already carries the name as the logging host saw it. auditd writes these
+ * quoted (AUID="root"); a value whose quotes the parser already removed is taken as is.
+ */
 export function printEnrichedId(enriched: string): string {
-  return printEscaped(enriched);
+  return enriched.charCodeAt(0) === 34 ? printEscaped(enriched) : enriched;
 }

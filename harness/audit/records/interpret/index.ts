@@ -83,7 +83,8 @@ export function interpretField(ctx: InterpretContext, name: string, value: strin
   if (kind === 'UNCLASSIFIED') return value;
 
   const enriched = enrichedOf(record, name);
-  if (enriched !== undefined && !enriched.startsWith('unknown-')) {
+  // A SADDR={ … } cut at its first space by a field splitter is no use: compute it instead.
+  if (enriched !== undefined && !enriched.startsWith('unknown-') && (kind !== 'SOCKADDR' || enriched.endsWith('}'))) {
     return ttyEscape(kind === 'UID' || kind === 'GID' ? printEnrichedId(enriched) : enriched);
   }
 

@@ -1,4 +1,5 @@
 // saddr= of SOCKADDR records: a hex-encoded struct sockaddr (x86 byte order).
+import { readdirSync, readFileSync } from 'node:fs';
 import { decodeHexPrefix } from './text.js';
 import { T } from './tables.js';
 
@@ -6,7 +7,27 @@ function cstr(b: Buffer, from: number, max: number): string {
   const end = Math.min(b.length, from + max);
   let z = from;
   while (z < end && b[z] !== 0) z++;
-  return b.subarray(from, z).toString('utf8');
+  return b.subarray(from, z).toString('latin1');
+}
+
+// getnameinfo names an IPv6 scope by the interface of that index on the host running ausearch.
+let interfaces: Map<number, string> | undefined;
+function scopeName(index: number): string {
+  if (!interfaces) {
+    interfaces = new Map();
+    try {
+      for (const name of readdirSync('/sys/class/net')) {
+        try {
+          interfaces.set(Number(readFileSync(`/sys/class/net/${name}/ifindex`, 'latin1').trim()), name);
+        } catch {
+          /* not an interface */
+        }
+      }
+    } catch {
+      /* no sysfs: numbers */
+    }
+  }
+  return interfaces.get(index) ?? String(index);
 }
 
 function ipv6(b: Buffer, off: number): string {
@@ -61,8 +82,11 @@ export function printSockaddr(val: string): string {
       let addr = ipv6(b, 8);
       const scope = b.readUInt32LE(24);
       const first = b.readUInt16BE(8);
-      // getnameinfo appends %scope for link-local and multicast link-local addresses
-      if (scope !== 0 && ((first & 0xffc0) === 0xfe80 || (first & 0xff0f) === 0xff02)) addr += `%${scope}`;
+      // getnameinfo appends %scope: an interface name for link-local addresses, else the number
+      if (scope !== 0) {
+        const linkLocal = (first & 0xffc0) === 0xfe80 || (first & 0xff0f) === 0xff02;
+        addr += `%${linkLocal ? scopeName(scope) : scope}`;
+      }
       return `{ saddr_fam=${fam} laddr=${addr} lport=${b.readUInt16BE(2)} }`;
     }
     case 16: // AF_NETLINK

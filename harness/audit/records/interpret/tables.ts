@@ -69,6 +69,16 @@ export const T = {
   ipcCmd: ordered('ipcCmd'),
   shmMode: ordered('shmMode'),
   openat2Resolve: ordered('openat2Resolve'),
+  /** Syscall names of non-x86 machines (x86 ones come from harness/audit/syscalls). */
+  syscallsByMachine: new Map<string, Map<number, string>>([
+    ['aarch64', byValue('syscallsAarch64')],
+    ['armeb', byValue('syscallsArm')],
+    ['ppc', byValue('syscallsPpc')],
+    ['ppc64', byValue('syscallsPpc')],
+    ['ppc64le', byValue('syscallsPpc')],
+    ['s390', byValue('syscallsS390')],
+    ['s390x', byValue('syscallsS390x')],
+  ]),
   /** [sequence bytes, key name], first match wins. */
   ttyKeys: raw.tables.ttyKeys.map(([hex, name]) => [Buffer.from(hex, 'hex'), name] as const),
 };

@@ -26,10 +26,10 @@ export function decodeHexPrefix(s: string, from = 0): Buffer | undefined {
   return out;
 }
 
-/** The bytes up to the first NUL, as text. */
+/** The bytes up to the first NUL, as text (latin1: one char per byte, like the log parser). */
 export function cString(b: Buffer): string {
   const z = b.indexOf(0);
-  return (z < 0 ? b : b.subarray(0, z)).toString('utf8');
+  return (z < 0 ? b : b.subarray(0, z)).toString('latin1');
 }
 
 /** auparse's au_unescape: "(null)"-style values pass through, otherwise hex is decoded. */
@@ -52,15 +52,33 @@ export function printEscaped(val: string): string {
   return out ?? val;
 }
 
+/**
+ * The whole buffer au_unescape leaves behind, not just its C string: decoded bytes, a NUL,
+ * zero fill up to half the input length, then whatever hex text was not overwritten.
+ */
+function unescapeBuffer(val: string, from: number, decoded: Buffer): Buffer {
+  const olen = val.length - from;
+  let hexLen = 0;
+  while (from + hexLen < val.length && hexVal(val.charCodeAt(from + hexLen)) >= 0) hexLen++;
+  const buf = Buffer.alloc(olen + 1);
+  buf.write(val.slice(from, from + hexLen), 0, 'latin1');
+  decoded.copy(buf);
+  const dec = decoded.length;
+  buf[dec] = 0;
+  const half = olen >> 1;
+  if (half > dec - 1) buf.fill(0, dec, Math.min(buf.length, dec + half - (dec - 1)));
+  return buf;
+}
+
 /** PROCTITLE: hex with NUL-separated arguments shown as spaces. */
 export function printProctitle(val: string): string {
   if (val.charCodeAt(0) === 34 || val.charCodeAt(0) === 40) return printEscaped(val);
   const from = val.charCodeAt(0) === 48 && val.charCodeAt(1) === 48 ? 2 : 0;
   const b = decodeHexPrefix(val, from);
   if (!b) return val;
-  // NULs before strlen(val)/2 become spaces; the buffer behind the decoded bytes is zero.
+  const buf = unescapeBuffer(val, from, b);
+  // NULs before strlen(val)/2 become spaces (measured on the whole value, "00" prefix included).
   const end = val.length >> 1;
-  const buf = end > b.length ? Buffer.concat([b, Buffer.alloc(end - b.length + 1)]) : b;
   for (let i = 0; i < end && i < buf.length; i++) if (buf[i] === 0) buf[i] = 32;
   return cString(buf);
 }
