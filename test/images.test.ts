@@ -137,3 +137,15 @@ for (const img of IMAGES) {
     t.false(again.includes('download'));
   });
 }
+
+test('closure check: a dynamic ELF without its libraries is reported', async (t) => {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'audit-harness-closure-'));
+  t.teardown(() => rm(root, { recursive: true, force: true }));
+  await execa('mkdir', ['-p', path.join(root, 'usr/bin')]);
+  await execa('cp', ['/usr/bin/true', path.join(root, 'usr/bin/true')]);
+  const missing = await findMissingLibraries(root, libraryDirs('amd64'));
+  t.deepEqual(
+    missing.map((m) => `${m.file} ${m.needed}`),
+    ['/usr/bin/true /lib64/ld-linux-x86-64.so.2', '/usr/bin/true libc.so.6'],
+  );
+});

@@ -75,7 +75,17 @@ async function downloadAll(pkgs: ResolvedPackage[], signal?: AbortSignal): Promi
   return result;
 }
 
+/** The image for a recipe from the cache, built first if its inputs changed. */
 export async function ensureImage(recipeId: string, opts: EnsureImageOptions = {}): Promise<BuiltImage> {
+  try {
+    return await buildOrReuse(recipeId, opts);
+  } catch (err) {
+    if (opts.signal?.aborted) throw new Error(`building image ${recipeId} was aborted (nothing was kept)`, { cause: err });
+    throw err;
+  }
+}
+
+async function buildOrReuse(recipeId: string, opts: EnsureImageOptions): Promise<BuiltImage> {
   const { signal } = opts;
   const step = async <T>(name: string, detail: string, fn: () => Promise<T>): Promise<T> => {
     signal?.throwIfAborted();
