@@ -46,8 +46,11 @@ export function readField(pair: string, ctx: FieldContext): FieldResult {
   if (list === 'exclude' && !EXCLUDE_FIELDS.has(info.name))
     return fail('Only msgtype, *uid, *gid, pid, and subj* fields can be used with exclude filter');
   const exitOnly = () => fail(`${name} can only be used with exit filter list`);
-  if (info.auditctlOps && !info.auditctlOps.includes(op))
-    return fail(info.auditctlOps.length === 1 ? `${name} only takes = operator` : `${name} only takes = or != operators`);
+  // libaudit checks the operator inside each field's case, after the list checks.
+  const badOp = (): FieldResult | undefined =>
+    info.auditctlOps && !info.auditctlOps.includes(op)
+      ? fail(info.auditctlOps.length === 1 ? `${name} only takes = operator` : `${name} only takes = or != operators`)
+      : undefined;
   const effects: Extract<FieldResult, { ok: true }>['effects'] = {};
   let value: number | string;
   switch (info.kind) {
@@ -84,7 +87,11 @@ export function readField(pair: string, ctx: FieldContext): FieldResult {
     case 'string':
       if (info.exitOnly && list !== 'exit') return exitOnly();
       if (info.name === 'path' || info.name === 'dir') effects.perm = true;
-      if (info.name === 'exe') effects.exe = true;
+      if (info.name === 'exe') {
+        const b = badOp();
+        if (b) return b;
+        effects.exe = true;
+      }
       if (v.length > PATH_MAX) return fail('String value too long');
       value = v;
       break;
@@ -94,6 +101,8 @@ export function readField(pair: string, ctx: FieldContext): FieldResult {
       break;
     case 'arch': {
       if (ctx.syscallAdded) return fail(`${name} must be before -S`);
+      const b = badOp();
+      if (b) return b;
       const r = resolveArch(v, ctx.kernel);
       if (!r.ok) return fail(`${name} ${r.message}`);
       effects.arch = { elf: r.elf, table: r.table };
@@ -102,6 +111,8 @@ export function readField(pair: string, ctx: FieldContext): FieldResult {
     }
     case 'perm': {
       if (list !== 'exit') return exitOnly();
+      const b = badOp();
+      if (b) return b;
       if (v.length > 4) return fail('String value too long');
       let bits = 0;
       for (const c of v.toLowerCase()) {
@@ -119,6 +130,10 @@ export function readField(pair: string, ctx: FieldContext): FieldResult {
       break;
     case 'fstype':
       if (list !== 'filesystem') return fail(`${name} field is not valid for the filter`);
+      {
+        const b = badOp();
+        if (b) return b;
+      }
       if (isDigit(v)) value = cNumber(v);
       else if (Object.hasOwn(FS_TYPES, v)) value = FS_TYPES[v]!;
       else return fail(`file system type is unknown for field: ${name}`);
@@ -134,8 +149,10 @@ export function readField(pair: string, ctx: FieldContext): FieldResult {
       else if (v === 'unset') value = UNSET;
       else value = 0;
       break;
-    default:
+    default: {
       if (info.exitOnly && list !== 'exit') return exitOnly();
+      const b = badOp();
+      if (b) return b;
       if (info.name === 'saddr_fam') {
         value = cNumber(v);
         if (value >= AF_MAX) return fail(`value is too large for field: ${name}`);
@@ -143,6 +160,7 @@ export function readField(pair: string, ctx: FieldContext): FieldResult {
       }
       if (!isDigit(v)) return fail(`-F value should be number for ${name}`);
       value = cNumber(v);
+    }
   }
   return { ok: true, field: { name: info.name, op, value }, effects };
 }
