@@ -123,3 +123,13 @@ test('-d and -W delete what -a and -w added', (t) => {
   const missing = auditctlLoad('-W /nothere -p x\n', 'x');
   t.regex(missing.errors[0]!.message, /No such file or directory/);
 });
+
+test('-A: head of the list, listed as -a; a later -a of the same rule is a duplicate, an -A is not', (t) => {
+  const r = auditctlLoad('-a always,exit -F arch=b64 -S open\n-A always,exit -F arch=b64 -S close\n', 'p');
+  t.is(renderListing(r.rules), '-a always,exit -F arch=b64 -S close\n-a always,exit -F arch=b64 -S open\n');
+  const dup = auditctlLoad('-A always,exit -F arch=b64 -S close\n-a always,exit -F arch=b64 -S close\n', 'p');
+  t.regex(dup.errors[0]!.message, /Rule exists/);
+  const twice = auditctlLoad('-a always,exit -F arch=b64 -S close\n-A always,exit -F arch=b64 -S close\n', 'p');
+  t.deepEqual(twice.errors, []);
+  t.is(twice.rules.length, 2);
+});

@@ -2,6 +2,8 @@
 // the first failing line ends the load (unless the file said -i or -c), duplicates fail with EEXIST,
 // -D empties the lists, -e 2 locks everything after it, and the listing walks the kernel's filter lists
 // in their numeric order (user, task, exit, exclude, filesystem), -A rules at the head of theirs.
+// The kernel clears -A's prepend flag after inserting, so a later -a of the same rule fails with EEXIST
+// while an -A of a rule already there is accepted (audit_add_rule, audit_compare_rule).
 import { parseRuleLine } from './parse.js';
 import { renderRule } from './render.js';
 import { splitLines } from './tokenize.js';
@@ -20,7 +22,7 @@ export interface LoadResult {
 
 /** Identity of a rule as the kernel compares them (audit_compare_rule): everything but the source. */
 function identity(r: AuditRule): string {
-  return `${r.prepend ? 'P' : ''}|${renderRule({ ...r, op: 'add', prepend: false })}`;
+  return renderRule({ ...r, op: 'add', prepend: false });
 }
 
 export function auditctlLoad(text: string, file: string, kernelArch: KernelArch = 'x86_64', mapLine?: (line: number) => { file: string; line: number } | undefined): LoadResult {
@@ -50,7 +52,8 @@ export function auditctlLoad(text: string, file: string, kernelArch: KernelArch 
           case 'rule': {
             const list = lists.get(item.list)!;
             const id = identity(item);
-            const at = list.findIndex((x) => identity(x) === id || (item.op === 'delete' && identity({ ...x, prepend: false }) === identity({ ...item, prepend: false })));
+            // Stored rules have the prepend flag cleared, so an -A rule never equals one (no EEXIST for it).
+            const at = item.op === 'add' && item.prepend ? -1 : list.findIndex((x) => identity(x) === id);
             if (item.op === 'add') {
               if (at >= 0) fail('Error sending add rule data request (Rule exists)');
               else if (item.prepend) list.unshift(item);

@@ -83,8 +83,8 @@ export function renderRule(rule: AuditRule): string {
   const watch = isWatch(rule);
   let out = '';
   if (!watch) {
-    // The kernel hands back -A's prepend flag with the list; auditctl has no name for the sum and prints "(null)".
-    out += `-a ${rule.action},${rule.prepend ? '(null)' : rule.list}`;
+    // -A only decides the place in the list: the kernel clears the prepend flag once the rule is in.
+    out += `-a ${rule.action},${rule.list}`;
     for (const f of rule.fields) if (f.name === 'arch') out += renderArch(f);
     out += renderSyscalls(rule);
   }
