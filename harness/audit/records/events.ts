@@ -35,7 +35,7 @@ export class EventAssembler {
   constructor(private readonly eoeTimeout = 2) {}
 
   private static key(r: AuditRecord): string {
-    return `${r.sec}.${r.msec}:${r.serial}@${r.node ?? ''}`;
+    return r.node === undefined ? `${r.sec}.${r.msec}:${r.serial}` : `${r.sec}.${r.msec}:${r.serial}@${r.node}`;
   }
 
   /**

@@ -65,8 +65,9 @@ export class LogReader {
   }
 
   private emit(e: AuditEvent): void {
-    const files = new Set(e.records.map((r) => r.file));
-    if (files.size > 1) {
+    const f0 = e.records[0]!.file;
+    if (e.records.length > 1 && e.records.some((r) => r.file !== f0)) {
+      const files = new Set(e.records.map((r) => r.file));
       const first = e.records[0]!;
       const p: ParseProblem = {
         line: first.line,

@@ -2,7 +2,7 @@
 // in src/ausearch-lol.c): it looks only at the first words of a line, is lenient with numbers,
 // and ignores kernel-log lines. The search command uses this instead of the strict parser so
 // that it keeps and drops exactly the lines ausearch keeps and drops.
-import { makeRecord, INTERP_SEPARATOR } from '../records/line.js';
+import { makeRecord, INTERP_SEPARATOR, type RecordInit } from '../records/line.js';
 import { recordTypeName, recordTypeNumber } from '../records/record-types.js';
 import type { AuditRecord } from '../records/types.js';
 
@@ -38,6 +38,8 @@ export function messageOf(r: AuditRecord): string {
  * ausearch rejects seconds above LONG_MAX - eoeTimeout - 1.
  */
 export function ausearchRecord(line: string, file: string | undefined, lineNo: number, eoeTimeout: number): StampResult {
+  const fast = fastRecord(line, file, lineNo);
+  if (fast) return fast;
   const head = line.slice(0, line.startsWith('n') ? 340 : 80);
   const w = words(head, 3);
   let i = 0;
@@ -96,4 +98,56 @@ export function ausearchRecord(line: string, file: string | undefined, lineNo: n
     sepAt: line.indexOf(INTERP_SEPARATOR),
   });
   return { ok: true, record };
+}
+
+const MSG = ' msg=audit(';
+
+/** Reads decimal digits at `i`; returns [value, end] or undefined when there are none or too many. */
+function digits(s: string, i: number, max: number): [number, number] | undefined {
+  let v = 0;
+  const start = i;
+  for (; i < s.length; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) break;
+    v = v * 10 + c;
+  }
+  if (i === start || i - start > max) return undefined;
+  return [v, i];
+}
+
+/**
+ * The common case, without allocation beyond the record: `type=NAME msg=audit(SEC.MS:SERIAL): ...`
+ * with sane numbers. Anything unusual goes to the general path, which follows ausearch exactly.
+ */
+function fastRecord(line: string, file: string | undefined, lineNo: number): StampResult | undefined {
+  if (!line.startsWith('type=')) return undefined;
+  const sp = line.indexOf(' ', 5);
+  if (sp < 0 || sp > 60 || !line.startsWith(MSG, sp)) return undefined;
+  const a = digits(line, sp + MSG.length, 12);
+  if (!a || line.charCodeAt(a[1]) !== 0x2e) return undefined;
+  const b = digits(line, a[1] + 1, 3);
+  if (!b || line.charCodeAt(b[1]) !== 0x3a) return undefined;
+  const c = digits(line, b[1] + 1, 15);
+  if (!c || line.charCodeAt(c[1]) !== 0x29 || c[1] >= 80) return undefined;
+  // ausearch ignores a msg= word of 18 characters or fewer.
+  const wordEnd = line.indexOf(' ', sp + 1);
+  if ((wordEnd < 0 ? line.length : wordEnd) - (sp + 1) <= 18) return undefined;
+  const typeText = line.slice(5, sp);
+  const typeNum = recordTypeNumber(typeText);
+  let bodyStart = c[1] + 1;
+  if (line.charCodeAt(bodyStart) === 0x3a) bodyStart++;
+  if (line.charCodeAt(bodyStart) === 0x20) bodyStart++;
+  const init: RecordInit = {
+    type: typeNum >= 0 ? recordTypeName(typeNum) ?? `UNKNOWN[${typeNum}]` : typeText,
+    typeNum,
+    sec: a[0],
+    msec: b[0],
+    serial: c[0],
+    raw: line,
+    line: lineNo,
+    bodyStart: Math.min(bodyStart, line.length),
+    sepAt: line.indexOf(INTERP_SEPARATOR, bodyStart),
+  };
+  if (file !== undefined) init.file = file;
+  return { ok: true, record: makeRecord(init) };
 }
