@@ -5,9 +5,16 @@ import path from 'node:path';
 import { repoRoot } from '../harness/paths.js';
 import { auditctlLoad, formatError, parseRulesText, renderListing, renderRule, rulesApplyTo, rulesErrorsForArch } from '../harness/audit/rules/index.js';
 import type { AuditRule, KernelArch } from '../harness/audit/rules/index.js';
+import { ruleFixtures } from './rulesFixtures.js';
 
 const dir = path.join(repoRoot, 'test/fixtures/rules');
 const fixtures = readdirSync(dir).filter((f) => f.endsWith('.rules'));
+
+test('ruleFixtures() gives every fixture with both goldens', (t) => {
+  const all = ruleFixtures();
+  t.is(all.length, fixtures.length);
+  for (const f of all) t.true(f.expected.x86_64.length > 0 && f.expected.i686.length > 0, f.name);
+});
 
 test('the fixture list holds the seed rule sets', (t) => {
   for (const name of ['cis-32.rules', 'cis-64.rules', 'ssg-modules.rules', 'ssg-fix.rules', 'rfe-mod-load.rules']) t.true(fixtures.includes(name), name);
