@@ -1,0 +1,77 @@
+// Reporters of scenario runs: live console output, JUnit XML, results.json and the coverage matrix.
+import { join } from 'node:path';
+import type { RunResult } from '../result.js';
+import { writeFileAtomic } from './atomic-write.js';
+import { createConsoleReporter } from './console.js';
+import { writeJson } from './json.js';
+import { writeJunit } from './junit.js';
+import { buildMatrix } from './matrix.js';
+import { renderMatrixHtml } from './matrix-html.js';
+import { renderMatrixMarkdown } from './matrix-markdown.js';
+
+export { createConsoleReporter, sideBySide, type ConsoleReporter, type ConsoleReporterOptions } from './console.js';
+export { renderJunit, writeJunit } from './junit.js';
+export { readJson, renderJson, writeJson, RESULTS_FORMAT, RESULTS_VERSION } from './json.js';
+export {
+  buildMatrix,
+  cellText,
+  type CellStatus,
+  type Matrix,
+  type MatrixCell,
+  type MatrixColumn,
+  type MatrixGap,
+  type MatrixRow,
+} from './matrix.js';
+export { renderMatrixMarkdown } from './matrix-markdown.js';
+export { renderMatrixHtml } from './matrix-html.js';
+
+export type ReporterName = 'console' | 'junit' | 'json' | 'matrix';
+export const REPORTER_NAMES: readonly ReporterName[] = ['console', 'junit', 'json', 'matrix'];
+
+export const REPORT_FILES = {
+  junit: 'junit.xml',
+  json: 'results.json',
+  matrixMarkdown: 'coverage-matrix.md',
+  matrixHtml: 'coverage-matrix.html',
+} as const;
+
+/** Writes coverage-matrix.md and coverage-matrix.html into outDir; returns their paths. */
+export async function writeMatrix(run: RunResult, outDir: string): Promise<string[]> {
+  const matrix = buildMatrix(run);
+  const md = join(outDir, REPORT_FILES.matrixMarkdown);
+  const htmlFile = join(outDir, REPORT_FILES.matrixHtml);
+  await writeFileAtomic(md, renderMatrixMarkdown(matrix));
+  await writeFileAtomic(htmlFile, renderMatrixHtml(matrix));
+  return [md, htmlFile];
+}
+
+export interface WriteReportsOptions {
+  reporters: readonly ReporterName[];
+  outDir: string;
+  /** Where the console reporter's summary goes when 'console' is listed (the live hooks are the runner's job). */
+  stream?: NodeJS.WritableStream;
+}
+
+/**
+ * Writes the file reporters: junit -> outDir/junit.xml, json -> outDir/results.json,
+ * matrix -> outDir/coverage-matrix.{md,html}. 'console' prints the end-of-run summary only when a stream is given
+ * (a runner that used createConsoleReporter live has printed it already). Returns the files written.
+ */
+export async function writeReports(run: RunResult, opts: WriteReportsOptions): Promise<string[]> {
+  const unknown = opts.reporters.filter((r) => !REPORTER_NAMES.includes(r));
+  if (unknown.length) throw new Error(`unknown reporter ${unknown.join(', ')} (known: ${REPORTER_NAMES.join(', ')})`);
+  const written: string[] = [];
+  if (opts.reporters.includes('json')) {
+    const f = join(opts.outDir, REPORT_FILES.json);
+    await writeJson(run, f);
+    written.push(f);
+  }
+  if (opts.reporters.includes('junit')) {
+    const f = join(opts.outDir, REPORT_FILES.junit);
+    await writeJunit(run, f);
+    written.push(f);
+  }
+  if (opts.reporters.includes('matrix')) written.push(...(await writeMatrix(run, opts.outDir)));
+  if (opts.reporters.includes('console') && opts.stream) createConsoleReporter({ stream: opts.stream }).runFinished(run);
+  return written;
+}

@@ -1,0 +1,44 @@
+// results.json: the whole run, every event with its full records, for tooling. Keys are sorted at every level so
+// two runs diff cleanly whatever order the runner built its objects in.
+import type { RunResult } from '../result.js';
+import { writeFileAtomic } from './atomic-write.js';
+
+export const RESULTS_FORMAT = 'audit-harness/results';
+export const RESULTS_VERSION = 1;
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(value).sort()) {
+      const v = (value as Record<string, unknown>)[k];
+      if (v !== undefined) out[k] = sortKeys(v);
+    }
+    return out;
+  }
+  return value;
+}
+
+export function renderJson(run: RunResult): string {
+  return `${JSON.stringify(sortKeys({ format: RESULTS_FORMAT, version: RESULTS_VERSION, run }), null, 2)}\n`;
+}
+
+export async function writeJson(run: RunResult, file: string): Promise<void> {
+  await writeFileAtomic(file, renderJson(run));
+}
+
+/** Reads a results.json back (for `report` style commands); names the file when it is not one. */
+export async function readJson(file: string): Promise<RunResult> {
+  const { readFile } = await import('node:fs/promises');
+  let data: unknown;
+  try {
+    data = JSON.parse(await readFile(file, 'utf8'));
+  } catch (err) {
+    throw new Error(`${file}: not a results file: ${(err as Error).message}`);
+  }
+  const d = data as { format?: unknown; version?: unknown; run?: unknown };
+  if (d?.format !== RESULTS_FORMAT || d.version !== RESULTS_VERSION || typeof d.run !== 'object' || d.run === null) {
+    throw new Error(`${file}: not a ${RESULTS_FORMAT} v${RESULTS_VERSION} file`);
+  }
+  return d.run as RunResult;
+}

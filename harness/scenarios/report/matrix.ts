@@ -1,0 +1,270 @@
+// The coverage matrix: which load/unload path was logged under which rule set, arch and target.
+import { syscallName, type SyscallArch } from '../../audit/syscalls/index.js';
+import type { AuditEvent } from '../../audit/records/types.js';
+import type { ExpectationResult, RunResult, ScenarioResult, StepResult } from '../result.js';
+
+export interface MatrixRow {
+  key: string;
+  path: string;
+  as: StepResult['as'];
+  /** "insmod (sudo)" */
+  label: string;
+}
+
+export interface MatrixColumn {
+  key: string;
+  ruleset: string;
+  arch: string;
+  target: string;
+}
+
+/**
+ * logged: every run of the path logged an event with the key; partial: some did; gap: nothing logged and a scenario
+ * documented that as a known gap; not-logged: nothing logged; error: the step's scenario failed for infrastructure.
+ */
+export type CellStatus = 'logged' | 'partial' | 'gap' | 'not-logged' | 'error';
+
+export interface MatrixGap {
+  scenarioId: string;
+  reason: string;
+  reference?: string;
+}
+
+export interface MatrixCell {
+  status: CellStatus;
+  /** Syscall names seen (execve for a watch), "[i386]" appended for 32-bit calls on a 64-bit target. */
+  syscalls: string[];
+  keys: string[];
+  /** Steps that ran this path in this column, and how many of them logged something. */
+  runs: number;
+  loggedRuns: number;
+  scenarios: string[];
+  gaps: MatrixGap[];
+  /** Some expectation about this path failed (the scenario's outcome is fail). */
+  failed: boolean;
+  errors: string[];
+}
+
+export interface Matrix {
+  startedAt: string;
+  rows: MatrixRow[];
+  columns: MatrixColumn[];
+  /** cells[row][column]; null where the path was not exercised in that column. */
+  cells: (MatrixCell | null)[][];
+}
+
+const AS_ORDER: StepResult['as'][] = ['root', 'sudo', 'user'];
+
+function isUnload(path: string): boolean {
+  return /rmmod|modprobe-r\b|delete_module|remove|unload/.test(path);
+}
+
+function archRank(arch: string): number {
+  if (arch === 'x86_64' || arch === 'amd64') return 0;
+  if (/^i[3-6]86$/.test(arch)) return 1;
+  return 2;
+}
+
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The expectations that name this step ("step load: ..."), and the ones that name no step at all. */
+function stepOf(e: ExpectationResult): string | undefined {
+  return /^step\s+([^\s:]+)\s*:/.exec(e.description)?.[1];
+}
+
+const ARCH_BY_AUDIT: Record<string, SyscallArch> = { c000003e: 'x86_64', '40000003': 'i386' };
+
+function eventArch(ev: AuditEvent | undefined): SyscallArch | undefined {
+  const sys = ev?.records.find((r) => r.type === 'SYSCALL');
+  const a = sys?.fields.find((f) => f.name === 'arch')?.value.toLowerCase();
+  return a === undefined ? undefined : (ARCH_BY_AUDIT[a] ?? (a === 'x86_64' || a === 'i386' ? a : undefined));
+}
+
+function syscallLabel(entry: StepResult['logged'][number], step: StepResult, columnArch: string): string | undefined {
+  if (entry.syscall === undefined || entry.syscall === '') return undefined;
+  const ev = step.events.find((e) => e.serial === entry.serial);
+  const arch = eventArch(ev);
+  let name = entry.syscall;
+  if (/^\d+$/.test(name) && arch) name = syscallName(arch, Number(name)) ?? name;
+  // A 32-bit call on a 64-bit kernel is the interesting case of the matrix: say so in the cell.
+  if (arch === 'i386' && archRank(columnArch) === 0) name += '[i386]';
+  return name;
+}
+
+function keysOf(key: string | undefined): string[] {
+  if (!key) return [];
+  // Several keys of one rule arrive joined by \x01; quotes are kept in raw fields.
+  return key
+    .split('\x01')
+    .map((k) => k.replace(/^"(.*)"$/s, '$1'))
+    .filter((k) => k !== '' && k !== '(null)');
+}
+
+function addUnique(list: string[], v: string): void {
+  if (!list.includes(v)) list.push(v);
+}
+
+export function buildMatrix(run: RunResult): Matrix {
+  const rows = new Map<string, MatrixRow>();
+  const columns = new Map<string, MatrixColumn>();
+  const cells = new Map<string, MatrixCell>();
+
+  for (const s of run.results) {
+    if (s.outcome === 'not-applicable') continue;
+    const col: MatrixColumn = { key: JSON.stringify([s.ruleset, s.arch, s.target]), ruleset: s.ruleset, arch: s.arch, target: s.target };
+    if (s.steps.length > 0 && !columns.has(col.key)) columns.set(col.key, col);
+    const unattributedGaps = s.expectations.filter((e) => e.outcome === 'gap' && stepOf(e) === undefined);
+    for (const step of s.steps) {
+      const row: MatrixRow = { key: JSON.stringify([step.path, step.as]), path: step.path, as: step.as, label: `${step.path} (${step.as})` };
+      if (!rows.has(row.key)) rows.set(row.key, row);
+      const cellKey = `${row.key}\n${col.key}`;
+      let cell = cells.get(cellKey);
+      if (!cell) {
+        cell = { status: 'not-logged', syscalls: [], keys: [], runs: 0, loggedRuns: 0, scenarios: [], gaps: [], failed: false, errors: [] };
+        cells.set(cellKey, cell);
+      }
+      addCell(cell, s, step, unattributedGaps);
+    }
+  }
+
+  const rowList = [...rows.values()].sort(
+    (a, b) =>
+      Number(isUnload(a.path)) - Number(isUnload(b.path)) ||
+      cmp(a.path, b.path) ||
+      AS_ORDER.indexOf(a.as) - AS_ORDER.indexOf(b.as),
+  );
+  const colList = [...columns.values()].sort(
+    (a, b) => cmp(a.ruleset, b.ruleset) || archRank(a.arch) - archRank(b.arch) || cmp(a.arch, b.arch) || cmp(a.target, b.target),
+  );
+  for (const cell of cells.values()) cell.status = statusOf(cell);
+  return {
+    startedAt: run.startedAt,
+    rows: rowList,
+    columns: colList,
+    cells: rowList.map((r) => colList.map((c) => cells.get(`${r.key}\n${c.key}`) ?? null)),
+  };
+}
+
+function addCell(cell: MatrixCell, s: ScenarioResult, step: StepResult, unattributedGaps: ExpectationResult[]): void {
+  cell.runs++;
+  addUnique(cell.scenarios, s.scenarioId);
+  const logged = step.logged.length > 0;
+  if (logged) cell.loggedRuns++;
+  for (const entry of step.logged) {
+    const name = syscallLabel(entry, step, s.arch);
+    if (name) addUnique(cell.syscalls, name);
+    for (const k of keysOf(entry.key)) addUnique(cell.keys, k);
+  }
+  const mine = s.expectations.filter((e) => stepOf(e) === step.id);
+  if (mine.some((e) => e.outcome === 'fail')) cell.failed = true;
+  if (!logged) {
+    const gaps = mine.filter((e) => e.outcome === 'gap');
+    for (const g of gaps.length ? gaps : unattributedGaps) {
+      if (!cell.gaps.some((x) => x.scenarioId === s.scenarioId && x.reason === (g.reason ?? g.description))) {
+        cell.gaps.push({ scenarioId: s.scenarioId, reason: g.reason ?? g.description, ...(g.reference ? { reference: g.reference } : {}) });
+      }
+    }
+    if (s.outcome === 'error') addUnique(cell.errors, s.error ?? 'infrastructure error');
+  }
+}
+
+function statusOf(cell: MatrixCell): CellStatus {
+  if (cell.loggedRuns > 0) return cell.loggedRuns === cell.runs ? 'logged' : 'partial';
+  if (cell.gaps.length > 0) return 'gap';
+  if (cell.errors.length > 0) return 'error';
+  return 'not-logged';
+}
+
+/** "finit_module · modules", "execve, finit_module · modules", or "" when nothing was logged. */
+export function cellSummary(cell: MatrixCell): string {
+  const parts = [cell.syscalls.join(', '), cell.keys.join(', ')].filter((p) => p !== '');
+  return parts.join(' · ');
+}
+
+/** Column groups for headers: runs of equal ruleset, and within them runs of equal arch. */
+export function headerGroups(columns: MatrixColumn[]): { ruleset: string; span: number; arches: { arch: string; span: number }[] }[] {
+  const groups: { ruleset: string; span: number; arches: { arch: string; span: number }[] }[] = [];
+  for (const c of columns) {
+    let g = groups[groups.length - 1];
+    if (!g || g.ruleset !== c.ruleset) groups.push((g = { ruleset: c.ruleset, span: 0, arches: [] }));
+    g.span++;
+    let a = g.arches[g.arches.length - 1];
+    if (!a || a.arch !== c.arch) g.arches.push((a = { arch: c.arch, span: 0 }));
+    a.span++;
+  }
+  return groups;
+}
+
+export interface GapNote {
+  n: number;
+  reason: string;
+  reference?: string;
+  scenarios: string[];
+}
+
+/** Numbers the distinct documented gaps (reason + reference) in reading order, for footnotes. */
+export function gapNotes(matrix: Matrix): { notes: GapNote[]; of: (cell: MatrixCell) => number[] } {
+  const notes: GapNote[] = [];
+  const byKey = new Map<string, GapNote>();
+  const keyOf = (g: MatrixGap) => `${g.reason}\n${g.reference ?? ''}`;
+  for (const row of matrix.cells) {
+    for (const cell of row) {
+      if (!cell || cell.status !== 'gap') continue;
+      for (const g of cell.gaps) {
+        let note = byKey.get(keyOf(g));
+        if (!note) {
+          note = { n: notes.length + 1, reason: g.reason, ...(g.reference ? { reference: g.reference } : {}), scenarios: [] };
+          notes.push(note);
+          byKey.set(keyOf(g), note);
+        }
+        addUnique(note.scenarios, g.scenarioId);
+      }
+    }
+  }
+  return {
+    notes,
+    of: (cell) => (cell.status === 'gap' ? [...new Set(cell.gaps.map((g) => byKey.get(keyOf(g))!.n))] : []),
+  };
+}
+
+export const CELL_MARK: Record<CellStatus, string> = {
+  logged: '✓',
+  partial: '◐',
+  gap: '◆',
+  'not-logged': '✗',
+  error: '!',
+};
+
+export const CELL_LEGEND: [CellStatus | 'empty' | 'failed', string][] = [
+  ['logged', 'logged: every run of the path produced an event with the key (syscalls · keys seen)'],
+  ['partial', 'logged in some runs only (logged/total runs)'],
+  ['gap', 'not logged, and the scenario documents this as a known gap (see the note)'],
+  ['not-logged', 'not logged'],
+  ['error', 'unknown: the scenario hit an infrastructure error before this was measured'],
+  ['failed', 'an expectation about this path failed'],
+  ['empty', 'empty cell: the path was not exercised there'],
+];
+
+/** The one-line text of a cell without markup: "✓ finit_module · modules", "◐ finit_module · modules (1/2)". */
+export function cellText(cell: MatrixCell): string {
+  const summary = cellSummary(cell);
+  let text: string;
+  switch (cell.status) {
+    case 'logged':
+      text = `${CELL_MARK.logged} ${summary || 'logged'}`;
+      break;
+    case 'partial':
+      text = `${CELL_MARK.partial} ${summary || 'logged'} (${cell.loggedRuns}/${cell.runs})`;
+      break;
+    case 'gap':
+      text = `${CELL_MARK.gap} not logged`;
+      break;
+    case 'not-logged':
+      text = `${CELL_MARK['not-logged']} not logged`;
+      break;
+    case 'error':
+      text = `${CELL_MARK.error} error`;
+      break;
+  }
+  return cell.failed ? `${text} †` : text;
+}
