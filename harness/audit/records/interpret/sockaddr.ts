@@ -93,11 +93,12 @@ export function printSockaddr(val: string): string {
       if (slen < 12) return `{ saddr_fam=${fam} len too short }`;
       return `{ saddr_fam=${fam} nlnk-fam=${b.readUInt16LE(0)} nlnk-pid=${b.readUInt32LE(4)} }`;
     case 3: {
-      // AF_AX25: seven call-sign characters (a NUL ends the text)
-      return `{ saddr_fam=${fam} call=${cstr(b, 2, 7)} }`;
+      // AF_AX25: seven call-sign characters printed with %c: a NUL ends the whole text there
+      const call = cstr(b, 2, 7);
+      return call.length < 7 ? `{ saddr_fam=${fam} call=${call}` : `{ saddr_fam=${fam} call=${call} }`;
     }
-    case 8: // AF_ATMPVC
-      return `{ saddr_fam=${fam} int=${b.readInt16LE(2)} }`;
+    case 8: // AF_ATMPVC: sap_addr.itf sits at offset 4 (reads past a short value are undefined in C)
+      return `{ saddr_fam=${fam} int=${b.readInt16LE(4)} }`;
     case 9: // AF_X25
       return `{ saddr_fam=${fam} laddr=${cstr(b, 2, 15)} }`;
     default:

@@ -1,0 +1,101 @@
+// Property: for generated records (ids, errnos, syscall arguments, modes, hex strings, socket
+// addresses, capability sets, …) interpretField agrees with the real ausearch 3.0.9 -i on every field.
+// One ausearch run per batch of records; the run count bounds the total time (well under 60 s).
+import test from 'ava';
+import fc from 'fast-check';
+import { compareLines, type Mismatch } from './interpret-reference.js';
+
+const hex = (min: number, max: number) =>
+  fc.uint8Array({ minLength: min, maxLength: max }).map((b) => Buffer.from(b).toString('hex'));
+const HEX = (min: number, max: number) => hex(min, max).map((h) => h.toUpperCase());
+const u32 = fc.oneof(fc.integer({ min: 0, max: 1100 }), fc.constantFrom(65534, 4294967295, 4294967294), fc.nat({ max: 0xffffffff }));
+const argHex = fc.oneof(
+  fc.integer({ min: 0, max: 64 }).map((n) => n.toString(16)),
+  fc.nat({ max: 0xffffffff }).map((n) => n.toString(16)),
+  fc.constantFrom('ffffff9c', '0', '1', '2', '241', '80000', '20000', '1200011', '7ffd0c9b5f40', 'ffffffffffffffff'),
+  fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }).map((n) => n.toString(16)),
+);
+// Printable text safe inside "…" in a log line (no quote, no space).
+const quoted = fc
+  .string({ unit: fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c)), minLength: 1, maxLength: 12 })
+  .filter((s) => !s.includes('"'))
+  .map((s) => `"${s}"`);
+// Strings as the kernel logs them: quoted when plain, hex when they hold odd bytes.
+const str = fc.oneof(quoted, HEX(1, 24), fc.constant('(null)'));
+const octal = fc.nat({ max: 0o177777 }).map((n) => `0${n.toString(8)}`);
+const arch = fc.oneof(fc.constantFrom('c000003e', '40000003'), fc.constantFrom('c00000b7', '40000028', '80000016'), fc.nat().map((n) => n.toString(16)));
+const errno = fc.oneof(fc.integer({ min: -140, max: 5 }), fc.integer({ min: -5000, max: 5000 }), fc.constantFrom(-4095, -512, -516));
+
+const idFields = fc.record({
+  auid: u32, uid: u32, gid: u32, euid: u32, suid: u32, fsuid: u32, egid: u32, sgid: u32, fsgid: u32, ses: u32,
+});
+
+type Body = string;
+const syscall: fc.Arbitrary<[string, Body]> = fc
+  .tuple(arch, fc.integer({ min: 0, max: 460 }), errno, argHex, argHex, argHex, argHex, idFields, str, str, str)
+  .map(([a, nr, exit, a0, a1, a2, a3, ids, comm, exe, key]) => [
+    'SYSCALL',
+    `arch=${a} syscall=${nr} success=${exit < 0 ? 'no' : 'yes'} exit=${exit} a0=${a0} a1=${a1} a2=${a2} a3=${a3} items=0 ppid=1 pid=2 ` +
+      `auid=${ids.auid} uid=${ids.uid} gid=${ids.gid} euid=${ids.euid} suid=${ids.suid} fsuid=${ids.fsuid} egid=${ids.egid} ` +
+      `sgid=${ids.sgid} fsgid=${ids.fsgid} tty=(none) ses=${ids.ses} comm=${comm} exe=${exe} key=${key}`,
+  ]);
+const path_: fc.Arbitrary<[string, Body]> = fc
+  .tuple(str, octal, u32, u32, hex(0, 8), hex(0, 8), fc.nat({ max: 0x1ff }).map((n) => n.toString(16)))
+  .map(([name, mode, ouid, ogid, fp, fi, flags]) => [
+    'PATH',
+    `item=0 name=${name} inode=12 dev=fe:01 mode=${mode} ouid=${ouid} ogid=${ogid} rdev=00:00 nametype=NORMAL cap_fp=${fp || '0'} cap_fi=${fi || '0'} cap_fe=0 cap_fver=0 flags=${flags}`,
+  ]);
+const proctitle = fc.tuple(HEX(1, 40), fc.boolean()).map(([h, odd]) => ['PROCTITLE', `proctitle=${odd ? h.slice(1) : h}`] as [string, Body]);
+const sockaddr = fc
+  .tuple(fc.constantFrom('0100', '0200', '0A00', '1000', '0300', '0800', '0900', '1100', '2600', 'FF00', '0400'), HEX(0, 30))
+  // ATMPVC reads bytes 4-5: shorter values make ausearch read uninitialised heap memory
+  .map(([fam, rest]) => ['SOCKADDR', `saddr=${fam}${fam === '0800' ? rest.padEnd(8, '0') : rest}`] as [string, Body]);
+const config = fc
+  .tuple(u32, u32, fc.integer({ min: -1, max: 20 }), fc.integer({ min: -2, max: 20 }), fc.integer({ min: 0, max: 2 }), str)
+  .map(([auid, ses, list, perm, res, key]) => ['CONFIG_CHANGE', `auid=${auid} ses=${ses} op=add_rule perm=${perm} key=${key} list=${list} res=${res}`] as [string, Body]);
+const execve = fc.array(str, { minLength: 1, maxLength: 5 }).map((args) => ['EXECVE', `argc=${args.length} ${args.map((a, i) => `a${i}=${a}`).join(' ')}`] as [string, Body]);
+const tty = HEX(0, 20).map((h) => ['TTY', `tty pid=1 uid=0 auid=1000 ses=3 major=136 minor=0 comm="bash" data=${h}`] as [string, Body]);
+const capset = fc
+  .tuple(hex(0, 8), hex(0, 8), hex(0, 8), hex(0, 9))
+  .map(([a, b, c, d]) => ['CAPSET', `pid=1 cap_pi=${a || '0'} cap_pp=${b || '0'} cap_pe=${c || '0'} cap_pa=${d || '0'}`] as [string, Body]);
+const misc = fc
+  .tuple(fc.integer({ min: -1, max: 70 }), fc.integer({ min: -1, max: 3 }), fc.integer({ min: -1, max: 45 }), fc.integer({ min: 0, max: 12 }), fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: 20 }))
+  .map(([sig, prom, cap, fam, proto, icmp]) => [
+    'NETFILTER_PKT',
+    `sig=${sig} prom=${prom} capability=${cap} family=${fam} proto=${proto} icmptype=${icmp} hook=${fam % 7} action=${prom + 1} macproto=0x${(0x800 + fam).toString(16)} res=${prom}`,
+  ] as [string, Body]);
+const seccomp = fc
+  .tuple(arch, fc.integer({ min: 0, max: 460 }), fc.nat().map((n) => `0x${n.toString(16)}`), fc.integer({ min: 0, max: 40 }))
+  .map(([a, nr, code, sig]) => ['SECCOMP', `auid=1000 uid=1000 gid=1000 ses=3 pid=1 comm="x" exe="/x" sig=${sig} arch=${a} syscall=${nr} compat=0 ip=0x7f code=${code}`] as [string, Body]);
+const mmap = fc
+  .tuple(fc.nat({ max: 0xfffff }), fc.nat({ max: 0o7777 }), fc.nat({ max: 0x1ffffff }))
+  .map(([flags, mode, oflag]) => ['MQ_OPEN', `oflag=0x${oflag.toString(16)} mode=0${mode.toString(8)} flags=${flags.toString(16)} per=${flags.toString(16)} resolve=0x${(flags & 0x3f).toString(16)}`] as [string, Body]);
+const user = fc
+  .tuple(u32, u32, fc.oneof(quoted, HEX(1, 10), fc.constantFrom('root:', '?')), fc.constantFrom('success', 'failed', '0', '1', '2'))
+  .map(([uid, auid, acct, res]) => ['USER_ACCT', `pid=1 uid=${uid} auid=${auid} ses=1 msg='op=PAM:accounting grantors=pam_permit acct=${acct} exe="/usr/bin/sudo" hostname=? addr=? terminal=/dev/pts/0 res=${res}'`] as [string, Body]);
+
+const anyRecord = fc.oneof(
+  { arbitrary: syscall, weight: 6 },
+  path_, proctitle, sockaddr, config, execve, tty, capset, misc, seccomp, mmap, user,
+);
+
+test('interpretField agrees with ausearch -i on generated records', async (t) => {
+  let runs = 0;
+  let fields = 0;
+  let failed: Mismatch[] = [];
+  const details = await fc.check(
+    fc.asyncProperty(fc.array(anyRecord, { minLength: 150, maxLength: 250 }), async (recs) => {
+      runs++;
+      const lines = recs.map(([type, body], i) => `type=${type} msg=audit(1700000000.${String(i % 1000).padStart(3, '0')}:${i + 1}): ${body}`);
+      const r = await compareLines(lines);
+      fields += r.agreed;
+      if (r.mismatches.length) failed = r.mismatches.map((m) => ({ ...m, line: lines[m.serial - 1] }));
+      return r.mismatches.length === 0;
+    }),
+    { numRuns: 8, endOnFailure: true },
+  );
+  t.log(`seed ${details.seed}: ${runs} ausearch runs, ${fields} fields agreed`);
+  t.deepEqual(failed.slice(0, 8), []);
+  t.false(details.failed);
+  t.true(fields > 1000);
+});
