@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { downloadDebs, extractDeb, type DebArch } from '../debian/apt.js';
 import { cacheDir, repoRoot } from '../paths.js';
@@ -109,9 +110,19 @@ async function buildOrReuse(recipeId: string, opts: EnsureImageOptions): Promise
   }
 
   await mkdir(idDir, { recursive: true });
-  const tmp = await mkdtemp(path.join(idDir, `.build-${key}-`));
-  await writeFile(path.join(tmp, 'pid'), String(process.pid));
-  await removeDeadBuilds(idDir, tmp);
+  // Another process (a parallel test file, the CLI) building the same key: wait for its result
+  // instead of building twice on a shared machine.
+  for (;;) {
+    const others = (await liveBuilds(idDir)).filter((b) => b.key === key && b.pid !== process.pid);
+    if (!others.length) break;
+    opts.onProgress?.('waiting', `for build of ${recipe.id} by pid ${others[0].pid}`);
+    await sleep(1000, undefined, { signal });
+    const theirs = await readManifest(finalDir);
+    if (theirs?.key === key) return { dir: finalDir, manifest: theirs };
+  }
+  await removeDeadBuilds(idDir);
+  // The pid in the name tells other processes whether this build is still alive.
+  const tmp = await mkdtemp(path.join(idDir, `.build-${key}-${process.pid}-`));
   try {
     const debs = await step('download', `${allPkgs.length} packages`, () => downloadAll(allPkgs, signal));
     const root = path.join(tmp, 'root');
@@ -274,19 +285,30 @@ async function removeOtherBuilds(idDir: string, key: string): Promise<void> {
   }
 }
 
+function buildOwner(name: string): { key: string; pid: number } | undefined {
+  const m = /^\.build-([0-9a-f]+)-(\d+)-/.exec(name);
+  return m ? { key: m[1], pid: Number(m[2]) } : undefined;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function liveBuilds(idDir: string): Promise<{ key: string; pid: number }[]> {
+  const owners = (await readdir(idDir)).map(buildOwner).filter((o) => o !== undefined);
+  return owners.filter((o) => isAlive(o.pid));
+}
+
 /** Temp dirs left by builds whose process died without cleaning up (SIGKILL, power loss). */
-async function removeDeadBuilds(idDir: string, own: string): Promise<void> {
+async function removeDeadBuilds(idDir: string): Promise<void> {
   for (const name of await readdir(idDir)) {
-    const p = path.join(idDir, name);
-    if (!name.startsWith('.build-') || p === own) continue;
-    const pid = Number(await readFile(path.join(p, 'pid'), 'utf8').catch(() => '0'));
-    let alive = false;
-    try {
-      if (pid > 0) process.kill(pid, 0);
-      alive = pid > 0;
-    } catch {
-      alive = false;
-    }
-    if (!alive) await rm(p, { recursive: true, force: true });
+    if (!name.startsWith('.build-')) continue;
+    const owner = buildOwner(name);
+    if (!owner || !isAlive(owner.pid)) await rm(path.join(idDir, name), { recursive: true, force: true });
   }
 }

@@ -13,10 +13,11 @@ export function mergedUsrLinks(arch: DebArch): string[] {
   return arch === 'amd64' ? ['bin', 'sbin', 'lib', 'lib64'] : ['bin', 'sbin', 'lib'];
 }
 
-/** Where the runtime linker finds libraries (Debian's glibc searches the multiarch dirs without ld.so.cache). */
+/** Where the runtime linker finds libraries without ld.so.cache. */
 export function libraryDirs(arch: DebArch): string[] {
   const triplet = arch === 'amd64' ? 'x86_64-linux-gnu' : 'i386-linux-gnu';
-  return [`/lib/${triplet}`, `/usr/lib/${triplet}`, '/lib', '/usr/lib', ...(arch === 'amd64' ? ['/lib64', '/usr/lib64'] : [])];
+  // As `ld.so --help` lists them on Debian 12 (amd64 and i386); no ld.so.cache in the guest.
+  return [`/lib/${triplet}`, `/usr/lib/${triplet}`, '/lib', '/usr/lib'];
 }
 
 /** Path of the busybox helper used by /init only: off PATH, so no applet shadows kmod, dash or coreutils. */
