@@ -59,6 +59,19 @@ test('rules print: several files merge in ls -v order', async (t) => {
   }
 });
 
+test('rules lint: a rule repeated across rules.d files is the EEXIST auditctl -R stops at', async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'rules-dup-'));
+  try {
+    await writeFile(path.join(dir, '50-ssg.rules'), '-a always,exit -F arch=b64 -S init_module,delete_module -F key=modules\n');
+    await writeFile(path.join(dir, '60-cis.rules'), '-w /sbin/insmod -p x -k modules\n-a always,exit -F arch=b64 -S init_module -S delete_module -k modules\n');
+    const r = await run(['lint', dir]);
+    t.is(r.exitCode, 1);
+    t.is(r.stdout, `${path.join(dir, '60-cis.rules')}:2:1: error: Error sending add rule data request (Rule exists) (when loaded after augenrules: auditctl -R stops here)`);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
 test('rules: a missing file is a one-line error, no stack trace', async (t) => {
   const r = await run(['print', '/nonexistent/x.rules']);
   t.is(r.exitCode, 2);

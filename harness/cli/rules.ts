@@ -2,7 +2,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { augenrulesMerge, auditctlLoad, formatError, parseRulesText, readRulesSources, renderListing } from '../audit/rules/index.js';
+import { augenrulesMerge, auditctlLoad, formatError, isLoadOnlyError, parseRulesText, readRulesSources, renderListing } from '../audit/rules/index.js';
 import type { AwkFlavor, KernelArch, RuleError, RulesSource } from '../audit/rules/index.js';
 
 interface CommonOpts {
@@ -48,13 +48,17 @@ async function lint(files: string[], opts: CommonOpts): Promise<number> {
     warnings += r.errors.length - r.errors.filter((e) => e.severity === 'error').length;
     rules += r.rules.length;
   }
+  // What only loading shows: duplicates (EEXIST), deleting what is not there, changes after -e 2.
+  const { load } = await loadInputs(files, { ...opts, quiet: true });
+  const loadOnly = load.errors.filter(isLoadOnlyError);
+  errors += report(loadOnly.map((e) => ({ ...e, message: `${e.message} (when loaded${files.length > 1 || srcs.length > 1 ? ' after augenrules' : ''}: auditctl -R stops here)` })));
   if (errors > 0) return 1;
   process.stdout.write(`${srcs.length} file${srcs.length === 1 ? '' : 's'}, ${rules} rule line${rules === 1 ? '' : 's'}, no errors${warnings ? `, ${warnings} warning${warnings === 1 ? '' : 's'}` : ''} (${opts.arch})\n`);
   return 0;
 }
 
 /** Single file: auditctl -R FILE. Several files or a rules.d directory: augenrules, then auditctl -R. */
-async function loadInputs(files: string[], opts: CommonOpts) {
+async function loadInputs(files: string[], opts: CommonOpts & { quiet?: boolean }) {
   if (files.length === 1 && !(await isDir(files[0]!))) {
     const f = files[0]!;
     let text: string;
@@ -67,7 +71,7 @@ async function loadInputs(files: string[], opts: CommonOpts) {
   }
   const srcs = await sources(files);
   const ignored = srcs.filter((s) => !/\.rules$/.test(path.basename(s.name)) || path.basename(s.name).startsWith('.'));
-  for (const s of ignored) process.stderr.write(`${s.name}: warning: augenrules only reads *.rules files; ignored\n`);
+  if (!opts.quiet) for (const s of ignored) process.stderr.write(`${s.name}: warning: augenrules only reads *.rules files; ignored\n`);
   const merged = augenrulesMerge(srcs, opts.awk);
   const load = auditctlLoad(merged.text, '/etc/audit/audit.rules', opts.arch, (n) => merged.lines[n - 1]?.source);
   return { load, merged };
@@ -78,9 +82,10 @@ export function register(program: Command): void {
 
   rules
     .command('lint')
-    .description('report every problem auditctl would have with each file (FILE:LINE:COL: error: message)')
+    .description('report every problem auditctl would have with each file (FILE:LINE:COL: error: message), then load them (augenrules merge for several) for duplicates')
     .argument('<files...>', 'rules files or rules.d directories')
     .addOption(archOption())
+    .addOption(awkOption())
     .action(async (files: string[], opts: CommonOpts) => {
       process.exitCode = await run(() => lint(files, opts));
     });

@@ -2,7 +2,7 @@
 export type { AuditRule, ControlCommand, FieldOp, FilterList, KernelArch, ParseOptions, ParseResult, RuleAction, RuleError, RuleField, RuleLine, SourcePos } from './types.js';
 export { parseRulesText, parseRuleLine, rulesApplyTo, rulesErrorsForArch } from './parse.js';
 export { renderRule, renderLine, isWatch } from './render.js';
-export { auditctlLoad, renderListing } from './load.js';
+export { auditctlLoad, renderListing, isLoadOnlyError } from './load.js';
 export type { LoadResult } from './load.js';
 export { augenrulesMerge, augenrulesOrder, readRulesSources, AUGENRULES_HEADER } from './rulesFile.js';
 export type { AwkFlavor, MergedRules, RulesSource } from './rulesFile.js';

@@ -11,6 +11,11 @@ import type { AuditRule, FilterList, KernelArch, RuleError } from './types.js';
 
 const LIST_ORDER: readonly FilterList[] = ['user', 'task', 'exit', 'exclude', 'filesystem'];
 
+/** Messages only loading produces (the kernel's answers to a well-formed line). */
+export function isLoadOnlyError(e: RuleError): boolean {
+  return /\(Rule exists\)|\(No such file or directory\)|immutable mode/.test(e.message);
+}
+
 export interface LoadResult {
   /** Rules in the order auditctl -l lists them. */
   rules: AuditRule[];

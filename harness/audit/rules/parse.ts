@@ -87,6 +87,7 @@ export function parseRuleLine(line: string, file: string, lineNo: number, kernel
   const at = (column: number) => ({ file, line: lineNo, column });
   const err = (column: number, message: string) => errors.push({ ...at(column), severity: 'error', message });
   const warn = (column: number, message: string) => errors.push({ ...at(column), severity: 'warning', message });
+  if (line.includes('\t')) warn(line.indexOf('\t') + 1, 'tab character: auditctl separates words only by spaces, the tab stays inside a word');
   if (line.includes('\r')) warn(line.indexOf('\r') + 1, 'carriage return in line: auditctl keeps it as part of the last word');
 
   const g = getopt(words);
