@@ -25,7 +25,7 @@ test('rules lint: every problem as FILE:LINE:COL: error: message, exit 1', async
 });
 
 test('rules lint --arch i686 rejects b64 rules', async (t) => {
-  const r = await run(['lint', '--arch', 'i686', fx('cis-64.rules'), fx('cis-32.rules')]);
+  const r = await run(['lint', '--arch', 'i686', fx('cis-64.rules')]);
   t.is(r.exitCode, 1);
   t.is(r.stdout, `${fx('cis-64.rules')}:5:19: error: arch elf mapping not found (b64 on a 32-bit i686 kernel)`);
   const ok = await run(['lint', '--arch', 'i686', fx('cis-32.rules'), fx('rfe-mod-load.rules')]);
