@@ -1,0 +1,42 @@
+// Runs the real ausearch and `audit-harness search` on the same log and options, and compares.
+import type { ExecutionContext } from 'ava';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { repoRoot } from '../harness/paths.js';
+import { referenceTool } from '../harness/reference/tools.js';
+
+export const CLI = path.join(repoRoot, 'dist/harness/cli.js');
+// ausearch -i prints local time and resolves uids on this host: pin the zone and locale for both.
+export const ENV = { TZ: 'UTC', LC_ALL: 'C' };
+
+export interface RunResult {
+  stdout: Buffer;
+  stderr: Buffer;
+  status: number | null;
+}
+
+export async function runBoth(log: string, args: string[]): Promise<{ ref: RunResult; ours: RunResult }> {
+  const t = await referenceTool('ausearch');
+  const full = [...args, '-if', log];
+  const r = spawnSync(t.path, full, { env: { ...process.env, ...t.env, ...ENV }, maxBuffer: 1 << 28 });
+  const o = spawnSync(process.execPath, [CLI, 'search', ...full], { env: { ...process.env, ...ENV }, maxBuffer: 1 << 28 });
+  return {
+    ref: { stdout: r.stdout, stderr: r.stderr, status: r.status },
+    ours: { stdout: o.stdout, stderr: o.stderr, status: o.status },
+  };
+}
+
+export function firstDifference(a: Buffer, b: Buffer): string {
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a[i] === b[i]) i++;
+  const lineStart = a.lastIndexOf(0x0a, i - 1) + 1;
+  return `at byte ${i}:\n  ausearch: ${JSON.stringify(a.subarray(lineStart, i + 60).toString('latin1'))}\n  ours:     ${JSON.stringify(b.subarray(lineStart, i + 60).toString('latin1'))}`;
+}
+
+export function assertSame(t: ExecutionContext, ref: RunResult, ours: RunResult, what: string): void {
+  t.is(ours.status, ref.status, `${what}: exit status`);
+  t.true(ours.stdout.equals(ref.stdout), `${what}: stdout differs ${firstDifference(ref.stdout, ours.stdout)}`);
+  t.true(ours.stderr.equals(ref.stderr), `${what}: stderr differs ${firstDifference(ref.stderr, ours.stderr)}`);
+}
+
