@@ -140,3 +140,13 @@ test('-A: head of the list, listed as -a; a later -a of the same rule is a dupli
   t.deepEqual(twice.errors, []);
   t.is(twice.rules.length, 2);
 });
+
+test('names fold case as libaudit\'s generated lookups do; list and action names do not', (t) => {
+  const r = parseRulesText('-a always,exit -F Arch=I686 -S INIT_MODULE -F EXIT=-eperm -k k\n', 'c');
+  t.deepEqual(r.errors, []);
+  t.is(renderRule(r.rules[0] as AuditRule), '-a always,exit -F arch=b32 -S init_module -F exit=-EPERM -F key=k');
+  t.regex(parseRulesText('-a ALWAYS,EXIT -S all\n', 'c').errors[0]!.message, /bad keyword/);
+  t.regex(parseRulesText('-a always,exit -F arch=b64 -S ALL\n', 'c').errors[0]!.message, /Syscall name unknown: ALL/);
+  // -F KEY= is a field in place, not the key collected for the end: with -k too the kernel gets two keys.
+  t.regex(parseRulesText('-a always,exit -F arch=b64 -S open -F KEY=a -k b\n', 'c').errors[0]!.message, /Invalid argument/);
+});

@@ -58,9 +58,9 @@ export function resolveArch(value: string, kernel: KernelArch): ArchResult {
     return { ok: true, elf: AUDIT_ARCH.x86_64, table: 'x86_64' };
   }
   if (lower === 'b32') return { ok: true, elf: AUDIT_ARCH.i386, table: 'i386' };
-  const table = Object.hasOwn(X86_NAMES, value) ? X86_NAMES[value] : undefined;
+  const table = Object.hasOwn(X86_NAMES, lower) ? X86_NAMES[lower] : undefined;
   if (table) return { ok: true, elf: AUDIT_ARCH[table], table };
-  if (OTHER_MACHINES.has(value)) return { ok: false, message: `elf mapping not found (${value} is not an x86 machine)` };
+  if (OTHER_MACHINES.has(lower)) return { ok: false, message: `elf mapping not found (${value} is not an x86 machine)` };
   // libaudit then tries the value as a hex ELF number.
   const elf = cNumber(value, 16);
   const hexTable = elfTable(elf);

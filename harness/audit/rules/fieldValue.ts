@@ -25,6 +25,8 @@ export interface FieldContext {
   list: FilterList | undefined;
   syscallAdded: boolean;
   kernel: KernelArch;
+  /** A key may follow (a syscall, watch, exe or fstype came first): only -F KEY= in another case reaches here. */
+  keyAllowed?: boolean;
 }
 
 export type FieldResult =
@@ -96,6 +98,7 @@ export function readField(pair: string, ctx: FieldContext): FieldResult {
       value = v;
       break;
     case 'key':
+      if (!ctx.keyAllowed) return fail('Key field needs a watch, syscall or exe path given prior to it');
       if (v.length > 256) return fail('String value too long');
       value = v;
       break;
@@ -125,8 +128,8 @@ export function readField(pair: string, ctx: FieldContext): FieldResult {
     }
     case 'filetype':
       if (list !== 'exit') return exitOnly();
-      if (!Object.hasOwn(FILE_TYPES, v)) return fail(`-F unknown file type - ${v}`);
-      value = FILE_TYPES[v]!;
+      if (!Object.hasOwn(FILE_TYPES, v.toLowerCase())) return fail(`-F unknown file type - ${v}`);
+      value = FILE_TYPES[v.toLowerCase()]!;
       break;
     case 'fstype':
       if (list !== 'filesystem') return fail(`${name} field is not valid for the filter`);
@@ -135,7 +138,7 @@ export function readField(pair: string, ctx: FieldContext): FieldResult {
         if (b) return b;
       }
       if (isDigit(v)) value = cNumber(v);
-      else if (Object.hasOwn(FS_TYPES, v)) value = FS_TYPES[v]!;
+      else if (Object.hasOwn(FS_TYPES, v.toLowerCase())) value = FS_TYPES[v.toLowerCase()]!;
       else return fail(`file system type is unknown for field: ${name}`);
       effects.fs = true;
       break;

@@ -73,8 +73,10 @@ def(['key'], { kind: 'key', kernelOps: 'eq-ne' });
 def(['exe'], { kind: 'string', auditctlOps: EQ_NE, kernelOps: 'eq-ne' });
 def(['saddr_fam'], { kind: 'number', kernelOps: 'no-bit' });
 
+/** libaudit's generated lookups fold case: -F AUID=0 is -F auid=0. */
 export function fieldInfo(name: string): FieldInfo | undefined {
-  return Object.hasOwn(TABLE, name) ? TABLE[name] : undefined;
+  const n = name.toLowerCase();
+  return Object.hasOwn(TABLE, n) ? TABLE[n] : undefined;
 }
 
 /** Every name auditctl accepts after -F (for generators and help). */

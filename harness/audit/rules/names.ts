@@ -20,16 +20,19 @@ function reverse(table: Record<string, number>, value: number): string | undefin
   return undefined;
 }
 
+// The generated libaudit lookups fold case (errno and message types are stored upper case).
 export function errnoNumber(name: string): number | undefined {
   const t = load().errno;
-  return Object.hasOwn(t, name) ? t[name] : undefined;
+  const n = name.toUpperCase();
+  return Object.hasOwn(t, n) ? t[n] : undefined;
 }
 export function errnoName(n: number): string | undefined {
   return reverse(load().errno, n);
 }
 export function msgTypeNumber(name: string): number | undefined {
   const t = load().msgtype;
-  return Object.hasOwn(t, name) ? t[name] : undefined;
+  const n = name.toUpperCase();
+  return Object.hasOwn(t, n) ? t[n] : undefined;
 }
 export function msgTypeName(n: number): string | undefined {
   return reverse(load().msgtype, n);

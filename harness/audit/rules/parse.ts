@@ -50,7 +50,7 @@ function ruleSetup(arg: string, current: FilterList | undefined): { list: Filter
 /** libaudit's audit_rule_syscallbyname_data for one name: 'all', a number, or undefined when unknown. */
 export function syscallByName(table: SyscallArch, name: string): number | 'all' | undefined {
   if (name === 'all') return 'all';
-  let nr = syscallNumber(table, name);
+  let nr = syscallNumber(table, name.toLowerCase()); // libaudit's lookup folds case
   if (nr === undefined && /^[0-9]/.test(name)) nr = cNumber(name);
   if (nr === undefined || nr < 0 || nr >= MAX_SYSCALL) return undefined;
   return nr;
@@ -183,7 +183,7 @@ export function parseRuleLine(line: string, file: string, lineNo: number, kernel
           break;
         }
         if (st.fields.length >= MAX_FIELDS - 1) { err(ac, `Too many fields in rule: ${arg}`); failed = true; break; }
-        const r = readField(arg, { list, syscallAdded: st.syscallAdded, kernel });
+        const r = readField(arg, { list, syscallAdded: st.syscallAdded, kernel, keyAllowed: st.syscallAdded || st.permAdded || st.exeAdded || st.fsAdded });
         if (!r.ok) { err(ac, r.message); failed = true; break; }
         st.fields.push(r.field);
         if (r.effects.arch) { st.elf = r.effects.arch.elf; st.table = r.effects.arch.table; }
@@ -371,6 +371,10 @@ export function parseRuleLine(line: string, file: string, lineNo: number, kernel
       err(words[0]!.column, `Error sending ${rule.op} rule data request (Invalid argument): ${why}`);
       return { items: [], errors };
     }
+  }
+  if (rule.fields.filter((f) => f.name === 'key').length > 1) {
+    err(words[0]!.column, `Error sending ${rule.op} rule data request (Invalid argument): only one key field per rule (-F KEY= is not -F key=)`);
+    return { items: [], errors };
   }
   const watches = rule.fields.filter((f) => f.name === 'path' || f.name === 'dir' || f.name === 'inode');
   if (watches.length > 1) {
