@@ -18,6 +18,12 @@ import { configureGuest, createMergedUsrRoot, libraryDirs, unpackDeb } from './r
 import { makeClientKey, makeDropbearHostKey } from './ssh-keys.js';
 
 export interface EnsureImageOptions {
+  /**
+   * Called at the start of each step (detail: what it does) and at its end (detail: "done in N s").
+   * Steps: resolve, download, extract, build module, build loaders, keys, assemble, initramfs;
+   * or 'cached' (detail: the image dir) when nothing needs building, 'waiting' while another
+   * process builds the same image.
+   */
   onProgress?: (step: string, detail?: string) => void;
   /** Aborting (e.g. on SIGINT) stops the build and removes its temp dir. */
   signal?: AbortSignal;

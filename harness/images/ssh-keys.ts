@@ -13,5 +13,6 @@ export async function makeDropbearHostKey(file: string): Promise<string> {
   const { stdout } = await execa('dropbearkey', ['-y', '-f', file]);
   const line = stdout.split('\n').find((l) => l.startsWith('ssh-ed25519 '));
   if (!line) throw new Error(`dropbearkey -y gave no public key line for ${file}`);
-  return line.trim();
+  // Type and key only: the comment would be the build host's user@hostname.
+  return line.trim().split(/\s+/).slice(0, 2).join(' ');
 }
