@@ -47,10 +47,14 @@ function ruleSetup(arg: string, current: FilterList | undefined): { list: Filter
   return { list, action };
 }
 
+/** Second names libaudit's tables give a number that ausyscall --dump lists once. */
+const ALIASES: Partial<Record<SyscallArch, Record<string, number>>> = { i386: { madvise1: 219 } };
+
 /** libaudit's audit_rule_syscallbyname_data for one name: 'all', a number, or undefined when unknown. */
 export function syscallByName(table: SyscallArch, name: string): number | 'all' | undefined {
   if (name === 'all') return 'all';
-  let nr = syscallNumber(table, name.toLowerCase()); // libaudit's lookup folds case
+  const lower = name.toLowerCase(); // libaudit's lookup folds case
+  let nr = syscallNumber(table, lower) ?? ALIASES[table]?.[lower];
   if (nr === undefined && /^[0-9]/.test(name)) nr = cNumber(name);
   if (nr === undefined || nr < 0 || nr >= MAX_SYSCALL) return undefined;
   return nr;
@@ -87,6 +91,7 @@ export function parseRuleLine(line: string, file: string, lineNo: number, kernel
   const at = (column: number) => ({ file, line: lineNo, column });
   const err = (column: number, message: string) => errors.push({ ...at(column), severity: 'error', message });
   const warn = (column: number, message: string) => errors.push({ ...at(column), severity: 'warning', message });
+  if (line.length >= 6143) warn(1, 'line longer than auditctl reads at once (6143 characters): it splits it into several lines');
   if (line.includes('\t')) warn(line.indexOf('\t') + 1, 'tab character: auditctl separates words only by spaces, the tab stays inside a word');
   if (line.includes('\r')) warn(line.indexOf('\r') + 1, 'carriage return in line: auditctl keeps it as part of the last word');
 
