@@ -1,64 +1,19 @@
 // One rules-file line -> rules and commands, following auditctl 3.0.9's setopt() and handle_request():
 // options are taken in order, the first error ends the line (as auditctl does), keys are joined and
 // added last, exit-list rules without -S get every syscall. Errors are values with file, line and column.
-import { syscallNumber } from '../syscalls/index.js';
 import type { SyscallArch } from '../syscalls/index.js';
-import { kernelTable } from './arch.js';
+import { cNumber, kernelTable } from './arch.js';
 import { comparisonFor, fieldInfo } from './fields.js';
+import { ruleSetup } from './listAction.js';
+import { syscallByName } from './syscallNames.js';
 import { kernelRejects, readField } from './fieldValue.js';
 import { getopt } from './getopt.js';
 import type { Opt } from './getopt.js';
-import { cNumber } from './arch.js';
 import { splitLines, tokenizeLine } from './tokenize.js';
 import type { AuditRule, ControlCommand, FilterList, KernelArch, ParseOptions, ParseResult, RuleAction, RuleError, RuleField, RuleLine } from './types.js';
 
-const MAX_SYSCALL = 64 * 32; // AUDIT_BITMASK_SIZE words of 32 bits
 const MAX_FIELDS = 64;
 const KEY_MAX = 256;
-const LISTS: readonly FilterList[] = ['task', 'exit', 'user', 'exclude', 'filesystem'];
-
-function lookupAction(s: string): RuleAction | 'possible' | undefined {
-  return s === 'always' || s === 'never' || s === 'possible' ? s : undefined;
-}
-function lookupList(s: string): FilterList | undefined {
-  return (LISTS as readonly string[]).includes(s) ? (s as FilterList) : undefined;
-}
-
-/** auditctl's audit_rule_setup: "list,action" or "action,list". */
-function ruleSetup(arg: string, current: FilterList | undefined): { list: FilterList; action: RuleAction } | 'bad' | 'possible' {
-  const parts = arg.split(',');
-  if (parts.length !== 2) return 'bad';
-  const [a, b] = parts as [string, string];
-  let list = current;
-  let action: RuleAction | 'possible' | undefined = lookupAction(a);
-  if (!action) {
-    const l = lookupList(a);
-    if (!l) return 'bad';
-    list = l;
-  }
-  if (list === undefined) list = lookupList(b);
-  else {
-    const act = lookupAction(b);
-    if (!act) return 'bad';
-    action = act;
-  }
-  if (action === 'possible') return 'possible';
-  if (list === undefined || action === undefined) return 'bad';
-  return { list, action };
-}
-
-/** Second names libaudit's tables give a number that ausyscall --dump lists once. */
-const ALIASES: Partial<Record<SyscallArch, Record<string, number>>> = { i386: { madvise1: 219 } };
-
-/** libaudit's audit_rule_syscallbyname_data for one name: 'all', a number, or undefined when unknown. */
-export function syscallByName(table: SyscallArch, name: string): number | 'all' | undefined {
-  if (name === 'all') return 'all';
-  const lower = name.toLowerCase(); // libaudit's lookup folds case
-  let nr = syscallNumber(table, lower) ?? ALIASES[table]?.[lower];
-  if (nr === undefined && /^[0-9]/.test(name)) nr = cNumber(name);
-  if (nr === undefined || nr < 0 || nr >= MAX_SYSCALL) return undefined;
-  return nr;
-}
 
 interface LineState {
   add?: FilterList;
