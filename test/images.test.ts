@@ -86,6 +86,12 @@ for (const img of IMAGES) {
     t.is((await stat(g('usr/bin/sudo'))).mode & 0o4000, 0o4000, 'sudo is setuid');
     t.regex(await readFile(g('etc/pam.d/common-session'), 'utf8'), /^session\trequired\tpam_unix\.so/m);
     t.regex(await readFile(g('root/.ssh/authorized_keys'), 'utf8'), /^ssh-ed25519 /);
+    // every PAM module the stacks name is there (libpam dlopens them: not in any DT_NEEDED);
+    // a '-type' line (runuser-l's -session pam_systemd.so) is allowed to name a missing one
+    const triplet = img.debArch === 'amd64' ? 'x86_64-linux-gnu' : 'i386-linux-gnu';
+    const { stdout: pamMods } = await execa('bash', ['-c', 'cat "$1"/etc/pam.d/* | grep -v "^[[:space:]]*[#-]" | grep -o "pam_[a-z_]*\\.so" | sort -u', 'x', root]);
+    t.true(pamMods.split('\n').length >= 5);
+    for (const so of pamMods.split('\n')) t.truthy(await resolveInRoot(root, `/usr/lib/${triplet}/security/${so}`), so);
     // Debian's own auditd.conf
     const auditdConf = await readFile(g('etc/audit/auditd.conf'), 'utf8');
     t.regex(auditdConf, /^log_file = \/var\/log\/audit\/audit\.log$/m);
