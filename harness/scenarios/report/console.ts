@@ -2,7 +2,7 @@
 // a summary at the end. On a TTY a transient status line shows what is running; elsewhere (CI) plain lines only.
 import type { ExpectationResult, Outcome, RunResult, ScenarioResult, StepResult, TargetRunInfo } from '../result.js';
 import { byTarget } from './group.js';
-import { LABEL, MARK, OUTCOMES, clip, formatDuration, visible, width as textWidth, wrap } from './text.js';
+import { LABEL, MARK, OUTCOMES, clip, formatDuration, visible, width as textWidth, wrapWords } from './text.js';
 
 export interface ConsoleReporterOptions {
   stream?: NodeJS.WritableStream;
@@ -45,7 +45,9 @@ const OUTCOME_STYLE: Record<Outcome, Style> = {
 };
 
 /** Max lines shown per side of an expected/actual comparison; the rest is counted, and is in results.json. */
-const MAX_SIDE_LINES = 16;
+const MAX_SIDE_LINES = 24;
+/** Max rows one logical line may take once wrapped. */
+const MAX_ROWS_PER_LINE = 8;
 
 /** Shortens long field values of audit records (hex proctitle, huge args) in place: "proctitle=696E…[+65500 chars]". */
 export function shortenFields(line: string, maxValue = 64): string {
@@ -59,8 +61,11 @@ function sideLines(text: string, w: number): string[] {
   const raw = text === '' ? ['(empty)'] : text.split('\n');
   const lines: string[] = [];
   for (const l of raw) {
-    // A single line never takes more than 4 rows: longer ones (64 KiB proctitles) are cut with a count.
-    lines.push(...wrap(clip(shortenFields(visible(l)), w * 4), w));
+    // Long field values (64 KiB proctitles) are shortened first, then a line takes at most MAX_ROWS_PER_LINE rows.
+    const rows = wrapWords(shortenFields(visible(l)), w);
+    if (rows.length > MAX_ROWS_PER_LINE) {
+      lines.push(...rows.slice(0, MAX_ROWS_PER_LINE - 1), clip(`… +${rows.length - MAX_ROWS_PER_LINE + 1} rows`, w));
+    } else lines.push(...rows);
     if (lines.length > MAX_SIDE_LINES) break;
   }
   const total = raw.length;
@@ -123,7 +128,7 @@ export function createConsoleReporter(opts: ConsoleReporterOptions = {}): Consol
       const exit = st.exitCode === 0 ? paint('green', 'exit 0') : paint('red', `exit ${st.exitCode}`);
       const cmd = clip(one(st.command), Math.max(30, lineWidth - indent.length - 40));
       out.push(
-        `${indent}  ${one(st.id)} ${paint('dim', `[${one(st.path)} as ${st.as}]`)} $ ${cmd}  → ${exit}, ` +
+        `${indent}  ${clip(one(st.id), 40)} ${paint('dim', `[${clip(one(st.path), 40)} as ${st.as}]`)} $ ${cmd}  → ${exit}, ` +
           `${st.logged.length} event${st.logged.length === 1 ? '' : 's'}, ${formatDuration(st.durationMs)}`,
       );
       if (st.exitCode !== 0 && st.stderr.trim()) {

@@ -32,7 +32,7 @@ export interface MatrixGap {
 
 export interface MatrixCell {
   status: CellStatus;
-  /** Syscall names seen (execve for a watch), "[i386]" appended for 32-bit calls on a 64-bit target. */
+  /** Syscall names seen (execve for a watch), " (i386)" appended for 32-bit calls on a 64-bit target. */
   syscalls: string[];
   keys: string[];
   /** Steps that ran this path in this column, and how many of them logged something. */
@@ -87,7 +87,7 @@ function syscallLabel(entry: StepResult['logged'][number], step: StepResult, col
   let name = entry.syscall;
   if (/^\d+$/.test(name) && arch) name = syscallName(arch, Number(name)) ?? name;
   // A 32-bit call on a 64-bit kernel is the interesting case of the matrix: say so in the cell.
-  if (arch === 'i386' && archRank(columnArch) === 0) name += '[i386]';
+  if (arch === 'i386' && archRank(columnArch) === 0) name += ' (i386)';
   return name;
 }
 

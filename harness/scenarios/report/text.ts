@@ -60,6 +60,26 @@ export function wrap(line: string, width: number): string[] {
   return out.length ? out : [''];
 }
 
+/** Word wrap at spaces (audit fields stay whole when they fit); words wider than `width` are split. */
+export function wrapWords(line: string, width: number): string[] {
+  if (width < 1 || Array.from(line).length <= width) return [line];
+  const out: string[] = [];
+  let cur = '';
+  for (const word of line.split(' ')) {
+    const candidate = cur === '' ? word : `${cur} ${word}`;
+    if (Array.from(candidate).length <= width) {
+      cur = candidate;
+      continue;
+    }
+    if (cur !== '') out.push(cur);
+    const pieces = wrap(word, width);
+    cur = pieces.pop()!;
+    out.push(...pieces);
+  }
+  out.push(cur);
+  return out;
+}
+
 /** Character count as a terminal shows it (code points; the reporters only emit BMP symbols of width 1). */
 export function width(text: string): number {
   let n = 0;
