@@ -163,7 +163,10 @@ function render(g: GenLog): string {
       case 'blank': lines.splice(i, 0, ''); break;
     }
   }
-  return lines.join('\n') + (g.finalNewline ? '\n' : '');
+  const text = lines.join('\n');
+  // Without a final newline, ausearch --raw on an ENRICHED log reads past the end of its buffer
+  // (output_raw writes 0x1d over the string's terminator): undefined behaviour, not compared.
+  return text + (g.finalNewline || text.includes('\x1d') ? '\n' : '');
 }
 
 const OPTIONS: string[][] = [
@@ -190,7 +193,14 @@ test('search and ausearch agree on generated logs with corruptions (fast-check)'
           }
         }
       }),
-      { numRuns: Number(process.env.SEARCH_PROPERTY_RUNS) || 30, endOnFailure: true, seed: Number(process.env.SEARCH_PROPERTY_SEED) || undefined },
+      {
+        numRuns: Number(process.env.SEARCH_PROPERTY_RUNS) || 30,
+        endOnFailure: true,
+        includeErrorInReport: true,
+        // Replay a failure: SEARCH_PROPERTY_SEED=... SEARCH_PROPERTY_PATH=... (printed by fast-check).
+        ...(process.env.SEARCH_PROPERTY_SEED ? { seed: Number(process.env.SEARCH_PROPERTY_SEED) } : {}),
+        ...(process.env.SEARCH_PROPERTY_PATH ? { path: process.env.SEARCH_PROPERTY_PATH } : {}),
+      },
     );
     t.pass();
   } finally {

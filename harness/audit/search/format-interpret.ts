@@ -37,10 +37,44 @@ export function writeInterpretedRecord(r: AuditRecord, e: AuditEvent, out: Outpu
   out.write(name ? `${nodePart}type=${name} msg=audit(` : `${nodePart}${str.slice(0, open)}(`);
   const close = str.indexOf(')', open + 1);
   if (close < 0) return;
-  out.write(`${localStamp(e.sec)}.${String(e.msec).padStart(3, '0')}:${e.serial}) `);
-  const ctx = { record: r, event: e };
+  out.write(`${stampOf(e.sec)}.${String(e.msec).padStart(3, '0')}:${e.serial}) `);
+  // Records other than SYSCALL are interpreted from their own text only: identical ones (PATH,
+  // CWD, PROCTITLE of the same command) are rendered once.
+  const cacheable = t !== 1300 && t !== 1326;
+  let key = '';
+  if (cacheable) {
+    key = `${t}|${str.slice(close + 1)}|${r.raw.length > str.length ? r.raw.slice(r.raw.indexOf('\x1d')) : ''}`;
+    const hit = bodyCache.get(key);
+    if (hit !== undefined) {
+      out.write(hit);
+      return;
+    }
+  }
+  const body = interpretBody(str, close + 1, { record: r, event: e });
+  if (cacheable) {
+    if (bodyCache.size >= 4096) bodyCache.clear();
+    bodyCache.set(key, body);
+  }
+  out.write(body);
+}
+
+const bodyCache = new Map<string, string>();
+let lastSec = Number.NaN;
+let lastStamp = '';
+
+function stampOf(sec: number): string {
+  if (sec !== lastSec) {
+    lastSec = sec;
+    lastStamp = localStamp(sec);
+  }
+  return lastStamp;
+}
+
+/** The interpreted fields after `msg=audit(...)`, tokenized as output_interpreted_record does. */
+function interpretBody(str: string, from: number, ctx: { record: AuditRecord; event: AuditEvent }): string {
+  const parts: string[] = [];
   // Cursor over the text after ')'; -1 plays the role of C's NULL.
-  let s = close + 1;
+  let s = from;
   let found = false;
   let comma = false;
   let eq = -1;
@@ -50,7 +84,7 @@ export function writeInterpretedRecord(r: AuditRecord, e: AuditEvent, out: Outpu
     found = true;
     let nameStart = eq;
     while (nameStart > s && str.charCodeAt(nameStart) !== 0x20) nameStart--;
-    out.write(`${str.slice(s, eq)}=`);
+    parts.push(`${str.slice(s, eq)}=`);
     let fname = str.slice(nameStart, eq);
     const v = eq + 1;
     if (fname === 'msg') {
@@ -85,25 +119,25 @@ export function writeInterpretedRecord(r: AuditRecord, e: AuditEvent, out: Outpu
         s = -1;
       }
     }
-    writeInterpretedValue(ctx, fname, str.slice(v, vEnd), comma, out);
+    parts.push(interpretedValue(ctx, fname, str.slice(v, vEnd), comma));
   }
-  if (!found && ptrNull && s >= 0) out.write(`${str.slice(s)}\n`);
-  else if (comma && s >= 0) out.write(`${str.slice(s)}\n`);
-  out.write('\n');
+  if (!found && ptrNull && s >= 0) parts.push(`${str.slice(s)}\n`);
+  else if (comma && s >= 0) parts.push(`${str.slice(s)}\n`);
+  parts.push('\n');
+  return parts.join('');
 }
 
-function writeInterpretedValue(ctx: { record: AuditRecord; event: AuditEvent }, rawName: string, rawVal: string, comma: boolean, out: Output): void {
+function interpretedValue(ctx: { record: AuditRecord; event: AuditEvent }, rawName: string, rawVal: string, comma: boolean): string {
   const name = rawName.replace(/^[ (]+/, '');
   let val = rawVal;
   if (name === 'acct' && val.endsWith(':')) val = val.slice(0, -1);
   const text = interpretField(ctx, name, val);
   if (name === 'key' && text.includes('\x01')) {
     const parts = text.split('\x01');
-    out.write(parts.map((p, i) => (i === 0 ? p : ` key=${p}`)).join('') + ' ');
-    return;
+    return parts.map((p, i) => (i === 0 ? p : ` key=${p}`)).join('') + ' ';
   }
   // ausearch keeps the comma only for values it does not interpret.
-  out.write(text + (comma && text === val ? ',' : ' '));
+  return text + (comma && text === val ? ',' : ' ');
 }
 
 export function writeInterpreted(e: AuditEvent, out: Output, err: Output): void {
