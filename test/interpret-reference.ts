@@ -34,7 +34,7 @@ export interface SplitRecord {
 export function splitLine(line: string, lineNo = 0): SplitRecord {
   const sepAt = line.indexOf('\x1d');
   const msg = sepAt >= 0 ? line.slice(0, sepAt) : line;
-  const m = /^type=(\S+) msg=audit\((\d+)\.(\d+):(\d+)\)/.exec(msg);
+  const m = /^(?:node=\S+ )?type=(\S+) msg=audit\((\d+)\.(\d+):(\d+)\)/.exec(msg);
   if (!m) throw new Error(`line ${lineNo}: not an audit record: ${line.slice(0, 60)}`);
   const type = m[1];
   const s = msg.slice(m[0].length);
@@ -100,7 +100,8 @@ export function splitLine(line: string, lineNo = 0): SplitRecord {
     }
     segments.push({ literal, name, value: s.slice(ptr, end), comma });
   }
-  const tail = comma && str !== undefined ? s.slice(str) : '';
+  // A record without any name=value is echoed as it is.
+  const tail = segments.length === 0 ? s : comma && str !== undefined ? s.slice(str) : '';
   const fields: AuditField[] = segments.filter((g) => !g.opener).map((g) => ({ name: g.name, value: g.value }));
   if (sepAt >= 0) {
     const enrichedText = line.slice(sepAt + 1);
@@ -128,8 +129,8 @@ export function splitLine(line: string, lineNo = 0): SplitRecord {
   return { type, serial: record.serial, segments, tail, record, event };
 }
 
-/** Runs the real ausearch -i on `lines` (one record per event); returns serial -> printed field text. */
-export async function ausearchInterpret(lines: string[]): Promise<Map<number, string>> {
+/** Runs the real ausearch -i on `lines`; returns serial -> printed field text of each record, in logged order. */
+export async function ausearchInterpret(lines: string[]): Promise<Map<number, string[]>> {
   const tool = await referenceTool('ausearch');
   const dir = await mkdtemp(path.join(os.tmpdir(), 'interpret-ref-'));
   try {
@@ -142,10 +143,15 @@ export async function ausearchInterpret(lines: string[]): Promise<Map<number, st
       timeout: 60_000,
     });
     if (r.exitCode !== 0) throw new Error(`ausearch failed (${r.exitCode}): ${String(r.stderr).slice(0, 300)}`);
-    const out = new Map<number, string>();
+    const out = new Map<number, string[]>();
     for (const l of String(r.stdout).split('\n')) {
       const m = /^(?:node=\S+ )?type=\S+ msg=audit\([^)]*\.\d{3}:(\d+)\) /.exec(l);
-      if (m) out.set(Number(m[1]), l.slice(m[0].length));
+      if (!m) continue;
+      const serial = Number(m[1]);
+      const list = out.get(serial) ?? [];
+      // ausearch -i prints an event's records last to first
+      list.unshift(l.slice(m[0].length));
+      out.set(serial, list);
     }
     return out;
   } finally {
@@ -202,14 +208,17 @@ export function compareRecord(rec: SplitRecord, printed: string | undefined): { 
   return { agreed, mismatches };
 }
 
-/** Runs ausearch on all lines and compares every record. */
+/** Runs ausearch on all lines and compares every record (records of one event share the serial). */
 export async function compareLines(lines: string[]): Promise<{ records: number; agreed: number; mismatches: Mismatch[] }> {
   const recs = lines.map((l, i) => splitLine(l, i + 1));
   const printed = await ausearchInterpret(lines);
+  const seen = new Map<number, number>();
   let agreed = 0;
   const mismatches: Mismatch[] = [];
   for (const r of recs) {
-    const c = compareRecord(r, printed.get(r.serial));
+    const k = seen.get(r.serial) ?? 0;
+    seen.set(r.serial, k + 1);
+    const c = compareRecord(r, printed.get(r.serial)?.[k]);
     agreed += c.agreed;
     mismatches.push(...c.mismatches);
   }
