@@ -93,8 +93,12 @@ export function printCapBitmap(val: string): string {
   const v = strtoul(val, 16);
   if (v === ERANGE) return conversionError(val);
   const out: string[] = [];
+  const lo = Number(v & 0xffffffffn);
+  const hi = Number((v >> 32n) & 0xffffffffn);
+  if (lo === 0 && hi === 0) return 'none';
   for (let i = 0; i <= CAP_LAST_CAP; i++) {
-    if ((v >> BigInt(i)) & 1n) out.push(T.cap.get(i) ?? '');
+    const word = i < 32 ? lo : hi;
+    if ((word >>> (i & 31)) & 1) out.push(T.cap.get(i) ?? '');
   }
   return out.length ? out.join(',') : 'none';
 }

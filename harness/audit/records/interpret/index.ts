@@ -23,6 +23,8 @@ interface RecordState {
   machine: string;
   syscall: number;
   args: ArgContext;
+  /** ENRICHED values by field name, when the line had any. */
+  enriched: Map<string, string> | undefined;
 }
 
 const states = new WeakMap<AuditRecord, RecordState>();
@@ -34,13 +36,39 @@ function hexArg(v: string | undefined): bigint {
   return n === ERANGE ? (1n << 64n) - 1n : n;
 }
 
+let lastRecord: AuditRecord | undefined;
+let lastState: RecordState | undefined;
+
+function enrichedMap(record: AuditRecord): Map<string, string> | undefined {
+  let m: Map<string, string> | undefined;
+  for (const f of record.fields) {
+    if (f.enriched === undefined) continue;
+    m ??= new Map();
+    // auparse finds the first entry of that name
+    if (!m.has(f.name)) m.set(f.name, f.enriched);
+  }
+  return m;
+}
+
 function stateOf(record: AuditRecord): RecordState {
+  if (record === lastRecord) return lastState!;
   let s = states.get(record);
-  if (s) return s;
+  if (!s) {
+    s = computeState(record);
+    states.set(record, s);
+  }
+  lastRecord = record;
+  lastState = s;
+  return s;
+}
+
+function computeState(record: AuditRecord): RecordState {
+  let s: RecordState;
+  const enriched = enrichedMap(record);
   const isSyscall = record.type === 'SYSCALL' || record.type === 'SECCOMP';
   if (!isSyscall) {
     // Other records: syscall 0 of the host machine, no argument interpretation.
-    s = { machine: HOST_MACHINE, syscall: 0, args: NO_SYSCALL };
+    s = { machine: HOST_MACHINE, syscall: 0, args: NO_SYSCALL, enriched };
   } else {
     let arch: string | undefined;
     let nr: string | undefined;
@@ -63,15 +91,10 @@ function stateOf(record: AuditRecord): RecordState {
         a0: record.type === 'SYSCALL' ? hexArg(a0) : 0n,
         a1: record.type === 'SYSCALL' ? hexArg(a1) : 0n,
       },
+      enriched,
     };
   }
-  states.set(record, s);
   return s;
-}
-
-function enrichedOf(record: AuditRecord, name: string): string | undefined {
-  for (const f of record.fields) if (f.enriched !== undefined && f.name === name) return f.enriched;
-  return undefined;
 }
 
 /** The text `ausearch -i` prints for field `name` whose raw logged value is `value`. */
@@ -82,7 +105,7 @@ export function interpretField(ctx: InterpretContext, name: string, value: strin
   const kind = kindOf(record.type, name, value);
   if (kind === 'UNCLASSIFIED') return value;
 
-  const enriched = enrichedOf(record, name);
+  const enriched = stateOf(record).enriched?.get(name);
   // A SADDR={ … } cut at its first space by a field splitter is no use: compute it instead.
   if (enriched !== undefined && !enriched.startsWith('unknown-') && (kind !== 'SOCKADDR' || enriched.endsWith('}'))) {
     return ttyEscape(kind === 'UID' || kind === 'GID' ? printEnrichedId(enriched) : enriched);
