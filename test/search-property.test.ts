@@ -189,7 +189,7 @@ test('search and ausearch agree on generated logs with corruptions (fast-check)'
           if (!same) {
             const which = !ref.stdout.equals(ours.stdout) ? firstDifference(ref.stdout, ours.stdout)
               : !ref.stderr.equals(ours.stderr) ? `stderr ${firstDifference(ref.stderr, ours.stderr)}` : `status ${ref.status} vs ${ours.status}`;
-            throw new Error(`[${args.join(' ')}] on ${JSON.stringify(render(g))}\n${which}`);
+            throw new Error(`[${args.join(' ')}] on ${JSON.stringify(render(g))}\n${which}\nstatus ${ref.status}/${ours.status}, stderr ${JSON.stringify(ref.stderr.toString('latin1').slice(0, 300))} / ${JSON.stringify(ours.stderr.toString('latin1').slice(0, 300))}`);
           }
         }
       }),

@@ -30,7 +30,7 @@ export function firstDifference(a: Buffer, b: Buffer): string {
   const n = Math.min(a.length, b.length);
   let i = 0;
   while (i < n && a[i] === b[i]) i++;
-  const lineStart = a.lastIndexOf(0x0a, i - 1) + 1;
+  const lineStart = i === 0 ? 0 : a.lastIndexOf(0x0a, i - 1) + 1;
   return `at byte ${i}:\n  ausearch: ${JSON.stringify(a.subarray(lineStart, i + 60).toString('latin1'))}\n  ours:     ${JSON.stringify(b.subarray(lineStart, i + 60).toString('latin1'))}`;
 }
 

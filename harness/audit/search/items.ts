@@ -19,8 +19,29 @@ export interface SearchItems {
   keys?: string[];
 }
 
-/** strtoul(s, NULL, base) with errno: NaN on overflow (C sets ERANGE). */
+/** strtoul(s, NULL, base) with errno: NaN on overflow (C sets ERANGE). Reads from `from` to the end of `s`. */
 function strtoul(s: string, from: number, base: 10 | 16): number {
+  // Fast path: plain digits that fit a double exactly.
+  let v = 0;
+  let i = from;
+  for (; i < s.length && i - from < 13; i++) {
+    const c = s.charCodeAt(i);
+    let d: number;
+    if (c >= 48 && c <= 57) d = c - 48;
+    else if (base === 16 && c >= 97 && c <= 102) d = c - 87;
+    else if (base === 16 && c >= 65 && c <= 70) d = c - 55;
+    else break;
+    v = v * base + d;
+  }
+  if (i > from && (i === s.length || i - from < 13)) {
+    const c = s.charCodeAt(i);
+    const more = base === 16 ? /[0-9a-fA-F]/.test(s[i] ?? '') : c >= 48 && c <= 57;
+    if (!more) return v;
+  }
+  return strtoulSlow(s, from, base);
+}
+
+function strtoulSlow(s: string, from: number, base: 10 | 16): number {
   let i = from;
   while (s.charCodeAt(i) === 0x20 || s.charCodeAt(i) === 0x09) i++;
   let neg = false;
@@ -39,7 +60,7 @@ function strtoul(s: string, from: number, base: 10 | 16): number {
 
 /** Truncates to 32 bits like the C int/uid_t fields ausearch stores them in. */
 function u32(n: number): number {
-  return Number(BigInt.asUintN(32, BigInt(n)));
+  return n >>> 0;
 }
 
 /** Finds `what` at or after `from`, then the value up to the next space; undefined when no space follows. */
