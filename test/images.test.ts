@@ -84,6 +84,9 @@ for (const img of IMAGES) {
     t.regex(await readFile(g('etc/group'), 'utf8'), new RegExp(`^sudo:x:27:.*\\b${m.guest.user}\\b`, 'm'));
     t.regex(await readFile(g('etc/sudoers.d/90-audit-harness'), 'utf8'), /NOPASSWD: ALL/);
     t.is((await stat(g('usr/bin/sudo'))).mode & 0o4000, 0o4000, 'sudo is setuid');
+    const chkpwd = await stat(g('usr/sbin/unix_chkpwd'));
+    t.is(chkpwd.gid, 42, 'unix_chkpwd keeps its package group (shadow)');
+    t.is(chkpwd.mode & 0o2000, 0o2000, 'unix_chkpwd is setgid');
     t.regex(await readFile(g('etc/pam.d/common-session'), 'utf8'), /^session\trequired\tpam_unix\.so/m);
     t.regex(await readFile(g('root/.ssh/authorized_keys'), 'utf8'), /^ssh-ed25519 /);
     // every PAM module the stacks name is there (libpam dlopens them: not in any DT_NEEDED);

@@ -10,6 +10,7 @@ import { cacheDir, repoRoot } from '../paths.js';
 import { buildLoader, buildTestModules, xzModule } from './compile.js';
 import { findMissingLibraries } from './elf-closure.js';
 import { packInitramfs } from './initramfs.js';
+import { checkBuildHost } from './preflight.js';
 import { installDriverModules, runDepmod } from './kernel-modules.js';
 import type { BuiltImage, ImageManifest } from './manifest.js';
 import { resolveImagePackages, type ResolvedImagePackages, type ResolvedPackage } from './packages.js';
@@ -115,6 +116,7 @@ async function buildOrReuse(recipeId: string, opts: EnsureImageOptions): Promise
     return { dir: finalDir, manifest: existing };
   }
 
+  await checkBuildHost(recipe.id);
   await mkdir(idDir, { recursive: true });
   // Another process (a parallel test file, the CLI) building the same key: wait for its result
   // instead of building twice on a shared machine.

@@ -34,10 +34,11 @@ export async function createMergedUsrRoot(root: string, arch: DebArch): Promise<
   }
 }
 
+/** Unpacks with the package's owners (numeric: Debian's fixed ids, e.g. unix_chkpwd root:shadow setgid). */
 export async function unpackDeb(deb: string, root: string, signal?: AbortSignal): Promise<void> {
   const excludes = EXCLUDES.map((e) => `--exclude=${e}`).join(' ');
   try {
-    await execa('bash', ['-o', 'pipefail', '-c', `dpkg-deb --fsys-tarfile "$1" | tar -x --keep-directory-symlink --no-same-owner ${excludes} -C "$2"`, 'unpack', deb, root], {
+    await execa('bash', ['-o', 'pipefail', '-c', `dpkg-deb --fsys-tarfile "$1" | tar -x --keep-directory-symlink --same-owner --numeric-owner ${excludes} -C "$2"`, 'unpack', deb, root], {
       cancelSignal: signal,
     });
   } catch (err) {
@@ -137,7 +138,6 @@ export async function configureGuest(root: string, cfg: GuestConfig): Promise<vo
   }
   await chmod(p('tmp'), 0o1777);
   await chmod(p('var/tmp'), 0o1777);
-  await chmod(p('var/log/audit'), 0o700);
   await rm(p('var/run'), { recursive: true, force: true });
   await symlink('/run', p('var/run'));
   await rm(p('var/lock'), { recursive: true, force: true });
