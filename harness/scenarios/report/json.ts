@@ -7,6 +7,9 @@ export const RESULTS_FORMAT = 'audit-harness/results';
 export const RESULTS_VERSION = 1;
 
 function sortKeys(value: unknown): unknown {
+  // Parsed records split their fields lazily and say how to serialise themselves, as JSON.stringify would ask.
+  const json = (value as { toJSON?: unknown } | null)?.toJSON;
+  if (typeof json === 'function') value = json.call(value);
   if (Array.isArray(value)) return value.map(sortKeys);
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
