@@ -30,12 +30,38 @@ function compareTime(a: AuditEvent, b: AuditEvent): number {
 export class EventAssembler {
   /** Like ausearch's array of lists: freed slots are reused, which decides ties between equal times. */
   private slots: (Slot | undefined)[] = [];
-  private open = new Map<string, Slot>();
+  /** Open events by serial (several events may share one: compared on time and node). */
+  private open = new Map<number, Slot | Slot[]>();
 
   constructor(private readonly eoeTimeout = 2) {}
 
-  private static key(r: AuditRecord): string {
-    return r.node === undefined ? `${r.sec}.${r.msec}:${r.serial}` : `${r.sec}.${r.msec}:${r.serial}@${r.node}`;
+  private static same(s: Slot, r: AuditRecord): boolean {
+    const e = s.event;
+    return e.sec === r.sec && e.msec === r.msec && e.node === r.node;
+  }
+
+  private find(r: AuditRecord): Slot | undefined {
+    const v = this.open.get(r.serial);
+    if (v === undefined) return undefined;
+    if (!Array.isArray(v)) return EventAssembler.same(v, r) ? v : undefined;
+    return v.find((s) => EventAssembler.same(s, r));
+  }
+
+  private remember(s: Slot): void {
+    const v = this.open.get(s.event.serial);
+    if (v === undefined) this.open.set(s.event.serial, s);
+    else if (Array.isArray(v)) v.push(s);
+    else this.open.set(s.event.serial, [v, s]);
+  }
+
+  private forget(s: Slot): void {
+    const v = this.open.get(s.event.serial);
+    if (v === s) this.open.delete(s.event.serial);
+    else if (Array.isArray(v)) {
+      const rest = v.filter((x) => x !== s);
+      if (rest.length === 0) this.open.delete(s.event.serial);
+      else this.open.set(s.event.serial, rest.length === 1 ? rest[0]! : rest);
+    }
   }
 
   /**
@@ -43,8 +69,7 @@ export class EventAssembler {
    * `ready` receives them; returns false when the record was dropped (a stray EOE).
    */
   add(record: AuditRecord, ready: (e: AuditEvent) => void): boolean {
-    const key = EventAssembler.key(record);
-    const slot = this.open.get(key);
+    const slot = this.find(record);
     if (slot) {
       slot.event.records.push(record);
       this.drain(ready);
@@ -58,7 +83,7 @@ export class EventAssembler {
     const free = this.slots.indexOf(undefined);
     if (free >= 0) this.slots[free] = fresh;
     else this.slots.push(fresh);
-    this.open.set(key, fresh);
+    this.remember(fresh);
     for (const s of this.slots) {
       if (!s || s.complete) continue;
       if (s.event.sec + this.eoeTimeout <= record.sec || isSingleRecordType(s.firstType)) this.complete(s);
@@ -69,7 +94,7 @@ export class EventAssembler {
 
   private complete(s: Slot): void {
     s.complete = true;
-    this.open.delete(EventAssembler.key(s.event.records[0]!));
+    this.forget(s);
   }
 
   private drain(ready: (e: AuditEvent) => void): void {

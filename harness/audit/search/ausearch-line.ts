@@ -102,8 +102,12 @@ export function ausearchRecord(line: string, file: string | undefined, lineNo: n
 
 const MSG = ' msg=audit(';
 
-/** Reads decimal digits at `i`; returns [value, end] or undefined when there are none or too many. */
-function digits(s: string, i: number, max: number): [number, number] | undefined {
+// Scratch results of digits(): value and end index (no array per call on this hot path).
+let dValue = 0;
+let dEnd = 0;
+
+/** Reads decimal digits at `i` into dValue/dEnd; false when there are none or more than `max`. */
+function digits(s: string, i: number, max: number): boolean {
   let v = 0;
   const start = i;
   for (; i < s.length; i++) {
@@ -111,8 +115,10 @@ function digits(s: string, i: number, max: number): [number, number] | undefined
     if (c < 0 || c > 9) break;
     v = v * 10 + c;
   }
-  if (i === start || i - start > max) return undefined;
-  return [v, i];
+  if (i === start || i - start > max) return false;
+  dValue = v;
+  dEnd = i;
+  return true;
 }
 
 /**
@@ -123,26 +129,27 @@ function fastRecord(line: string, file: string | undefined, lineNo: number): Sta
   if (!line.startsWith('type=')) return undefined;
   const sp = line.indexOf(' ', 5);
   if (sp < 0 || sp > 60 || !line.startsWith(MSG, sp)) return undefined;
-  const a = digits(line, sp + MSG.length, 12);
-  if (!a || line.charCodeAt(a[1]) !== 0x2e) return undefined;
-  const b = digits(line, a[1] + 1, 3);
-  if (!b || line.charCodeAt(b[1]) !== 0x3a) return undefined;
-  const c = digits(line, b[1] + 1, 15);
-  if (!c || line.charCodeAt(c[1]) !== 0x29 || c[1] >= 80) return undefined;
+  if (!digits(line, sp + MSG.length, 12) || line.charCodeAt(dEnd) !== 0x2e) return undefined;
+  const sec = dValue;
+  if (!digits(line, dEnd + 1, 3) || line.charCodeAt(dEnd) !== 0x3a) return undefined;
+  const msec = dValue;
+  if (!digits(line, dEnd + 1, 15) || line.charCodeAt(dEnd) !== 0x29 || dEnd >= 80) return undefined;
+  const serial = dValue;
+  const close = dEnd;
   // ausearch ignores a msg= word of 18 characters or fewer.
   const wordEnd = line.indexOf(' ', sp + 1);
   if ((wordEnd < 0 ? line.length : wordEnd) - (sp + 1) <= 18) return undefined;
   const typeText = line.slice(5, sp);
   const typeNum = recordTypeNumber(typeText);
-  let bodyStart = c[1] + 1;
+  let bodyStart = close + 1;
   if (line.charCodeAt(bodyStart) === 0x3a) bodyStart++;
   if (line.charCodeAt(bodyStart) === 0x20) bodyStart++;
   const init: RecordInit = {
     type: typeNum >= 0 ? recordTypeName(typeNum) ?? `UNKNOWN[${typeNum}]` : typeText,
     typeNum,
-    sec: a[0],
-    msec: b[0],
-    serial: c[0],
+    sec,
+    msec,
+    serial,
     raw: line,
     line: lineNo,
     bodyStart: Math.min(bodyStart, line.length),

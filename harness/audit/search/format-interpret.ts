@@ -42,8 +42,10 @@ export function writeInterpretedRecord(r: AuditRecord, e: AuditEvent, out: Outpu
   // CWD, PROCTITLE of the same command) are rendered once.
   const cacheable = t !== 1300 && t !== 1326;
   let key = '';
-  if (cacheable) {
-    key = `${t}|${str.slice(close + 1)}|${r.raw.length > str.length ? r.raw.slice(r.raw.indexOf('\x1d')) : ''}`;
+  const bodyCache = cacheable ? cacheFor(t) : undefined;
+  if (bodyCache) {
+    const sep = r.raw.indexOf('\x1d');
+    key = sep < 0 ? str.slice(close + 1) : `${str.slice(close + 1)}${r.raw.slice(sep)}`;
     const hit = bodyCache.get(key);
     if (hit !== undefined) {
       out.write(hit);
@@ -51,14 +53,24 @@ export function writeInterpretedRecord(r: AuditRecord, e: AuditEvent, out: Outpu
     }
   }
   const body = interpretBody(str, close + 1, { record: r, event: e });
-  if (cacheable) {
-    if (bodyCache.size >= 4096) bodyCache.clear();
+  if (bodyCache) {
+    if (bodyCache.size >= 2048) bodyCache.clear();
     bodyCache.set(key, body);
   }
   out.write(body);
 }
 
-const bodyCache = new Map<string, string>();
+// The type decides how fields are read: one cache per record type, each bounded.
+const bodyCaches = new Map<number, Map<string, string>>();
+
+function cacheFor(type: number): Map<string, string> {
+  let c = bodyCaches.get(type);
+  if (!c) {
+    c = new Map();
+    bodyCaches.set(type, c);
+  }
+  return c;
+}
 let lastSec = Number.NaN;
 let lastStamp = '';
 
