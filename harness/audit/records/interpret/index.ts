@@ -1,5 +1,5 @@
 // Per-field interpretation as `ausearch -i` (audit-userspace 3.0.9, auparse) prints it.
-import type { AuditEvent, AuditRecord } from '../types.js';
+import type { AuditEvent, AuditField, AuditRecord } from '../types.js';
 import { HOST_MACHINE, machineOf, printArch, printSyscall, syscallNameFor } from './arch.js';
 import { ERANGE, strtoul } from './cnum.js';
 import { printExit } from './errno.js';
@@ -25,6 +25,11 @@ interface RecordState {
   args: ArgContext;
   /** ENRICHED values by field name, when the line had any. */
   enriched: Map<string, string> | undefined;
+  /**
+   * The last field inside a user-space msg='…' when the parser dropped the closing quote:
+   * ausearch reads that quote as part of the value (res=1' prints yes, res=success' prints success').
+   */
+  closing: AuditField | undefined;
 }
 
 const states = new WeakMap<AuditRecord, RecordState>();
@@ -62,13 +67,32 @@ function stateOf(record: AuditRecord): RecordState {
   return s;
 }
 
+function closingField(record: AuditRecord): AuditField | undefined {
+  const raw = record.raw;
+  if (!raw) return undefined;
+  const sep = raw.indexOf('\x1d');
+  let end = sep < 0 ? raw.length : sep;
+  while (end > 0 && raw.charCodeAt(end - 1) === 32) end--;
+  if (raw.charCodeAt(end - 1) !== 39 /* ' */) return undefined;
+  const fields = record.fields;
+  for (let i = fields.length - 1; i >= 0; i--) {
+    const f = fields[i];
+    const v = f.value;
+    if (v.charCodeAt(0) === 34 || v.charCodeAt(v.length - 1) === 39) continue;
+    const text = `${f.name}=${v}'`;
+    if (end >= text.length && raw.startsWith(text, end - text.length)) return f;
+  }
+  return undefined;
+}
+
 function computeState(record: AuditRecord): RecordState {
   let s: RecordState;
   const enriched = enrichedMap(record);
+  const closing = closingField(record);
   const isSyscall = record.type === 'SYSCALL' || record.type === 'SECCOMP';
   if (!isSyscall) {
     // Other records: syscall 0 of the host machine, no argument interpretation.
-    s = { machine: HOST_MACHINE, syscall: 0, args: NO_SYSCALL, enriched };
+    s = { machine: HOST_MACHINE, syscall: 0, args: NO_SYSCALL, enriched, closing };
   } else {
     let arch: string | undefined;
     let nr: string | undefined;
@@ -92,14 +116,27 @@ function computeState(record: AuditRecord): RecordState {
         a1: record.type === 'SYSCALL' ? hexArg(a1) : 0n,
       },
       enriched,
+      closing,
     };
   }
   return s;
 }
 
-/** The text `ausearch -i` prints for field `name` whose raw logged value is `value`. */
+/**
+ * The text `ausearch -i` prints for field `name` whose raw logged value is `value` (quotes kept,
+ * hex as logged) in `ctx.record`. For the last field inside a user-space msg='…', ausearch's value
+ * includes the closing quote; when the parser dropped it (value without it) it is put back here.
+ */
 export function interpretField(ctx: InterpretContext, name: string, value: string): string {
   const record = ctx.record;
+  const closing = stateOf(record).closing;
+  if (closing !== undefined && closing.name === name && closing.value === value) value += "'";
+  return interpretValue(record, name, value);
+}
+
+function interpretValue(record: AuditRecord, name: string, value: string): string {
+  // ausearch never interprets a msg= value: it echoes it (or drops it when nothing follows)
+  if (name === 'msg') return value;
   // acct values may carry a trailing ':' that ausearch drops
   if (name === 'acct' && value.endsWith(':')) value = value.slice(0, -1);
   const kind = kindOf(record.type, name, value);
@@ -207,6 +244,10 @@ function interpretKind(kind: string, record: AuditRecord, name: string, value: s
 
 /** Every field of `record` with its interpreted value, in logged order. */
 export function interpretRecord(record: AuditRecord, event: AuditEvent): Array<{ name: string; value: string }> {
-  const ctx = { record, event };
-  return record.fields.map((f) => ({ name: f.name, value: interpretField(ctx, f.name, f.value) }));
+  void event;
+  const closing = stateOf(record).closing;
+  return record.fields.map((f) => ({
+    name: f.name,
+    value: interpretValue(record, f.name, f === closing ? `${f.value}'` : f.value),
+  }));
 }
