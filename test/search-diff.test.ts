@@ -59,3 +59,21 @@ test('search reads a log piped on stdin', async (t) => {
   t.is(o.status, 0);
   t.true(o.stdout.equals(ref.stdout));
 });
+
+test('search reads a directory of rotated logs like ausearch (an event continues across files)', async (t) => {
+  const { mkdtemp, readFile, rm, writeFile } = await import('node:fs/promises');
+  const os = await import('node:os');
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'search-dir-'));
+  try {
+    const lines = (await readFile(path.join(LOGS, 'modules-raw.txt'), 'latin1')).split('\n');
+    // audit.log.1 is the older file; cut in the middle of the execve event (lines 4-11).
+    await writeFile(path.join(dir, 'audit.log.1'), `${lines.slice(0, 7).join('\n')}\n`, 'latin1');
+    await writeFile(path.join(dir, 'audit.log'), lines.slice(7).join('\n'), 'latin1');
+    for (const args of [[], ['-i'], ['-k', 'modules', '--raw'], ['-sc', 'execve', '-i']]) {
+      const { ref, ours } = await runBoth(dir, args);
+      assertSame(t, ref, ours, `dir [${args.join(' ')}]`);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
