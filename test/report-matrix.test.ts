@@ -1,0 +1,164 @@
+import test from 'ava';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { RunResult, ScenarioResult } from '../harness/scenarios/result.js';
+import {
+  buildMatrix,
+  cellText,
+  renderMatrixHtml,
+  renderMatrixMarkdown,
+  writeMatrix,
+  writeReports,
+  type Matrix,
+  type MatrixCell,
+} from '../harness/scenarios/report/index.js';
+import { golden } from './fixtures/report/golden.js';
+import { NASTY, hostileRun, sampleRun } from './fixtures/report/runs.js';
+
+function cell(m: Matrix, row: string, ruleset: string, target: string): MatrixCell | null {
+  const r = m.rows.findIndex((x) => x.label === row);
+  const c = m.columns.findIndex((x) => x.ruleset === ruleset && x.target === target);
+  if (r < 0 || c < 0) throw new Error(`no row ${row} or column ${ruleset}/${target}`);
+  return m.cells[r]![c]!;
+}
+
+test('matrix: rows are path (as), columns rule set × arch × target, grouped by rule set then arch', (t) => {
+  const m = buildMatrix(sampleRun());
+  t.deepEqual(
+    m.rows.map((r) => r.label),
+    ['insmod (root)', 'loader32:init_module (root)', 'modprobe (sudo)', 'rmmod (root)', 'rmmod (sudo)'],
+  );
+  t.deepEqual(
+    m.columns.map((c) => `${c.ruleset}/${c.arch}/${c.target}`),
+    ['cis-32/i686/debian12-686', 'cis-64/x86_64/debian12-amd64', 'elastic/x86_64/debian12-amd64', 'ssg/x86_64/debian12-amd64'],
+  );
+  t.is(m.cells.length, m.rows.length);
+  for (const row of m.cells) t.is(row.length, m.columns.length);
+});
+
+test('matrix cells: logged with syscall names and keys, documented gap, i386 call on x86_64, error, empty', (t) => {
+  const m = buildMatrix(sampleRun());
+  const insmod = cell(m, 'insmod (root)', 'cis-64', 'debian12-amd64')!;
+  t.is(insmod.status, 'logged');
+  t.deepEqual(insmod.syscalls, ['finit_module']);
+  t.deepEqual(insmod.keys, ['modules']);
+  t.is(cellText(insmod), '✓ finit_module · modules');
+  // Syscall numbers are per arch: 350 on the i686 kernel is finit_module too.
+  t.is(cellText(cell(m, 'insmod (root)', 'cis-32', 'debian12-686')!), '✓ finit_module · modules');
+  t.is(cellText(cell(m, 'rmmod (root)', 'cis-32', 'debian12-686')!), '✓ delete_module · modules');
+
+  const gap = cell(m, 'loader32:init_module (root)', 'cis-64', 'debian12-amd64')!;
+  t.is(gap.status, 'gap');
+  t.is(gap.gaps.length, 1);
+  t.regex(gap.gaps[0]!.reason, /only arch=b64/);
+  t.is(gap.gaps[0]!.reference, 'CIS 4.1.3.7; real-kernel-facts.md (arch=40000003)');
+  t.is(cellText(cell(m, 'loader32:init_module (root)', 'ssg', 'debian12-amd64')!), '✓ init_module (i386) · modules');
+
+  const failed = cell(m, 'modprobe (sudo)', 'ssg', 'debian12-amd64')!;
+  t.true(failed.failed);
+  t.is(cellText(failed), '✓ finit_module · modules †');
+  t.is(cell(m, 'rmmod (sudo)', 'elastic', 'debian12-amd64')!.status, 'error');
+  t.is(cell(m, 'insmod (root)', 'ssg', 'debian12-amd64'), null);
+});
+
+function scenario(id: string, logged: boolean, extra: Partial<ScenarioResult> = {}): ScenarioResult {
+  const run = sampleRun();
+  const base = run.results[0]!;
+  const step = { ...base.steps[0]!, ...(logged ? {} : { events: [], logged: [] }) };
+  return { ...base, scenarioId: id, steps: [step], expectations: [], ...extra };
+}
+
+test('matrix: a path logged in some runs only is partial; not logged without a documented gap is not-logged', (t) => {
+  const run: RunResult = { startedAt: 'x', durationMs: 1, targets: [], results: [scenario('a', true), scenario('b', false), scenario('c', false, { ruleset: 'stig' })] };
+  const m = buildMatrix(run);
+  const partial = cell(m, 'insmod (root)', 'cis-64', 'debian12-amd64')!;
+  t.is(partial.status, 'partial');
+  t.is(cellText(partial), '◐ finit_module · modules (1/2)');
+  t.deepEqual(partial.scenarios, ['a', 'b']);
+  t.is(cellText(cell(m, 'insmod (root)', 'stig', 'debian12-amd64')!), '✗ not logged');
+  // Not-applicable results add no column.
+  const na = buildMatrix({ ...run, results: [scenario('d', true, { outcome: 'not-applicable', ruleset: 'only-na' })] });
+  t.deepEqual(na.columns.map((c) => c.ruleset), []);
+});
+
+test('coverage-matrix.md matches the golden file', (t) => {
+  const md = renderMatrixMarkdown(buildMatrix(sampleRun()));
+  const { expected, file } = golden('coverage-matrix.golden.md', md);
+  t.is(md, expected, `differs from ${file} (UPDATE_GOLDEN=1 to accept)`);
+});
+
+test('markdown: every row has one cell per column, whatever the records held', (t) => {
+  for (const run of [sampleRun(), hostileRun()]) {
+    const m = buildMatrix(run);
+    const md = renderMatrixMarkdown(m);
+    const table = md.split('\n').filter((l) => l.startsWith('| '));
+    t.is(table.length, m.rows.length + 1);
+    for (const line of table) {
+      // Unescaped pipes separate cells: one for the path, one per column.
+      const cells = line.split(/(?<!\\)\|/).length - 2;
+      t.is(cells, m.columns.length + 1, line.slice(0, 120));
+    }
+    t.false(/[\x00-\x08\x0b-\x1f\x7f]/.test(md), 'no control characters');
+    t.false(md.includes('<tag'), 'no raw markup from records');
+  }
+});
+
+test('coverage-matrix.html is a standalone page with every cell, grouped headers, a legend and the gap notes', (t) => {
+  const m = buildMatrix(sampleRun());
+  const html = renderMatrixHtml(m);
+  t.true(html.startsWith('<!DOCTYPE html>'));
+  t.regex(html, /<style>[\s\S]+<\/style>/);
+  // No external assets: no URLs, no scripts, no linked stylesheets or images.
+  t.false(/https?:\/\//i.test(html));
+  t.false(/<script|<link|<img|<iframe|@import|url\(/i.test(html));
+  t.regex(html, /<th colspan="1" scope="colgroup">cis-32<\/th>/);
+  t.regex(html, /<ul class="legend">[\s\S]*documents this as a known gap[\s\S]*<\/ul>/);
+  const tds = html.match(/<td[ >]/g) ?? [];
+  t.is(tds.length, m.rows.length * m.columns.length);
+  for (let r = 0; r < m.rows.length; r++) {
+    t.true(html.includes(`<th scope="row">${m.rows[r]!.label}</th>`), m.rows[r]!.label);
+    for (const c of m.cells[r]!) {
+      if (!c) continue;
+      const body = cellText(c).replace(/^\S+ /, '').replace(/ †$/, '');
+      t.true(html.includes(`<span class="detail">${body}</span>`), body);
+    }
+  }
+  // The gap cell carries its reason as a tooltip and points at the note.
+  t.regex(html, /<td class="gap" title="documented gap: the CIS 64-bit rules have only arch=b64;[^"]*"><span class="mark">◆<\/span><span class="detail">not logged<\/span><sup><a href="#gap-1">\[1\]<\/a><\/sup><\/td>/);
+  t.regex(html, /<li id="gap-1">the CIS 64-bit rules/);
+});
+
+test('html: hostile record text is escaped, never markup', (t) => {
+  const html = renderMatrixHtml(buildMatrix(hostileRun()));
+  t.false(html.includes('<tag'));
+  t.false(/[\x00-\x08\x0b-\x1f\x7f]/.test(html));
+  t.true(html.includes('q&quot;uo&#39;te &lt;tag attr=&quot;x&quot;&gt; &amp; amp; ]]&gt; \\x00\\x01'));
+  // Every opened element we emit is closed: the page structure is intact.
+  for (const tag of ['table', 'thead', 'tbody', 'tr', 'td', 'th', 'ul', 'ol', 'li', 'sup', 'a', 'span']) {
+    const open = (html.match(new RegExp(`<${tag}[ >]`, 'g')) ?? []).length;
+    const close = (html.match(new RegExp(`</${tag}>`, 'g')) ?? []).length;
+    t.is(open, close, tag);
+  }
+  t.true(html.includes(`rs-q&quot;uo&#39;te`));
+  t.true(NASTY.includes('\x1b'));
+});
+
+test('writeMatrix and writeReports write the files they name into outDir', async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'report-matrix-'));
+  try {
+    const run = sampleRun();
+    const written = await writeMatrix(run, path.join(dir, 'm'));
+    t.deepEqual(written, [path.join(dir, 'm', 'coverage-matrix.md'), path.join(dir, 'm', 'coverage-matrix.html')]);
+    t.is(await readFile(written[0]!, 'utf8'), renderMatrixMarkdown(buildMatrix(run)));
+    const all = await writeReports(run, { reporters: ['console', 'junit', 'json', 'matrix'], outDir: path.join(dir, 'all') });
+    t.deepEqual(all.map((f) => path.basename(f)), ['results.json', 'junit.xml', 'coverage-matrix.md', 'coverage-matrix.html']);
+    t.deepEqual((await readdir(path.join(dir, 'all'))).sort(), ['coverage-matrix.html', 'coverage-matrix.md', 'junit.xml', 'results.json']);
+    const some = await writeReports(run, { reporters: ['junit'], outDir: path.join(dir, 'some') });
+    t.deepEqual(await readdir(path.join(dir, 'some')), ['junit.xml']);
+    t.is(some.length, 1);
+    await t.throwsAsync(writeReports(run, { reporters: ['junit', 'pdf' as 'json'], outDir: dir }), { message: /unknown reporter pdf/ });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
