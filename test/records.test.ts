@@ -174,3 +174,36 @@ test('parseLog never throws and keeps every good event, whatever junk is mixed i
   );
   t.pass();
 });
+
+test('parseLog and the search pipeline never throw on arbitrary bytes (fast-check)', async (t) => {
+  const { runSearch } = await import('../harness/audit/search/run.js');
+  const { openSync, closeSync, writeFileSync, mkdtempSync, rmSync } = await import('node:fs');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'records-fuzz-'));
+  const devnull = openSync('/dev/null', 'w');
+  try {
+    const piece = fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 80 }),
+      fc.constantFrom('type=', 'node=x ', 'msg=audit(', '1700000000.123:45): ', 'type=SYSCALL msg=audit(', ')', '\x1d', '\0', '\n', '"', "'", 'msg=\'', 'key=', '=', ' '),
+    );
+    let n = 0;
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 40 }), (parts) => {
+        const text = parts.join('');
+        const { events, problems } = parseLog(text, 'fuzz.log');
+        if (!Array.isArray(events) || !Array.isArray(problems)) return false;
+        const file = path.join(dir, `f${n++}.log`);
+        writeFileSync(file, text, 'latin1');
+        for (const args of [['-i'], ['-k', 'a'], ['--raw']]) {
+          const status = runSearch([...args, '-if', file], { stdout: devnull, stderr: devnull, stdin: devnull });
+          if (status !== 0 && status !== 1) return false;
+        }
+        return true;
+      }),
+      { numRuns: 300 },
+    );
+    t.pass();
+  } finally {
+    closeSync(devnull);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
