@@ -22,29 +22,31 @@ table.matrix thead th{background:#f6f8fa;text-align:center;font-weight:600}
 table.matrix thead tr.arch th{font-weight:500}
 table.matrix thead tr.target th{font-weight:400;font-size:12px;color:#57606a}
 table.matrix tbody th{text-align:left;white-space:nowrap;background:#f6f8fa;font-weight:500}
-td.logged{background:#dafbe1}
-td.partial{background:#fff8c5}
-td.gap{background:#ffebd6}
-td.not-logged{background:#ffebe9}
-td.error{background:#eaeef2;color:#57606a}
+td.logged,.swatch.logged{background:#dafbe1}
+td.partial,.swatch.partial{background:#fff8c5}
+td.gap,.swatch.gap{background:#ffebd6}
+td.not-logged,.swatch.not-logged{background:#ffebe9}
+td.error,.swatch.error{background:#eaeef2;color:#57606a}
 td.empty{background:#fff}
 td .mark{font-weight:700;margin-right:.3em}
 td .detail{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:12px}
-td.failed{outline:2px solid #cf222e;outline-offset:-2px}
+td.failed,.swatch.failed{outline:2px solid #cf222e;outline-offset:-2px}
+table.matrix .group-start{border-left:3px solid #8c959f}
 sup a{text-decoration:none}
 ul.legend{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.4em 1.2em;margin:1em 0}
 ul.legend li span.swatch{display:inline-block;width:1.6em;text-align:center;border:1px solid #d0d7de;margin-right:.3em}
 ol.notes li{margin:.2em 0}
 @media (prefers-color-scheme: dark){body{background:#0d1117;color:#e6edf3}
 table.matrix th,table.matrix td{border-color:#30363d}table.matrix thead th,table.matrix tbody th{background:#161b22}
-td.logged{background:#12361f}td.partial{background:#3b2e00}td.gap{background:#4a2a0a}td.not-logged{background:#4c1618}
-td.error{background:#21262d;color:#8b949e}td.empty{background:#0d1117}p.meta,table.matrix thead tr.target th{color:#8b949e}}
+td.logged,.swatch.logged{background:#12361f}td.partial,.swatch.partial{background:#3b2e00}td.gap,.swatch.gap{background:#4a2a0a}td.not-logged,.swatch.not-logged{background:#4c1618}
+td.error,.swatch.error{background:#21262d;color:#8b949e}td.empty{background:#0d1117}p.meta,table.matrix thead tr.target th{color:#8b949e}}
 `.trim();
 
-function cellHtml(cell: MatrixCell | null, notes: number[]): string {
-  if (!cell) return '<td class="empty" title="not exercised"></td>';
+function cellHtml(cell: MatrixCell | null, notes: number[], groupStart: boolean): string {
+  const start = groupStart ? ' group-start' : '';
+  if (!cell) return `<td class="empty${start}" title="not exercised"></td>`;
   const summary = cellSummary(cell);
-  const cls = [cell.status, ...(cell.failed ? ['failed'] : [])].join(' ');
+  const cls = [cell.status, ...(cell.failed ? ['failed'] : []), ...(groupStart ? ['group-start'] : [])].join(' ');
   const tip: string[] = [];
   let body: string;
   switch (cell.status) {
@@ -80,6 +82,9 @@ function cellHtml(cell: MatrixCell | null, notes: number[]): string {
 export function renderMatrixHtml(matrix: Matrix): string {
   const { notes, of } = gapNotes(matrix);
   const groups = headerGroups(matrix.columns);
+  // A heavier rule at the first column of each rule set keeps the groups apart down the whole table.
+  const starts = matrix.columns.map((c, i) => i === 0 || matrix.columns[i - 1]!.ruleset !== c.ruleset);
+  const gs = (i: number) => (starts[i] ? ' class="group-start"' : '');
   const out: string[] = [
     '<!DOCTYPE html>',
     '<html lang="en">',
@@ -106,18 +111,18 @@ export function renderMatrixHtml(matrix: Matrix): string {
     out.push('<table class="matrix">', '<thead>');
     out.push(
       `<tr class="ruleset"><th rowspan="3" scope="col">Path (as)</th>${groups
-        .map((g) => `<th colspan="${g.span}" scope="colgroup">${html(g.ruleset)}</th>`)
+        .map((g) => `<th colspan="${g.span}" scope="colgroup" class="group-start">${html(g.ruleset)}</th>`)
         .join('')}</tr>`,
     );
     out.push(
       `<tr class="arch">${groups
-        .flatMap((g) => g.arches.map((a) => `<th colspan="${a.span}" scope="colgroup">${html(a.arch)}</th>`))
+        .flatMap((g) => g.arches.map((a, j) => `<th colspan="${a.span}" scope="colgroup"${j === 0 ? ' class="group-start"' : ''}>${html(a.arch)}</th>`))
         .join('')}</tr>`,
     );
-    out.push(`<tr class="target">${matrix.columns.map((c) => `<th scope="col">${html(c.target)}</th>`).join('')}</tr>`);
+    out.push(`<tr class="target">${matrix.columns.map((c, i) => `<th scope="col"${gs(i)}>${html(c.target)}</th>`).join('')}</tr>`);
     out.push('</thead>', '<tbody>');
     matrix.rows.forEach((row, r) => {
-      const cells = matrix.cells[r]!.map((cell) => cellHtml(cell, cell ? of(cell) : []));
+      const cells = matrix.cells[r]!.map((cell, i) => cellHtml(cell, cell ? of(cell) : [], starts[i]!));
       out.push(`<tr><th scope="row">${html(row.label)}</th>${cells.join('')}</tr>`);
     });
     out.push('</tbody>', '</table>');
