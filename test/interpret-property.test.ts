@@ -43,6 +43,7 @@ const idFields = fc.record({
   auid: u32, uid: u32, gid: u32, euid: u32, suid: u32, fsuid: u32, egid: u32, sgid: u32, fsgid: u32, ses: u32,
 });
 
+
 type Body = string;
 const syscall: fc.Arbitrary<[string, Body]> = fc
   .tuple(arch, fc.integer({ min: 0, max: 460 }), errno, argHex, argHex, argHex, argHex, idFields, str, str, keyArb)
@@ -112,7 +113,34 @@ const user = fc
   .tuple(u32, u32, fc.oneof(quoted.filter((q) => !q.includes("'")), HEX(1, 10), fc.constantFrom('root:', '?')), fc.constantFrom('success', 'failed', '0', '1', '2'))
   .map(([uid, auid, acct, res]) => ['USER_ACCT', `pid=1 uid=${uid} auid=${auid} ses=1 msg='op=PAM:accounting grantors=pam_permit acct=${acct} exe="/usr/bin/sudo" hostname=? addr=? terminal=/dev/pts/0 res=${res}'`] as [string, Body]);
 
+// Decimal id texts beyond the plain range: negatives, 64-bit overflow (conversion error), junk.
+const idText = fc.oneof(
+  { arbitrary: u32.map(String), weight: 8 },
+  fc.constantFrom('-1', '-5', '18446744073709551615', '18446744073709551616', '99999999999999999999999', 'abc', '12ab', '+7', '0x10', ''),
+);
+const ESCAPED_NAMES = ['path', 'file', 'watch', 'cmd', 'dir', 'vm', 'device', 'cgroup', 'ocomm', 'grp', 'new_group', 'invalid_context', 'sw', 'root_dir', 'old-disk', 'new-net'];
+const UID_NAMES = ['ouid', 'oauid', 'old-auid', 'iuid', 'id', 'inode_uid', 'sauid', 'obj_uid'];
+const GID_NAMES = ['obj_gid', 'igid', 'inode_gid', 'new_gid', 'ogid'];
+const namedFields = fc
+  .tuple(
+    fc.constantFrom('OBJ_PID', 'ADD_GROUP', 'USER_MGMT', 'VIRT_MACHINE_ID', 'ANOM_ACCESS_FS', 'GRP_MGMT'),
+    fc.array(str, { minLength: ESCAPED_NAMES.length, maxLength: ESCAPED_NAMES.length }),
+    fc.array(idText, { minLength: UID_NAMES.length + GID_NAMES.length, maxLength: UID_NAMES.length + GID_NAMES.length }),
+    fc.tuple(fc.nat({ max: 0xffff }), fc.integer({ min: -3, max: 300 }), fc.integer({ min: 0, max: 70000 }), fc.integer({ min: -2, max: 4 })),
+  )
+  .map(([type, esc, ids, [n, list, ioctl, resp]]) => {
+    const parts = [
+      ...ESCAPED_NAMES.map((name, i) => `${name}=${esc[i]}`),
+      ...[...UID_NAMES, ...GID_NAMES].map((name, i) => `${name}=${ids[i] === '' ? '0' : ids[i]}`),
+      `hook=${(n % 9).toString(16)} action=${(n % 5).toString(16)} macproto=0x${n.toString(16)} ioctlcmd=0x${ioctl.toString(16)}`,
+      `resp=${resp} nl-mcgrp=${n % 3} list=${list} perm=${n % 20} icmptype=${n % 50} family=${n % 15} proto=${n % 300} sig=${n % 40}`,
+      `items=${n} inode=${n} dev=fe:0${n % 9} saddr=0200${n.toString(16).padStart(4, '0')}7F000001`,
+    ];
+    return [type, parts.join(' ')] as [string, Body];
+  });
+
 const anyRecord = fc.oneof(
+  { arbitrary: namedFields, weight: 2 },
   { arbitrary: syscall, weight: 4 },
   { arbitrary: interpretedSyscall, weight: 6 },
   path_, proctitle, sockaddr, config, execve, tty, capset, misc, seccomp, mmap, user,
