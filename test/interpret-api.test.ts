@@ -66,3 +66,24 @@ test('errno exits read NAME(text)', (t) => {
   t.is(interpretField(ctx, 'exit', '-2'), 'ENOENT(No such file or directory)');
   t.is(interpretField(ctx, 'exit', '-38'), 'ENOSYS(Function not implemented)');
 });
+
+test.serial('uid and gid names can come from a guest account database', async (t) => {
+  const { mkdtemp, writeFile, rm } = await import('node:fs/promises');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const { setAccountFiles } = await import('../harness/audit/records/interpret/index.js');
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'interpret-accounts-'));
+  try {
+    await writeFile(path.join(dir, 'passwd'), 'root:x:0:0::/root:/bin/bash\nguest:x:1000:1000::/home/guest:/bin/bash\nguest2:x:1000:1000::/:/bin/sh\n');
+    await writeFile(path.join(dir, 'group'), 'root:x:0:\nguests:x:1000:\n');
+    setAccountFiles({ passwd: path.join(dir, 'passwd'), group: path.join(dir, 'group') });
+    const ctx = record('SYSCALL', [['arch', 'c000003e']]);
+    t.is(interpretField(ctx, 'auid', '1000'), 'guest');
+    t.is(interpretField(ctx, 'gid', '1000'), 'guests');
+    t.is(interpretField(ctx, 'uid', '1001'), 'unknown(1001)');
+    t.is(interpretField(ctx, 'uid', '4294967295'), 'unset');
+  } finally {
+    setAccountFiles({ passwd: '/etc/passwd', group: '/etc/group' });
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -27,9 +27,16 @@ function readIds(file: string): Map<number, string> {
 
 let users: Map<number, string> | undefined;
 let groups: Map<number, string> | undefined;
+let passwdFile = '/etc/passwd';
+let groupFile = '/etc/group';
 
-/** For tests: forget the cached passwd/group contents. */
-export function resetIdCache(): void {
+/**
+ * Where names of uids and gids come from. ausearch uses the accounts of the machine it runs on;
+ * to read a guest's log as the guest's own ausearch would, point these at the guest's files.
+ */
+export function setAccountFiles(files: { passwd?: string; group?: string }): void {
+  if (files.passwd !== undefined) passwdFile = files.passwd;
+  if (files.group !== undefined) groupFile = files.group;
   users = groups = undefined;
 }
 
@@ -60,14 +67,14 @@ function name(table: Map<number, string>, id: number): string {
 export function printUid(val: string, base = 10): string {
   const id = parseId(val, base);
   if (id === undefined) return conversionError(val);
-  users ??= readIds('/etc/passwd');
+  users ??= readIds(passwdFile);
   return name(users, id);
 }
 
 export function printGid(val: string, base = 10): string {
   const id = parseId(val, base);
   if (id === undefined) return conversionError(val);
-  groups ??= readIds('/etc/group');
+  groups ??= readIds(groupFile);
   return name(groups, id);
 }
 

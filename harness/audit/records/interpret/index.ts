@@ -13,6 +13,8 @@ import { printArg, type ArgContext } from './syscall-args.js';
 import { printEscaped, printKey, printProctitle, ttyEscape } from './text.js';
 import { printTtyData } from './tty-data.js';
 
+export { setAccountFiles } from './ids.js';
+
 export interface InterpretContext {
   record: AuditRecord;
   event: AuditEvent;
