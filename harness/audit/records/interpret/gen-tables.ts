@@ -137,9 +137,12 @@ function main(src: string): void {
   }
 }
 
-const src = process.argv[2];
-if (!src) {
-  console.error('usage: gen-tables.ts AUDIT_USERSPACE_SOURCE_DIR');
-  process.exit(2);
+// Only when run as a script, never on import.
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const src = process.argv[2];
+  if (!src) {
+    console.error('usage: gen-tables.ts AUDIT_USERSPACE_SOURCE_DIR');
+    process.exit(2);
+  }
+  main(path.resolve(src));
 }
-main(path.resolve(src));

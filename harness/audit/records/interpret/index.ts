@@ -107,8 +107,8 @@ function computeState(record: AuditRecord): RecordState {
       else if (f.name === 'a1' && a1 === undefined) a1 = f.value;
     }
     const machine = (arch !== undefined && machineOf(arch)) || HOST_MACHINE;
-    const n = nr === undefined ? -1 : strtoul(nr, 10);
-    const syscall = n === ERANGE || n === -1 ? -1 : Number(BigInt.asIntN(32, n));
+    const n = nr === undefined ? ERANGE : strtoul(nr, 10);
+    const syscall = n === ERANGE ? -1 : Number(BigInt.asIntN(32, n));
     s = {
       machine,
       syscall,
@@ -156,10 +156,10 @@ function interpretValue(record: AuditRecord, name: string, value: string): strin
     case 'TTY_DATA':
       return printTtyData(value);
   }
-  return ttyEscape(interpretKind(kind, record, name, value));
+  return ttyEscape(interpretKind(kind, record, value));
 }
 
-function interpretKind(kind: string, record: AuditRecord, name: string, value: string): string {
+function interpretKind(kind: string, record: AuditRecord, value: string): string {
   switch (kind) {
     case 'UID':
       return printUid(value, 10);
@@ -239,7 +239,6 @@ function interpretKind(kind: string, record: AuditRecord, name: string, value: s
     case 'RESOLVE':
       return printOpenat2Resolve(value);
     default: // ADDR, MAC_LABEL
-      void name;
       return value;
   }
 }
