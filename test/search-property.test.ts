@@ -207,3 +207,45 @@ test('search and ausearch agree on generated logs with corruptions (fast-check)'
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('search and ausearch agree on logs spliced from record fragments and arbitrary bytes (fast-check)', async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'search-fragments-'));
+  try {
+    const piece = fc.oneof(
+      { weight: 1, arbitrary: fc.string({ unit: 'binary-ascii', maxLength: 30 }) },
+      {
+        weight: 4,
+        arbitrary: fc.constantFrom(
+          'type=SYSCALL msg=audit(1763834400.123:45): ', 'type=KERN_MODULE msg=audit(1763834400.123:45): name="x"',
+          'node=n1 ', 'type=EOE msg=audit(1763834400.123:45): ', 'type=PROCTITLE msg=audit(1763834401.000:46): proctitle=',
+          'type=USER_CMD msg=audit(1763834402.5:47): ', "msg='cmd=41 res=success'", 'arch=c000003e syscall=313 success=yes exit=0 a0=1 a1=2 a2=3 a3=4 ',
+          'pid=1001 auid=1000 uid=0 euid=0 ', 'key="modules"', 'key=(null)', 'type=DAEMON_START msg=audit(1763834399.001:1): res=success',
+          '\n', '\n', '\n', ' ', '=', '"', "'", ',', '(', ')', ':', '\x1dAUID="root"', '\0', '\t', 'type=1300 msg=audit(1763834403.1:50): ',
+          'msg=audit(99999999999999999999.1:2): ', 'msg=audit(1763834400.1234:3): ', 'type=UNKNOWN[1334] msg=audit(1763834404.000:51): a=b',
+        ),
+      },
+    );
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(piece, { maxLength: 60 }), fc.constantFrom(['-i'], [], ['--raw'], ['-k', 'modules', '-i'], ['-p', '1001'], ['-ua', '1000', '-i']), async (parts, args) => {
+        // A final newline keeps ausearch clear of reading past its buffer (see above).
+        const text = `${parts.join('')}\n`;
+        const file = path.join(dir, `f${n++}.txt`);
+        await writeFile(file, text, 'latin1');
+        const { ref, ours } = await runBoth(file, [...args]);
+        if (ref.status === ours.status && ref.stdout.equals(ours.stdout) && ref.stderr.equals(ours.stderr)) return;
+        const which = !ref.stdout.equals(ours.stdout) ? firstDifference(ref.stdout, ours.stdout) : `stderr ${firstDifference(ref.stderr, ours.stderr)}`;
+        throw new Error(`[${args.join(' ')}] on ${JSON.stringify(text)}\n${which}\nstatus ${ref.status}/${ours.status}`);
+      }),
+      {
+        numRuns: Number(process.env.SEARCH_PROPERTY_RUNS) || 40,
+        endOnFailure: true,
+        includeErrorInReport: true,
+        ...(process.env.SEARCH_PROPERTY_SEED ? { seed: Number(process.env.SEARCH_PROPERTY_SEED) } : {}),
+      },
+    );
+    t.pass();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
