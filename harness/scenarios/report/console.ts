@@ -49,10 +49,13 @@ const MAX_SIDE_LINES = 24;
 /** Max rows one logical line may take once wrapped. */
 const MAX_ROWS_PER_LINE = 8;
 
-/** Shortens long field values of audit records (hex proctitle, huge args) in place: "proctitle=696E…[+65500 chars]". */
-export function shortenFields(line: string, maxValue = 64): string {
+/**
+ * Shortens long field values of audit records (hex proctitles, huge args) so that each fits one row of `w`:
+ * "proctitle=696E…[+65500 chars]". Values up to 64 characters (or one row) are left whole.
+ */
+export function shortenFields(line: string, w: number): string {
   return line.replace(/(\b[\w-]+=)("[^"]*"|[^\s]+)/g, (m, name: string, value: string) =>
-    value.length > maxValue ? name + clip(value, maxValue) : m,
+    value.length > Math.max(64, w - name.length) ? name + clip(value, Math.max(24, w - name.length)) : m,
   );
 }
 
@@ -62,7 +65,7 @@ function sideLines(text: string, w: number): string[] {
   const lines: string[] = [];
   for (const l of raw) {
     // Long field values (64 KiB proctitles) are shortened first, then a line takes at most MAX_ROWS_PER_LINE rows.
-    const rows = wrapWords(shortenFields(visible(l)), w);
+    const rows = wrapWords(shortenFields(visible(l), w), w);
     if (rows.length > MAX_ROWS_PER_LINE) {
       lines.push(...rows.slice(0, MAX_ROWS_PER_LINE - 1), clip(`… +${rows.length - MAX_ROWS_PER_LINE + 1} rows`, w));
     } else lines.push(...rows);
@@ -200,14 +203,15 @@ export function createConsoleReporter(opts: ConsoleReporterOptions = {}): Consol
       });
       const out = ['', `${paint('bold', 'Summary')}: ${run.results.length} scenario run${run.results.length === 1 ? '' : 's'} in ${formatDuration(run.durationMs)}: ${totals.join(', ')}`];
       const groups = byTarget(run);
-      const nameW = Math.max(6, ...groups.map((g) => textWidth(one(g.info.name))));
+      const name = (g: (typeof groups)[number]) => clip(one(g.info.name), 40);
+      const nameW = Math.max(6, ...groups.map((g) => textWidth(name(g))));
       const heads = OUTCOMES.map((o) => (o === 'not-applicable' ? 'n/a' : o));
       out.push(`  ${'target'.padEnd(nameW)}  ${heads.map((h) => h.padStart(5)).join(' ')}  kernel`);
       for (const g of groups) {
         const cells = OUTCOMES.map((o) => String(count(g.results, o)).padStart(5)).join(' ');
         const kernel = [g.info.kernelRelease, g.info.arch].filter(Boolean).map((b) => one(b!)).join(' ');
         const err = g.info.error ? `  ${paint('magenta', `target failed: ${clip(one(g.info.error), 80)}`)}` : '';
-        out.push(`  ${one(g.info.name).padEnd(nameW)}  ${cells}  ${kernel}${err}`);
+        out.push(`  ${name(g).padEnd(nameW)}  ${cells}  ${clip(kernel, 60)}${err}`);
       }
       const bad = run.results.filter((r) => r.outcome === 'fail' || r.outcome === 'error');
       if (bad.length) {
