@@ -73,7 +73,7 @@ export function readField(pair: string, ctx: FieldContext): FieldResult {
       else {
         const neg = v.startsWith('-');
         const n = errnoNumber(neg ? v.slice(1) : v);
-        if (!n) return fail(`-F unknown errno - ${v}`);
+        if (!n) return fail(`-F unknown errno - ${name} (${v})`);
         value = (neg ? -n : n) >>> 0;
       }
       break;
@@ -82,7 +82,7 @@ export function readField(pair: string, ctx: FieldContext): FieldResult {
       if (isDigit(v)) value = cNumber(v);
       else {
         const n = msgTypeNumber(v);
-        if (!n) return fail(`-F unknown message type - ${v}`);
+        if (!n) return fail(`-F unknown message type - ${name} (${v})`);
         value = n;
       }
       break;
@@ -128,7 +128,7 @@ export function readField(pair: string, ctx: FieldContext): FieldResult {
     }
     case 'filetype':
       if (list !== 'exit') return exitOnly();
-      if (!Object.hasOwn(FILE_TYPES, v.toLowerCase())) return fail(`-F unknown file type - ${v}`);
+      if (!Object.hasOwn(FILE_TYPES, v.toLowerCase())) return fail(`-F unknown file type -  ${name} (${v})`);
       value = FILE_TYPES[v.toLowerCase()]!;
       break;
     case 'fstype':
