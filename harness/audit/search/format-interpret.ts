@@ -5,6 +5,7 @@ import { interpretField } from '../records/interpret/index.js';
 import { recordTypeName } from '../records/record-types.js';
 import type { AuditEvent, AuditRecord } from '../records/types.js';
 import { messageOf } from './ausearch-line.js';
+import { ttyEscape } from './format-raw.js';
 import type { Output } from './output.js';
 
 const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
@@ -133,8 +134,9 @@ function interpretBody(str: string, from: number, ctx: { record: AuditRecord; ev
     }
     parts.push(interpretedValue(ctx, fname, str.slice(v, vEnd), comma));
   }
-  if (!found && ptrNull && s >= 0) parts.push(`${str.slice(s)}\n`);
-  else if (comma && s >= 0) parts.push(`${str.slice(s)}\n`);
+  // safe_print_string: control characters escaped as \ooo (--escape tty).
+  if (!found && ptrNull && s >= 0) parts.push(`${ttyEscape(str.slice(s))}\n`);
+  else if (comma && s >= 0) parts.push(`${ttyEscape(str.slice(s))}\n`);
   parts.push('\n');
   return parts.join('');
 }
