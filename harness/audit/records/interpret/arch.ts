@@ -1,6 +1,6 @@
 // arch= and syscall= of SYSCALL/SECCOMP records.
 import { syscallName, type SyscallArch } from '../../syscalls/index.js';
-import { ERANGE, strtoul, toUint } from './cnum.js';
+import { ERANGE, u32 } from './cnum.js';
 import { T } from './tables.js';
 
 /** AUDIT_ARCH_* value -> the machine name libaudit 3.0.9 prints (first name of its machine table). */
@@ -21,8 +21,8 @@ export const HOST_MACHINE = 'x86_64';
 
 /** Machine name for a logged arch= value, undefined when libaudit does not know it. */
 export function machineOf(val: string): string | undefined {
-  const v = strtoul(val, 16);
-  return v === ERANGE ? undefined : ELF_MACHINES.get(toUint(v));
+  const v = u32(val, 16);
+  return v === ERANGE ? undefined : ELF_MACHINES.get(v);
 }
 
 export function printArch(val: string): string {
@@ -35,9 +35,18 @@ export function syscallNameFor(machine: string, nr: number): string | undefined 
   return T.syscallsByMachine.get(machine)?.get(nr);
 }
 
+const plainNames = new Map<string, string>();
+
 export function printSyscall(machine: string, nr: number, a0: bigint): string {
+  const key = `${machine}:${nr}`;
+  const cached = plainNames.get(key);
+  if (cached !== undefined) return cached;
   const sys = syscallNameFor(machine, nr);
   if (sys === undefined) return `unknown-syscall(${nr})`;
+  if (sys !== 'socketcall' && sys !== 'ipc') {
+    plainNames.set(key, sys);
+    return sys;
+  }
   // socketcall/ipc multiplexers show the call in a0
   let sub: string | undefined;
   const asInt = BigInt.asIntN(32, a0);

@@ -83,3 +83,40 @@ export function toUint(v: bigint): number {
 export function conversionError(val: string): string {
   return `conversion error(${val})`;
 }
+
+/** Plain digits only (no blanks, sign or 0x), short enough for a double: the common case, no BigInt. */
+export function plainNumber(s: string, base: number): number {
+  const n = s.length;
+  if (n === 0 || n > 12) return -1;
+  let v = 0;
+  for (let i = 0; i < n; i++) {
+    const d = digit(s.charCodeAt(i), base);
+    if (d < 0) return -1;
+    v = v * base + d;
+  }
+  return v;
+}
+
+/** (unsigned int) strtoul(s, base). */
+export function u32(s: string, base: number): number | typeof ERANGE {
+  const f = plainNumber(s, base);
+  if (f >= 0) return f >>> 0;
+  const v = strtoul(s, base);
+  return v === ERANGE ? v : toUint(v);
+}
+
+/** (int) strtoul(s, base). */
+export function i32(s: string, base: number): number | typeof ERANGE {
+  const f = plainNumber(s, base);
+  if (f >= 0) return f | 0;
+  const v = strtoul(s, base);
+  return v === ERANGE ? v : toInt(v);
+}
+
+/** (int) strtol(s, base). */
+export function i32l(s: string, base: number): number | typeof ERANGE {
+  const f = plainNumber(s, base);
+  if (f >= 0) return f | 0;
+  const v = strtol(s, base);
+  return v === ERANGE ? v : toInt(v);
+}

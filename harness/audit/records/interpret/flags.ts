@@ -1,13 +1,13 @@
 // Bit-flag arguments and fields, joined the way auparse joins them.
-import { conversionError, ERANGE, strtoul, toUint } from './cnum.js';
+import { conversionError, ERANGE, strtoul, u32 } from './cnum.js';
 import { modeShort } from './mode.js';
 import { CAP_LAST_CAP, T } from './tables.js';
 
 type Table = ReadonlyArray<readonly [number, string]>;
 
 function hex32(val: string): number | undefined {
-  const v = strtoul(val, 16);
-  return v === ERANGE ? undefined : toUint(v);
+  const v = u32(val, 16);
+  return v === ERANGE ? undefined : v;
 }
 
 function join(table: Table, flags: number, sep: string, first: string[] = []): string[] {

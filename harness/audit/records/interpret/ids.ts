@@ -1,7 +1,7 @@
 // uid/gid fields: auparse names them with getpwuid/getgrgid on the machine running ausearch,
 // which on this host means /etc/passwd and /etc/group (read once, first entry per id wins).
 import { readFileSync } from 'node:fs';
-import { conversionError, ERANGE, strtoul, toInt } from './cnum.js';
+import { conversionError, ERANGE, i32 } from './cnum.js';
 import { printEscaped } from './text.js';
 
 function readIds(file: string): Map<number, string> {
@@ -54,8 +54,8 @@ function parseId(val: string, base: number): number | undefined {
     }
     if (n >= 0) return n;
   }
-  const v = strtoul(val, base);
-  return v === ERANGE ? undefined : toInt(v);
+  const v = i32(val, base);
+  return v === ERANGE ? undefined : v;
 }
 
 function name(table: Map<number, string>, id: number): string {

@@ -1,5 +1,5 @@
 // File modes and permission masks.
-import { conversionError, ERANGE, strtol, strtoul, toInt, toUint } from './cnum.js';
+import { conversionError, ERANGE, i32l, u32 } from './cnum.js';
 import { T } from './tables.js';
 
 const S_IFMT = 0o170000;
@@ -10,9 +10,8 @@ function oct3(n: number): string {
 
 /** mode= (octal): "file,644", "dir,sticky,777", "020,600" for an unknown type. */
 export function printMode(val: string, base = 8): string {
-  const v = strtoul(val, base);
-  if (v === ERANGE) return conversionError(val);
-  const m = toUint(v);
+  const m = u32(val, base);
+  if (m === ERANGE) return conversionError(val);
   let out = T.ftype.get(m & S_IFMT) ?? oct3((m & S_IFMT) / 0o10000);
   if (m & 0o4000) out += ',suid';
   if (m & 0o2000) out += ',sgid';
@@ -31,16 +30,15 @@ export function modeShort(m: number): string {
 
 /** Mode arguments without the file type (chmod, mkdir, MQ_OPEN mode=). */
 export function printModeShort(val: string, base = 8): string {
-  const v = strtoul(val, base);
+  const v = u32(val, base);
   if (v === ERANGE) return conversionError(val);
-  return modeShort(toUint(v));
+  return modeShort(v);
 }
 
 /** perm= of watches and CONFIG_CHANGE: r/w/x/a bits, 0 meaning all. */
 export function printPerm(val: string): string {
-  const v = strtol(val, 10);
-  if (v === ERANGE) return conversionError(val);
-  let p = toInt(v);
+  let p = i32l(val, 10);
+  if (p === ERANGE) return conversionError(val);
   if (p === 0) p = 0xf;
   const out: string[] = [];
   if (p & 4) out.push('read');

@@ -1,11 +1,11 @@
 // Single-value lookups: signals, capabilities, families, protocols and the like.
 import { readFileSync } from 'node:fs';
-import { conversionError, ERANGE, strtol, strtoul, toInt, toUint } from './cnum.js';
+import { conversionError, ERANGE, i32, i32l, strtoul, u32 } from './cnum.js';
 import { T } from './tables.js';
 
 function int(val: string, base: number): number | undefined {
-  const v = strtoul(val, base);
-  return v === ERANGE ? undefined : toInt(v);
+  const v = i32(val, base);
+  return v === ERANGE ? undefined : v;
 }
 
 function lookup(table: Map<number, string>, val: string, base: number, unknown: (val: string, n: number) => string): string {
@@ -37,9 +37,9 @@ export function printSuccess(val: string): string {
 }
 
 export function printPromisc(val: string): string {
-  const v = strtol(val, 10);
+  const v = i32l(val, 10);
   if (v === ERANGE) return conversionError(val);
-  return toInt(v) === 0 ? 'no' : 'yes';
+  return v === 0 ? 'no' : 'yes';
 }
 
 export function printSession(val: string): string {
@@ -81,15 +81,15 @@ export function printUdpOptName(val: string): string {
 }
 
 export function printSocketType(val: string): string {
-  const v = strtoul(val, 16);
+  const v = u32(val, 16);
   if (v === ERANGE) return conversionError(val);
-  return T.sockType.get(toUint(v) & 0xff) ?? `unknown-type(${val})`;
+  return T.sockType.get(v & 0xff) ?? `unknown-type(${val})`;
 }
 
 export function printSeek(val: string): string {
-  const v = strtoul(val, 16);
+  const v = u32(val, 16);
   if (v === ERANGE) return conversionError(val);
-  return T.seek.get(toUint(v) & 0xff) ?? `unknown-whence(${val})`;
+  return T.seek.get(v & 0xff) ?? `unknown-whence(${val})`;
 }
 
 export function printClockId(val: string): string {
@@ -113,9 +113,8 @@ export function printPersonality(val: string): string {
 }
 
 export function printSched(val: string): string {
-  const v = strtoul(val, 16);
-  if (v === ERANGE) return conversionError(val);
-  const p = toUint(v);
+  const p = u32(val, 16);
+  if (p === ERANGE) return conversionError(val);
   const s = T.sched.get(p & 0xf);
   if (s === undefined) return `unknown-scheduler-policy(0x${val})`;
   return p & 0x40000000 ? `${s}|SCHED_RESET_ON_FORK` : s;
@@ -128,9 +127,9 @@ export function printSeccompCode(val: string): string {
 }
 
 export function printDirfd(val: string): string {
-  const v = strtoul(val, 16);
+  const v = u32(val, 16);
   if (v === ERANGE) return conversionError(val);
-  return toUint(v) === 0xffffff9c ? 'AT_FDCWD' : `0x${val}`;
+  return v === 0xffffff9c ? 'AT_FDCWD' : `0x${val}`;
 }
 
 export function printExitSyscall(val: string): string {
@@ -164,15 +163,15 @@ export function printNlMcgrp(val: string): string {
 }
 
 export function printSocketcall(val: string, base: number): string {
-  const v = strtol(val, base);
+  const v = i32l(val, base);
   if (v === ERANGE) return conversionError(val);
-  return T.sock.get(toInt(v)) ?? `unknown-socketcall(${val})`;
+  return T.sock.get(v) ?? `unknown-socketcall(${val})`;
 }
 
 export function printIpccall(val: string, base: number): string {
-  const v = strtol(val, base);
+  const v = i32l(val, base);
   if (v === ERANGE) return conversionError(val);
-  return T.ipc.get(toInt(v)) ?? `unknown-ipccall(${val})`;
+  return T.ipc.get(v) ?? `unknown-ipccall(${val})`;
 }
 
 // getprotobynumber on the host running ausearch reads /etc/protocols.
@@ -203,7 +202,7 @@ export function printProtocol(val: string): string {
 export function printSocketProto(val: string): string {
   const n = int(val, 16);
   if (n === undefined) return conversionError(val);
-  return protocolName(toUint(BigInt(n))) ?? `unknown-proto(${val})`;
+  return protocolName(n >>> 0) ?? `unknown-proto(${val})`;
 }
 
 export function printSockOptLevel(val: string): string {
