@@ -89,6 +89,27 @@ test('console on a TTY: colours and a transient status line; NO_COLOR and color:
   t.true(forced.includes('\x1b[32m'));
 });
 
+test('console on a TTY: the status line follows targets running in parallel and is gone at the end', (t) => {
+  const stream = new PassThrough();
+  let out = '';
+  stream.on('data', (c: Buffer) => (out += c.toString('utf8')));
+  const r = createConsoleReporter({ stream, isTTY: true, color: false, width: 120 });
+  const run = sampleRun();
+  r.scenarioStarted('debian12-amd64', 'cis-insmod-rmmod');
+  t.true(out.endsWith('… debian12-amd64 cis-insmod-rmmod'));
+  r.scenarioStarted('debian12-686', 'cis-insmod-rmmod');
+  t.true(out.endsWith('\r\x1b[2K… debian12-amd64 cis-insmod-rmmod · debian12-686 cis-insmod-rmmod'));
+  r.scenarioFinished(run.results[0]!);
+  // The finished line replaces the status line, and what still runs is shown again below it.
+  t.true(out.endsWith('\r\x1b[2K✓ debian12-amd64  cis-insmod-rmmod: insmod and rmmod as root are logged with key modules  2.3 s\n… debian12-686 cis-insmod-rmmod'));
+  r.scenarioFinished(run.results[5]!);
+  r.runFinished(run);
+  const last = out.slice(out.lastIndexOf('\n', out.length - 2) + 1);
+  t.false(out.slice(-200).includes('…  debian12'));
+  t.true(out.endsWith('\n'));
+  t.regex(last, /^ {2}\S/);
+});
+
 test.serial('console on a TTY with NO_COLOR set: no colours', (t) => {
   const saved = process.env.NO_COLOR;
   process.env.NO_COLOR = '1';

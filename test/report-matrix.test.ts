@@ -82,6 +82,18 @@ test('matrix: a path logged in some runs only is partial; not logged without a d
   t.deepEqual(na.columns.map((c) => c.ruleset), []);
 });
 
+test('matrix: a generic run step is a row only when it logged or was asserted on', (t) => {
+  const base = scenario('a', true);
+  const setup = { ...base.steps[0]!, id: 'setup', path: 'run', command: 'ln -s /usr/bin/kmod /tmp/x', events: [], logged: [] };
+  const custom = { ...base.steps[0]!, id: 'custom', path: 'run', command: 'exec -a insmod /usr/bin/kmod /root/audit_test_mod.ko' };
+  const only = buildMatrix({ startedAt: 'x', durationMs: 1, targets: [], results: [{ ...base, steps: [setup] }] });
+  t.deepEqual([only.rows.length, only.columns.length], [0, 0]);
+  const m = buildMatrix({ startedAt: 'x', durationMs: 1, targets: [], results: [{ ...base, steps: [setup, custom, base.steps[0]!] }] });
+  t.deepEqual(m.rows.map((r) => r.label), ['insmod (root)', 'run (root)']);
+  const asserted = { ...base, steps: [setup], expectations: [{ description: 'step setup: no event', outcome: 'fail' as const, expected: 'x', actual: 'y' }] };
+  t.deepEqual(buildMatrix({ startedAt: 'x', durationMs: 1, targets: [], results: [asserted] }).rows.map((r) => r.label), ['run (root)']);
+});
+
 test('coverage-matrix.md matches the golden file', (t) => {
   const md = renderMatrixMarkdown(buildMatrix(sampleRun()));
   const { expected, file } = golden('coverage-matrix.golden.md', md);

@@ -100,26 +100,27 @@ export function createConsoleReporter(opts: ConsoleReporterOptions = {}): Consol
   const noColor = process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '';
   const color = opts.color ?? (tty && !noColor);
   const lineWidth = Math.max(60, opts.width ?? (stream as NodeJS.WriteStream).columns ?? 120);
+  /** What each target is doing now, for the TTY status line (targets run in parallel). */
+  const running = new Map<string, string>();
   let status: string | undefined;
 
   const paint = (style: Style, text: string): string => (color ? ANSI[style] + text + ANSI.reset : text);
 
-  const write = (lines: string | string[]): void => {
-    let text = (Array.isArray(lines) ? lines : [lines]).join('\n') + '\n';
-    // Clear a TTY status line before it is overwritten by real output, then show it again below.
-    if (tty && status !== undefined) text = '\r\x1b[2K' + text + status;
-    stream.write(text);
-  };
+  const statusText = (): string | undefined =>
+    running.size === 0
+      ? undefined
+      : paint('dim', clip(`… ${[...running].map(([t, what]) => `${t} ${what}`).join(' · ')}`, lineWidth - 1));
 
-  const setStatus = (text: string): void => {
-    if (!tty) return;
-    status = paint('dim', clip(text, lineWidth - 1));
-    stream.write('\r\x1b[2K' + status);
-  };
-
-  const clearStatus = (): void => {
-    if (tty && status !== undefined) stream.write('\r\x1b[2K');
-    status = undefined;
+  // The status line is redrawn under every output: cleared, the new lines written, the current status shown again.
+  const write = (lines: string | string[] | undefined): void => {
+    let text = lines === undefined ? '' : (Array.isArray(lines) ? lines : [lines]).join('\n') + '\n';
+    if (tty) {
+      const next = statusText();
+      if (status !== undefined) text = '\r\x1b[2K' + text;
+      if (next !== undefined) text += next;
+      status = next;
+    }
+    if (text !== '') stream.write(text);
   };
 
   const one = (t: string) => visible(t, true);
@@ -156,17 +157,18 @@ export function createConsoleReporter(opts: ConsoleReporterOptions = {}): Consol
 
   return {
     targetStarted(name) {
-      if (tty) setStatus(`… ${one(name)}: starting`);
-      else write(`▸ ${one(name)}: starting`);
+      running.set(one(name), 'starting');
+      write(tty ? undefined : `▸ ${one(name)}: starting`);
     },
     targetReady(info) {
       const bits = [info.kernelRelease, info.arch].filter(Boolean).map((b) => one(b!));
       const boot = info.bootMs !== undefined ? `, up in ${formatDuration(info.bootMs)}` : '';
+      running.delete(one(info.name));
       write(`▸ ${paint('bold', one(info.name))}: ready${bits.length ? ` (${bits.join(', ')})` : ''}${boot}`);
     },
     scenarioStarted(target, scenarioId) {
-      if (tty) setStatus(`… ${one(target)}  ${one(scenarioId)}`);
-      else write(`  … ${one(target)}  ${one(scenarioId)}`);
+      running.set(one(target), one(scenarioId));
+      write(tty ? undefined : `  … ${one(target)}  ${one(scenarioId)}`);
     },
     scenarioFinished(s) {
       const style = OUTCOME_STYLE[s.outcome];
@@ -186,16 +188,16 @@ export function createConsoleReporter(opts: ConsoleReporterOptions = {}): Consol
         lines.push(`    ${paint('magenta', 'error:')} ${msg[0]}`, ...msg.slice(1, 12).map((l) => `      ${l}`));
         lines.push(...stepLines(s.steps, '    '));
       }
-      if (tty) status = undefined;
+      running.delete(one(s.target));
       write(lines);
     },
     targetFailed(info) {
       const msg = visible(info.error ?? 'unknown error').split('\n');
-      if (tty) status = undefined;
+      running.delete(one(info.name));
       write([`${paint('magenta', MARK.error)} ${paint('bold', one(info.name))}: target failed: ${msg[0]}`, ...msg.slice(1, 12).map((l) => `    ${l}`)]);
     },
     runFinished(run) {
-      clearStatus();
+      running.clear();
       const count = (rs: ScenarioResult[], o: Outcome) => rs.filter((r) => r.outcome === o).length;
       const totals = OUTCOMES.map((o) => {
         const n = count(run.results, o);

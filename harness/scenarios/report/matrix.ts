@@ -112,11 +112,13 @@ export function buildMatrix(run: RunResult): Matrix {
   for (const s of run.results) {
     if (s.outcome === 'not-applicable') continue;
     const col: MatrixColumn = { key: JSON.stringify([s.ruleset, s.arch, s.target]), ruleset: s.ruleset, arch: s.arch, target: s.target };
-    if (s.steps.length > 0 && !columns.has(col.key)) columns.set(col.key, col);
     const unattributedGaps = s.expectations.filter((e) => e.outcome === 'gap' && stepOf(e) === undefined);
     for (const step of s.steps) {
+      // A generic `run` step that logged nothing and was asserted on by nothing is setup, not a load/unload path.
+      if (step.path === 'run' && step.logged.length === 0 && !s.expectations.some((e) => stepOf(e) === step.id)) continue;
       const row: MatrixRow = { key: JSON.stringify([step.path, step.as]), path: step.path, as: step.as, label: `${step.path} (${step.as})` };
       if (!rows.has(row.key)) rows.set(row.key, row);
+      if (!columns.has(col.key)) columns.set(col.key, col);
       const cellKey = `${row.key}\n${col.key}`;
       let cell = cells.get(cellKey);
       if (!cell) {
