@@ -37,7 +37,11 @@ const keyArb = fc.oneof(str, fc.array(HEX(1, 6), { minLength: 2, maxLength: 3 })
 });
 const octal = fc.nat({ max: 0o177777 }).map((n) => `0${n.toString(8)}`);
 const arch = fc.oneof(fc.constantFrom('c000003e', '40000003'), fc.constantFrom('c00000b7', '40000028', '80000016'), fc.nat().map((n) => n.toString(16)));
-const errno = fc.oneof(fc.integer({ min: -140, max: 5 }), fc.integer({ min: -5000, max: 5000 }), fc.constantFrom(-4095, -512, -516));
+const errno = fc.oneof(
+  fc.integer({ min: -140, max: 5 }).map(String),
+  fc.integer({ min: -5000, max: 5000 }).map(String),
+  fc.constantFrom('-4095', '-512', '-516', '-0', '+5', '-9223372036854775808', '-9223372036854775809', '9223372036854775808', 'abc', '-abc', '-4294967298', '-2147483648', '-000002'),
+);
 
 const idFields = fc.record({
   auid: u32, uid: u32, gid: u32, euid: u32, suid: u32, fsuid: u32, egid: u32, sgid: u32, fsgid: u32, ses: u32,
@@ -49,7 +53,7 @@ const syscall: fc.Arbitrary<[string, Body]> = fc
   .tuple(arch, fc.integer({ min: 0, max: 460 }), errno, argHex, argHex, argHex, argHex, idFields, str, str, keyArb)
   .map(([a, nr, exit, a0, a1, a2, a3, ids, comm, exe, key]) => [
     'SYSCALL',
-    `arch=${a} syscall=${nr} success=${exit < 0 ? 'no' : 'yes'} exit=${exit} a0=${a0} a1=${a1} a2=${a2} a3=${a3} items=0 ppid=1 pid=2 ` +
+    `arch=${a} syscall=${nr} success=${exit.startsWith('-') ? 'no' : 'yes'} exit=${exit} a0=${a0} a1=${a1} a2=${a2} a3=${a3} items=0 ppid=1 pid=2 ` +
       `auid=${ids.auid} uid=${ids.uid} gid=${ids.gid} euid=${ids.euid} suid=${ids.suid} fsuid=${ids.fsuid} egid=${ids.egid} ` +
       `sgid=${ids.sgid} fsgid=${ids.fsgid} tty=(none) ses=${ids.ses} comm=${comm} exe=${exe} key=${key}`,
   ]);

@@ -14,6 +14,11 @@ import { printEscaped, printKey, printProctitle, ttyEscape } from './text.js';
 import { printTtyData } from './tty-data.js';
 
 export { setAccountFiles } from './ids.js';
+/**
+ * How auparse classifies a field (for output formatting: ausearch prints TTY_DATA values without
+ * the trailing space, and cuts UNCLASSIFIED values at a comma, printing ',' instead of ' ').
+ */
+export { kindOf as fieldKind, type FieldKind } from './field-types.js';
 
 export interface InterpretContext {
   record: AuditRecord;
