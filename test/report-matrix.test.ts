@@ -31,8 +31,15 @@ test('matrix: rows are path (as), columns rule set × arch × target, grouped by
   );
   t.deepEqual(
     m.columns.map((c) => `${c.ruleset}/${c.arch}/${c.target}`),
-    ['cis-32/i686/debian12-686', 'cis-64/x86_64/debian12-amd64', 'elastic/x86_64/debian12-amd64', 'ssg/x86_64/debian12-amd64'],
+    [
+      'cis-32/i686/debian12-686',
+      'cis-64/x86_64/debian12-amd64',
+      'elastic/x86_64/debian12-amd64',
+      'ssg/x86_64/debian12-amd64',
+      'ssg/i686/debian12-686',
+    ],
   );
+  t.is(cellText(cell(m, 'insmod (root)', 'ssg', 'debian12-686')!), '✓ finit_module · modules');
   t.is(m.cells.length, m.rows.length);
   for (const row of m.cells) t.is(row.length, m.columns.length);
 });
@@ -125,6 +132,9 @@ test('coverage-matrix.html is a standalone page with every cell, grouped headers
   t.false(/https?:\/\//i.test(html));
   t.false(/<script|<link|<img|<iframe|@import|url\(/i.test(html));
   t.regex(html, /<th colspan="1" scope="colgroup" class="group-start">cis-32<\/th>/);
+  // ssg spans two arches: one rule-set header over two arch headers.
+  t.regex(html, /<th colspan="2" scope="colgroup" class="group-start">ssg<\/th><\/tr>/);
+  t.regex(html, /<th colspan="1" scope="colgroup" class="group-start">x86_64<\/th><th colspan="1" scope="colgroup">i686<\/th><\/tr>/);
   t.regex(html, /<ul class="legend">[\s\S]*documents this as a known gap[\s\S]*<\/ul>/);
   const tds = html.match(/<td[ >]/g) ?? [];
   t.is(tds.length, m.rows.length * m.columns.length);
