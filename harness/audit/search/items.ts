@@ -10,7 +10,8 @@ import { messageOf } from './ausearch-line.js';
 export interface SearchItems {
   arch?: number;
   syscall?: number;
-  success?: 'yes' | 'no';
+  /** S_FAILED (0), S_SUCCESS (1), or whatever number a res= held. */
+  success?: number;
   pid?: number;
   ppid?: number;
   uid?: number;
@@ -197,7 +198,7 @@ function parseSyscall(msg: string, o: SearchOptions, items: SearchItems): number
       const sp = c.space(at + 8);
       if (sp < 0) return 7;
       c.term = sp;
-      items.success = msg.slice(at + 8, sp) === 'yes' ? 'yes' : 'no';
+      items.success = msg.slice(at + 8, sp) === 'yes' ? 1 : 0;
     }
   }
   for (const [name, codes] of [['a0=', [11, 12, 13]], ['a1=', [11, 12, 13]]] as const) {
@@ -245,13 +246,13 @@ function parseUser(msg: string, o: SearchOptions, items: SearchItems): number {
     if (at >= 0) {
       const q = msg.indexOf("'", at + 4);
       if (q < 0) return 21;
-      items.success = msg.startsWith('failed', at + 4) ? 'no' : 'yes';
+      items.success = msg.startsWith('failed', at + 4) ? 0 : 1;
     } else {
       const r = c.find('result=');
       if (r >= 0) {
         const p = msg.indexOf(')', r + 7);
         if (p < 0) return 22;
-        items.success = msg.slice(r + 7, p).toLowerCase() === 'success' ? 'yes' : 'no';
+        items.success = msg.slice(r + 7, p).toLowerCase() === 'success' ? 1 : 0;
       }
     }
   }
@@ -293,7 +294,7 @@ function parseDaemon(msg: string, o: SearchOptions, items: SearchItems): number 
       let e = at + 4;
       while (e < msg.length && /[A-Za-z]/.test(msg[e]!)) e++;
       if (e === at + 4) return 12;
-      items.success = msg.startsWith('failed', at + 4) ? 'no' : 'yes';
+      items.success = msg.startsWith('failed', at + 4) ? 0 : 1;
     }
   }
   return 0;
@@ -317,9 +318,16 @@ function parseSimpleMessage(msg: string, typeNum: number, o: SearchOptions, item
       if (rc) return rc === 44 ? 6 : 8;
     }
   }
+  // The kernel logs CONFIG_CHANGE res= only sometimes: ausearch assumes success, then reads res=.
+  if (typeNum === 1305) items.success = 1;
   if (o.success !== undefined) {
     const at = c.find('res=');
-    if (at >= 0) items.success = msg.startsWith('0', at + 4) ? 'no' : 'yes';
+    if (at >= 0) {
+      const sp = msg.indexOf(' ', at + 4);
+      const v = strtoul(sp < 0 ? msg : msg.slice(0, sp), at + 4, 10);
+      if (Number.isNaN(v)) return 7;
+      items.success = v >>> 0 === 0xffffffff ? -1 : v;
+    }
   }
   return 0;
 }
@@ -330,13 +338,14 @@ function parseAvc(msg: string, typeNum: number, o: SearchOptions, items: SearchI
   if (avc >= 0) {
     const brace = msg.indexOf('{', avc + 5);
     if (brace >= 0) {
-      if (o.success !== undefined) items.success = msg.slice(avc + 5, brace).includes('denied') ? 'no' : 'yes';
+      if (o.success !== undefined) items.success = msg.slice(avc + 5, brace).includes('denied') ? 0 : 1;
       const close = msg.indexOf('}', brace + 1);
       if (close < 0) return 2;
       term = close;
     }
   }
-  if (typeNum === 1107) {
+  const userAvc = typeNum === 1107;
+  if (userAvc) {
     const rc = parseUser(msg.slice(term), o, items);
     return rc > 20 ? 0 : rc;
   }
@@ -346,8 +355,11 @@ function parseAvc(msg: string, typeNum: number, o: SearchOptions, items: SearchI
       const sp = msg.indexOf(' ', at + 4);
       if (sp < 0) return 3;
       items.pid = strtoul(msg.slice(0, sp), at + 4, 10);
+      term = sp;
     }
   }
+  // The class is required (a cut AVC makes the whole event unmatchable).
+  if (msg.indexOf('tclass=', term) < 0) return 9;
   return 0;
 }
 

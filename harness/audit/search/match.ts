@@ -22,7 +22,7 @@ export function matchEvent(e: AuditEvent, o: SearchOptions): boolean {
   if (o.pid !== undefined && o.pid !== s.pid) return false;
   if (o.machine !== undefined && s.arch !== ARCH_X86_64) return false;
   if (o.syscall !== undefined && o.syscall !== s.syscall) return false;
-  if (o.success !== undefined && o.success !== s.success) return false;
+  if (o.success !== undefined && (o.success === 'yes' ? 1 : 0) !== s.success) return false;
   if (o.messageTypes) {
     const types = o.messageTypes;
     if (!e.records.some((r) => types.includes(r.typeNum ?? -1))) return false;
