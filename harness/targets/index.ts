@@ -1,0 +1,56 @@
+// openTarget('qemu:debian12-amd64'): the one entry point the runner and the CLI use.
+import { ensureImage } from '../images/index.js';
+import { QemuTarget, type QemuBootOptions } from './qemu/index.js';
+import { TargetError, type Target } from './target.js';
+
+export interface OpenTargetOptions {
+  /** Per step: image build steps prefixed `image `, then qemu start, kernel up, guest ready, ssh ready. */
+  onProgress?: (step: string, detail?: string) => void;
+  /** Aborting stops the image build or the boot and removes everything. */
+  signal?: AbortSignal;
+  /** Extra qemu options (accel, boot timeout, default exec timeout). */
+  qemu?: Omit<QemuBootOptions, 'onProgress' | 'signal'>;
+}
+
+export interface KnownTarget {
+  spec: string;
+  description: string;
+}
+
+export const knownTargets: readonly KnownTarget[] = [
+  { spec: 'qemu:debian12-amd64', description: 'Debian 12, linux-image-cloud-amd64 (x86_64), qemu-system-x86_64' },
+  { spec: 'qemu:debian12-i686', description: 'Debian 12, linux-image-686 (i686), qemu-system-i386' },
+];
+
+export function parseTargetSpec(spec: string): { kind: 'qemu'; id: string } {
+  const known = knownTargets.find((k) => k.spec === spec.trim());
+  if (!known) {
+    throw new TargetError(spec, `unknown target; known targets: ${knownTargets.map((k) => k.spec).join(', ')}`);
+  }
+  const [, id] = known.spec.split(':');
+  return { kind: 'qemu', id };
+}
+
+/** Builds (or reuses) the image and boots it. Close the target when done. */
+export async function openTarget(spec: string, opts: OpenTargetOptions = {}): Promise<Target> {
+  return openQemuTarget(spec, opts);
+}
+
+/** Same as openTarget, typed as QemuTarget (CLI shell, tests, bench). */
+export async function openQemuTarget(spec: string, opts: OpenTargetOptions = {}): Promise<QemuTarget> {
+  const { id } = parseTargetSpec(spec);
+  const t0 = Date.now();
+  let image;
+  try {
+    image = await ensureImage(id, { signal: opts.signal, onProgress: (step, detail) => opts.onProgress?.(`image ${step}`, detail) });
+  } catch (e) {
+    if (e instanceof TargetError) throw e;
+    throw new TargetError(`qemu:${id}`, `image build failed: ${(e as Error).message}`);
+  }
+  opts.onProgress?.('image', `${image.dir} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  return QemuTarget.boot(image, { ...opts.qemu, onProgress: opts.onProgress, signal: opts.signal });
+}
+
+export { TargetError } from './target.js';
+export type { Target, TargetInfo, ExecOptions, ExecResult } from './target.js';
+export { QemuTarget } from './qemu/index.js';

@@ -1,0 +1,369 @@
+// QemuTarget: boots an image from harness/images in qemu (direct kernel boot, user-mode network
+// with only 127.0.0.1:PORT forwarded to the guest's port 22), talks to it over ssh2 with the
+// pinned host key, and leaves nothing behind: close(), errors, boot timeouts and SIGINT/SIGTERM
+// all kill qemu and remove the temp dir; a watchdog does it if node is SIGKILLed.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, rmSync, type WriteStream } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { ClientChannel } from 'ssh2';
+import type { BuiltImage, ImageManifest } from '../../images/manifest.js';
+import { registerCleanup } from '../cleanup.js';
+import { SshTransport, HostKeyMismatchError } from '../ssh/transport.js';
+import { TargetError, type ExecOptions, type ExecResult, type Target, type TargetInfo } from '../target.js';
+import { accelChoiceFromEnv, resolveAccel, type Accel, type AccelChoice } from './accel.js';
+import { freeLocalPort } from './port.js';
+import { startWatchdog } from './watchdog.js';
+
+export type ProgressFn = (step: string, detail?: string) => void;
+
+export interface QemuBootOptions {
+  /** Called per step: 'qemu start', 'kernel up', 'guest ready', 'ssh ready' (detail has timings). */
+  onProgress?: ProgressFn;
+  /** Aborting stops the boot; the VM and its temp dir are removed. */
+  signal?: AbortSignal;
+  /** auto|kvm|tcg; default $AUDIT_HARNESS_ACCEL or auto. */
+  accel?: AccelChoice;
+  /** From qemu start to ssh ready. Default 120 s ($AUDIT_HARNESS_BOOT_TIMEOUT in seconds). */
+  bootTimeoutMs?: number;
+  /** Default per-command timeout for exec. Default 120 s. */
+  execTimeoutMs?: number;
+  /** Extra words appended to the kernel command line (tests use it to make a boot fail). */
+  extraAppend?: string;
+}
+
+const CONSOLE_TAIL_LINES = 40;
+const READY_LINE = 'AUDIT-HARNESS-READY';
+const FAILED_LINE = /AUDIT-HARNESS-FAILED:[^\n]*/;
+const PANIC = /Kernel panic - not syncing[^\n]*/;
+const TEMP_PREFIX = 'audit-harness-qemu-';
+
+function defaultBootTimeout(): number {
+  const s = Number(process.env.AUDIT_HARNESS_BOOT_TIMEOUT);
+  return Number.isFinite(s) && s > 0 ? s * 1000 : 120_000;
+}
+
+function secs(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+export class QemuTarget implements Target {
+  readonly info: TargetInfo;
+  /** Where qemu's pidfile, console log and nothing else live; gone after close(). */
+  readonly tempDir: string;
+  readonly consoleLog: string;
+  readonly pidFile: string;
+  private qemu: ChildProcess | undefined;
+  private watchdog: ChildProcess | undefined;
+  private console: WriteStream | undefined;
+  private consoleText = '';
+  private transport: SshTransport | undefined;
+  private unregister: () => void = () => {};
+  private closing: Promise<void> | undefined;
+  private qemuExit: Promise<{ code: number | null; signal: NodeJS.Signals | null }> | undefined;
+  accel: Accel = 'tcg';
+  port = 0;
+  /** Milliseconds from qemu start to ssh ready. */
+  bootMs = 0;
+
+  private constructor(
+    readonly image: BuiltImage,
+    tempDir: string,
+    private readonly opts: QemuBootOptions,
+  ) {
+    const m = image.manifest;
+    this.info = {
+      name: `qemu:${m.id}`,
+      kind: 'qemu',
+      arch: m.arch,
+      kernelRelease: m.kernelRelease,
+      distro: m.distro,
+      fixtures: { ...m.guest },
+    };
+    this.tempDir = tempDir;
+    this.consoleLog = path.join(tempDir, 'console.log');
+    this.pidFile = path.join(tempDir, 'qemu.pid');
+  }
+
+  /** Boots the image; resolves once `true` ran over ssh. Throws a TargetError with the console tail. */
+  static async boot(image: BuiltImage, opts: QemuBootOptions = {}): Promise<QemuTarget> {
+    const tempDir = await mkdtemp(path.join(os.tmpdir(), `${TEMP_PREFIX}${image.manifest.id}-${process.pid}-`));
+    const t = new QemuTarget(image, tempDir, opts);
+    // Registered before anything runs, so a signal at any point removes what exists.
+    t.unregister = registerCleanup(() => t.killNow());
+    try {
+      await t.start();
+      return t;
+    } catch (err) {
+      await t.close();
+      throw err;
+    }
+  }
+
+  private get name(): string {
+    return this.info.name;
+  }
+
+  private progress(step: string, detail?: string): void {
+    this.opts.onProgress?.(step, detail);
+  }
+
+  /** Last lines of the console, for error messages. */
+  consoleTail(lines = CONSOLE_TAIL_LINES): string {
+    return this.consoleText.replace(/\r/g, '').split('\n').slice(-lines - 1).join('\n').trimEnd();
+  }
+
+  private fail(message: string): TargetError {
+    const tail = this.consoleTail();
+    return new TargetError(this.name, `${message}\n--- last ${CONSOLE_TAIL_LINES} console lines (${this.consoleLog}) ---\n${tail || '(no console output)'}`, tail);
+  }
+
+  private qemuArgs(m: ImageManifest, port: number): string[] {
+    const file = (f: string) => path.join(this.image.dir, f);
+    const append = [m.append, this.opts.extraAppend].filter(Boolean).join(' ');
+    return [
+      '-accel', this.accel,
+      '-machine', m.machine,
+      '-cpu', m.cpu,
+      '-m', String(m.memoryMiB),
+      '-smp', '1',
+      '-nodefaults',
+      '-display', 'none',
+      '-monitor', 'none',
+      // Serial console on qemu's stdout; node copies it into console.log.
+      '-serial', 'stdio',
+      '-no-reboot',
+      '-kernel', file(m.files.kernel),
+      '-initrd', file(m.files.initrd),
+      '-append', append,
+      // restrict=on: the guest reaches nothing; only 127.0.0.1:PORT on the host leads to its sshd.
+      '-netdev', `user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:${port}-:22`,
+      '-device', 'virtio-net-pci,netdev=n0',
+      // The pidfile path (in the temp dir) also identifies this run's qemu: pgrep -f, the watchdog's pid check.
+      '-pidfile', this.pidFile,
+    ];
+  }
+
+  private async start(): Promise<void> {
+    const m = this.image.manifest;
+    const signal = this.opts.signal;
+    signal?.throwIfAborted();
+    const choice = this.opts.accel ?? accelChoiceFromEnv();
+    const probe = await resolveAccel(choice, { qemuBinary: m.qemuBinary, machine: m.machine, cpu: m.cpu, kernel: path.join(this.image.dir, m.files.kernel) });
+    this.accel = probe.accel;
+    signal?.throwIfAborted();
+    const timeoutMs = this.opts.bootTimeoutMs ?? defaultBootTimeout();
+    const t0 = Date.now();
+    const deadline = t0 + timeoutMs;
+
+    // Port race: another process may bind the port between our probe and qemu; qemu then exits
+    // at once with "Could not set up host forwarding rule". Try a few ports.
+    for (let attempt = 1; ; attempt++) {
+      this.port = await freeLocalPort();
+      this.progress('qemu start', `${m.qemuBinary} accel=${this.accel} (${probe.reason}${probe.cached ? ', cached' : ''}) port 127.0.0.1:${this.port}`);
+      this.spawnQemu(m);
+      const outcome = await this.waitForConsole(deadline, t0);
+      if (outcome === 'port-busy' && attempt < 4) {
+        await this.stopQemu();
+        continue;
+      }
+      if (outcome === 'port-busy') throw this.fail(`qemu could not forward 127.0.0.1:${this.port} after ${attempt} ports`);
+      break;
+    }
+
+    // The guest said its sshd listens; connect (retrying: a slow guest may not accept at once).
+    this.transport = new SshTransport({
+      target: this.name,
+      host: '127.0.0.1',
+      port: this.port,
+      username: 'root',
+      privateKey: await readFile(path.join(this.image.dir, m.files.clientKey)),
+      hostKeyPub: (await readFile(path.join(this.image.dir, m.files.hostKeyPub), 'utf8')).trim(),
+      readyTimeoutMs: this.accel === 'tcg' ? 60_000 : 20_000,
+      defaultTimeoutMs: this.opts.execTimeoutMs,
+    });
+    let lastErr: Error | undefined;
+    for (;;) {
+      signal?.throwIfAborted();
+      if (this.qemuGone()) throw this.fail(`qemu exited before ssh was ready (${this.exitText()})`);
+      try {
+        await this.withAbort(this.transport.connect());
+        const r = await this.withAbort(this.transport.exec(['true'], { timeoutMs: Math.max(5000, deadline - Date.now()) }));
+        if (r.code !== 0) throw new TargetError(this.name, `readiness probe 'true' exited ${r.code}: ${r.stderr.trim()}`);
+        break;
+      } catch (e) {
+        if (e instanceof HostKeyMismatchError || signal?.aborted) throw e;
+        lastErr = e as Error;
+      }
+      if (Date.now() > deadline) throw this.fail(`ssh not ready within ${secs(timeoutMs)}: ${lastErr?.message ?? ''}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    this.bootMs = Date.now() - t0;
+    this.progress('ssh ready', `root@127.0.0.1:${this.port} in ${secs(this.bootMs)}`);
+  }
+
+  private withAbort<T>(p: Promise<T>): Promise<T> {
+    const signal = this.opts.signal;
+    if (!signal) return p;
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = () => reject(signal.reason ?? new Error('aborted'));
+      signal.addEventListener('abort', onAbort, { once: true });
+      p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    });
+  }
+
+  private spawnQemu(m: ImageManifest): void {
+    this.consoleText = '';
+    this.console = createWriteStream(this.consoleLog, { flags: 'a' });
+    const child = spawn(m.qemuBinary, this.qemuArgs(m, this.port), {
+      // stdin stays an open pipe (the serial console's input); qemu never sees a terminal.
+      stdio: ['pipe', 'pipe', 'pipe'],
+      // Own process group: Ctrl-C reaches node only, which tears down in order.
+      detached: true,
+    });
+    this.qemu = child;
+    child.unref();
+    for (const s of [child.stdin, child.stdout, child.stderr] as Array<{ unref?: () => void } | null>) s?.unref?.();
+    child.stdin?.on('error', () => {});
+    const onData = (d: Buffer) => {
+      const s = d.toString('utf8');
+      this.consoleText += s;
+      if (this.consoleText.length > 256 * 1024) this.consoleText = this.consoleText.slice(-128 * 1024);
+      this.console?.write(d);
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    this.qemuExit = new Promise((resolve) => {
+      child.once('exit', (code, signal) => resolve({ code, signal }));
+      child.once('error', (e) => {
+        onData(Buffer.from(`\n[audit-harness] cannot start ${m.qemuBinary}: ${e.message}\n`));
+        resolve({ code: -1, signal: null });
+      });
+    });
+    if (child.pid) this.watchdog = startWatchdog(child.pid, this.tempDir);
+  }
+
+  private qemuGone(): boolean {
+    const q = this.qemu;
+    return !q || q.exitCode !== null || q.signalCode !== null || q.pid === undefined;
+  }
+
+  private exitText(): string {
+    const q = this.qemu;
+    if (!q) return 'not started';
+    if (q.pid === undefined) return 'could not be started';
+    return q.signalCode ? `killed by ${q.signalCode}` : `exit status ${q.exitCode}`;
+  }
+
+  /** Waits for READY on the console; throws on FAILED, panic, qemu exit, timeout or abort. */
+  private waitForConsole(deadline: number, t0: number): Promise<'ready' | 'port-busy'> {
+    const signal = this.opts.signal;
+    return new Promise((resolve, reject) => {
+      let kernelUp = false;
+      const check = () => {
+        const text = this.consoleText;
+        if (!kernelUp && text.length > 0) {
+          kernelUp = true;
+          this.progress('kernel up', `first console output after ${secs(Date.now() - t0)}`);
+        }
+        if (text.includes(READY_LINE)) return done(() => resolve('ready'));
+        if (/Could not set up host forwarding rule/.test(text)) return done(() => resolve('port-busy'));
+        const failed = FAILED_LINE.exec(text);
+        if (failed) return done(() => reject(this.fail(`guest init failed: ${failed[0]}`)));
+        const panic = PANIC.exec(text);
+        if (panic) return done(() => reject(this.fail(`guest kernel panicked: ${panic[0].trim()}`)));
+        if (this.qemuGone()) return setTimeout(() => done(() => reject(this.fail(`qemu exited during boot (${this.exitText()})`))), 100);
+        if (Date.now() > deadline) return done(() => reject(this.fail(`guest not ready within ${secs(deadline - t0)} (no ${READY_LINE} on the console)`)));
+        if (signal?.aborted) return done(() => reject(signal.reason ?? new Error('aborted')));
+      };
+      let finished = false;
+      const timer = setInterval(check, 50);
+      const onAbort = () => check();
+      signal?.addEventListener('abort', onAbort);
+      const done = (f: () => void) => {
+        if (finished) return;
+        finished = true;
+        clearInterval(timer);
+        signal?.removeEventListener('abort', onAbort);
+        if (!this.consoleText.includes(READY_LINE)) f();
+        else {
+          this.progress('guest ready', `${READY_LINE} after ${secs(Date.now() - t0)}`);
+          f();
+        }
+      };
+      check();
+    });
+  }
+
+  exec(command: string | readonly string[], options?: ExecOptions): Promise<ExecResult> {
+    return this.live().exec(command, options);
+  }
+
+  putFile(remotePath: string, data: string | Buffer, mode?: number): Promise<void> {
+    return this.live().putFile(remotePath, data, mode);
+  }
+
+  getFile(remotePath: string): Promise<Buffer> {
+    return this.live().getFile(remotePath);
+  }
+
+  /** Interactive shell channel with a pty (`vm shell`). */
+  shell(window: { rows: number; cols: number; term: string }): Promise<ClientChannel> {
+    return this.live().shell(window);
+  }
+
+  private live(): SshTransport {
+    if (this.closing || !this.transport) throw new TargetError(this.name, 'target is closed');
+    if (this.qemuGone()) throw this.fail(`qemu is no longer running (${this.exitText()})`);
+    return this.transport;
+  }
+
+  /** Synchronous last-resort teardown (process exit, signals). */
+  private killNow(): void {
+    this.transport?.close();
+    if (this.qemu?.pid && !this.qemuGone()) {
+      try {
+        process.kill(this.qemu.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    try {
+      if (this.watchdog?.pid) process.kill(this.watchdog.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+    this.console?.destroy();
+    rmSync(this.tempDir, { recursive: true, force: true });
+  }
+
+  private async stopQemu(graceMs = 3000): Promise<void> {
+    const q = this.qemu;
+    if (q && !this.qemuGone()) {
+      q.kill('SIGTERM');
+      const killer = setTimeout(() => q.kill('SIGKILL'), graceMs);
+      await this.qemuExit;
+      clearTimeout(killer);
+    }
+    try {
+      if (this.watchdog?.pid) process.kill(this.watchdog.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+    this.watchdog = undefined;
+    await new Promise<void>((r) => (this.console ? this.console.end(r) : r()));
+    this.console = undefined;
+  }
+
+  /** Kills qemu (TERM, KILL after 3 s), waits for it, removes the temp dir. Safe to call twice. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.transport?.close();
+      await this.stopQemu();
+      await rm(this.tempDir, { recursive: true, force: true });
+      this.unregister();
+    })();
+    return this.closing;
+  }
+}
