@@ -143,7 +143,16 @@ const namedFields = fc
     return [type, parts.join(' ')] as [string, Body];
   });
 
+const kernModule = str.map((n) => ['KERN_MODULE', `name=${n}`] as [string, Body]);
+const cwd = str.map((c) => ['CWD', `cwd=${c}`] as [string, Body]);
+const longExecve = fc
+  .tuple(fc.array(HEX(1, 8), { minLength: 1, maxLength: 3 }), str)
+  .map(([chunks, a1]) => ['EXECVE', `argc=2 a0_len=${chunks.join('').length} ${chunks.map((c, i) => `a0[${i}]=${c}`).join(' ')} a1=${a1}`] as [string, Body]);
+
 const anyRecord = fc.oneof(
+  kernModule,
+  cwd,
+  longExecve,
   { arbitrary: namedFields, weight: 2 },
   { arbitrary: syscall, weight: 4 },
   { arbitrary: interpretedSyscall, weight: 6 },
