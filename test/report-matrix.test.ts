@@ -51,6 +51,7 @@ test('matrix cells: logged with syscall names and keys, documented gap, i386 cal
   t.deepEqual(insmod.syscalls, ['finit_module']);
   t.deepEqual(insmod.keys, ['modules']);
   t.is(cellText(insmod), '✓ finit_module · modules');
+  t.deepEqual(insmod.gaps.map((g) => g.reference), ['linux-audit/audit-userspace#53']);
   // Syscall numbers are per arch: 350 on the i686 kernel is finit_module too.
   t.is(cellText(cell(m, 'insmod (root)', 'cis-32', 'debian12-686')!), '✓ finit_module · modules');
   t.is(cellText(cell(m, 'rmmod (root)', 'cis-32', 'debian12-686')!), '✓ delete_module · modules');
@@ -147,8 +148,11 @@ test('coverage-matrix.html is a standalone page with every cell, grouped headers
     }
   }
   // The gap cell carries its reason as a tooltip and points at the note.
-  t.regex(html, /<td class="gap group-start" title="documented gap: the CIS 64-bit rules have only arch=b64;[^"]*"><span class="mark">◆<\/span><span class="detail">not logged<\/span><sup><a href="#gap-1">\[1\]<\/a><\/sup><\/td>/);
-  t.regex(html, /<li id="gap-1">the CIS 64-bit rules/);
+  t.regex(html, /<td class="gap group-start" title="documented gap: the CIS 64-bit rules have only arch=b64;[^"]*"><span class="mark">◆<\/span><span class="detail">not logged<\/span><sup><a href="#gap-2">\[2\]<\/a><\/sup><\/td>/);
+  t.regex(html, /<li id="gap-2">the CIS 64-bit rules/);
+  // A logged cell whose step also documents a gap (the watch on the /sbin/insmod symlink) points to that note.
+  t.regex(html, /<td class="logged group-start" title="logged in 1\/1 runs; documented gap: merged \/usr: [^"]*"><span class="mark">✓<\/span><span class="detail">finit_module · modules<\/span><sup><a href="#gap-1">\[1\]<\/a><\/sup><\/td>/);
+  t.regex(html, /<li id="gap-1">merged \/usr: [^<]* <cite>linux-audit\/audit-userspace#53<\/cite>/);
 });
 
 test('html: hostile record text is escaped, never markup', (t) => {

@@ -60,7 +60,6 @@ function cellHtml(cell: MatrixCell | null, notes: number[], groupStart: boolean)
       break;
     case 'gap':
       body = 'not logged';
-      for (const g of cell.gaps) tip.push(`documented gap: ${g.reason}${g.reference ? ` (${g.reference})` : ''}`);
       break;
     case 'not-logged':
       body = 'not logged';
@@ -70,6 +69,7 @@ function cellHtml(cell: MatrixCell | null, notes: number[], groupStart: boolean)
       tip.push(...cell.errors);
       break;
   }
+  for (const g of cell.gaps) tip.push(`documented gap: ${g.reason}${g.reference ? ` (${g.reference})` : ''}`);
   if (cell.failed) tip.push('an expectation about this path failed');
   tip.push(`scenarios: ${cell.scenarios.join(', ')}`);
   const sup = notes.map((n) => `<sup><a href="#gap-${n}">[${n}]</a></sup>`).join('');

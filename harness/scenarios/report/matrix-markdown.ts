@@ -8,7 +8,7 @@ export function mdCell(text: string): string {
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
-    .replace(/[\\`*[\]|#~]/g, (c) => `\\${c}`)
+    .replace(/[\\`*[\]|~]/g, (c) => `\\${c}`)
     // GFM never reads an underscore between two letters or digits as emphasis: keep x86_64 and finit_module readable.
     .replace(/_/g, (c, i: number, s: string) => (/[A-Za-z0-9]/.test(s[i - 1] ?? '') && /[A-Za-z0-9]/.test(s[i + 1] ?? '') ? c : '\\_'));
 }

@@ -159,15 +159,15 @@ function addCell(cell: MatrixCell, s: ScenarioResult, step: StepResult, unattrib
   }
   const mine = s.expectations.filter((e) => stepOf(e) === step.id);
   if (mine.some((e) => e.outcome === 'fail')) cell.failed = true;
-  if (!logged) {
-    const gaps = mine.filter((e) => e.outcome === 'gap');
-    for (const g of gaps.length ? gaps : unattributedGaps) {
-      if (!cell.gaps.some((x) => x.scenarioId === s.scenarioId && x.reason === (g.reason ?? g.description))) {
-        cell.gaps.push({ scenarioId: s.scenarioId, reason: g.reason ?? g.description, ...(g.reference ? { reference: g.reference } : {}) });
-      }
+  // A step that logged something can still miss part of what was expected (the execve of a watched path): its own
+  // documented gaps are noted on the cell too. A gap that names no step only explains steps that logged nothing.
+  const gaps = mine.filter((e) => e.outcome === 'gap');
+  for (const g of logged || gaps.length ? gaps : unattributedGaps) {
+    if (!cell.gaps.some((x) => x.scenarioId === s.scenarioId && x.reason === (g.reason ?? g.description))) {
+      cell.gaps.push({ scenarioId: s.scenarioId, reason: g.reason ?? g.description, ...(g.reference ? { reference: g.reference } : {}) });
     }
-    if (s.outcome === 'error') addUnique(cell.errors, s.error ?? 'infrastructure error');
   }
+  if (!logged && s.outcome === 'error') addUnique(cell.errors, s.error ?? 'infrastructure error');
 }
 
 function statusOf(cell: MatrixCell): CellStatus {
@@ -211,7 +211,7 @@ export function gapNotes(matrix: Matrix): { notes: GapNote[]; of: (cell: MatrixC
   const keyOf = (g: MatrixGap) => `${g.reason}\n${g.reference ?? ''}`;
   for (const row of matrix.cells) {
     for (const cell of row) {
-      if (!cell || cell.status !== 'gap') continue;
+      if (!cell) continue;
       for (const g of cell.gaps) {
         let note = byKey.get(keyOf(g));
         if (!note) {
@@ -225,7 +225,7 @@ export function gapNotes(matrix: Matrix): { notes: GapNote[]; of: (cell: MatrixC
   }
   return {
     notes,
-    of: (cell) => (cell.status === 'gap' ? [...new Set(cell.gaps.map((g) => byKey.get(keyOf(g))!.n))] : []),
+    of: (cell) => [...new Set(cell.gaps.map((g) => byKey.get(keyOf(g))!.n))],
   };
 }
 
@@ -240,7 +240,7 @@ export const CELL_MARK: Record<CellStatus, string> = {
 export const CELL_LEGEND: [CellStatus | 'empty' | 'failed', string][] = [
   ['logged', 'logged: every run of the path produced an event with the key (syscalls · keys seen)'],
   ['partial', 'logged in some runs only (logged/total runs)'],
-  ['gap', 'not logged, and the scenario documents this as a known gap (see the note)'],
+  ['gap', 'not logged, and the scenario documents this as a known gap; [n] points to the note on a gap (on a logged cell: part of what was expected, e.g. the execve of a watched path, is a documented gap)'],
   ['not-logged', 'not logged'],
   ['error', 'unknown: the scenario hit an infrastructure error before this was measured'],
   ['failed', 'an expectation about this path failed'],
