@@ -8,6 +8,7 @@ import {
   cellText,
   renderMatrixHtml,
   renderMatrixMarkdown,
+  parseReporters,
   writeMatrix,
   writeReports,
   type Matrix,
@@ -187,4 +188,10 @@ test('writeMatrix and writeReports write the files they name into outDir', async
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('parseReporters reads a --reporter list and names unknown reporters', (t) => {
+  t.deepEqual(parseReporters('console, junit,json,junit'), ['console', 'junit', 'json']);
+  t.throws(() => parseReporters('console,xml'), { message: 'unknown reporter xml (known: console, junit, json, matrix)' });
+  t.throws(() => parseReporters(' , '), { message: /no reporter named/ });
 });

@@ -28,6 +28,18 @@ export { renderMatrixHtml } from './matrix-html.js';
 export type ReporterName = 'console' | 'junit' | 'json' | 'matrix';
 export const REPORTER_NAMES: readonly ReporterName[] = ['console', 'junit', 'json', 'matrix'];
 
+/** Parses a --reporter value such as "console,junit"; unknown names are an error naming the known ones. */
+export function parseReporters(text: string): ReporterName[] {
+  const names = text
+    .split(',')
+    .map((n) => n.trim())
+    .filter((n) => n !== '');
+  const unknown = names.filter((n) => !(REPORTER_NAMES as readonly string[]).includes(n));
+  if (unknown.length) throw new Error(`unknown reporter ${unknown.join(', ')} (known: ${REPORTER_NAMES.join(', ')})`);
+  if (names.length === 0) throw new Error(`no reporter named (known: ${REPORTER_NAMES.join(', ')})`);
+  return [...new Set(names)] as ReporterName[];
+}
+
 export const REPORT_FILES = {
   junit: 'junit.xml',
   json: 'results.json',
