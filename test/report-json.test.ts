@@ -51,6 +51,9 @@ test('results.json round-trips the whole run, every event with its full records'
     const doc = JSON.parse(text);
     t.is(doc.format, RESULTS_FORMAT);
     t.is(doc.version, 1);
+    t.deepEqual(doc.summary.outcomes, { error: 2, fail: 2, gap: 3, 'not-applicable': 1, pass: 3 });
+    t.deepEqual(doc.summary.targets['debian12-amd64'], { error: 1, fail: 1, gap: 2, 'not-applicable': 0, pass: 1 });
+    t.regex(doc.summary.targets['debian11-amd64'].targetError, /could not load kernel/);
     // Full records: the 64 KiB proctitle and the raw line are there in full, not cut as in JUnit.
     const ev = back.results.at(-3)!.steps[0]!.events[0]!;
     const proctitle = ev.records.find((r) => r.type === 'PROCTITLE')!;

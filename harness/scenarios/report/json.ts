@@ -1,7 +1,10 @@
 // results.json: the whole run, every event with its full records, for tooling. Keys are sorted at every level so
 // two runs diff cleanly whatever order the runner built its objects in.
-import type { RunResult } from '../result.js';
+import { readFile } from 'node:fs/promises';
+import type { Outcome, RunResult } from '../result.js';
 import { writeFileAtomic } from './atomic-write.js';
+import { byTarget } from './group.js';
+import { OUTCOMES } from './text.js';
 
 export const RESULTS_FORMAT = 'audit-harness/results';
 export const RESULTS_VERSION = 1;
@@ -22,8 +25,19 @@ function sortKeys(value: unknown): unknown {
   return value;
 }
 
+export type OutcomeCounts = Record<Outcome, number>;
+
+/** Counts per outcome, overall and per target, so a tool need not walk the results for the headline. */
+export function summarize(run: RunResult): { outcomes: OutcomeCounts; targets: Record<string, OutcomeCounts & { targetError?: string }> } {
+  const count = (rs: RunResult['results']) => Object.fromEntries(OUTCOMES.map((o) => [o, rs.filter((r) => r.outcome === o).length])) as OutcomeCounts;
+  const targets: Record<string, OutcomeCounts & { targetError?: string }> = {};
+  for (const g of byTarget(run)) targets[g.info.name] = { ...count(g.results), ...(g.info.error ? { targetError: g.info.error } : {}) };
+  return { outcomes: count(run.results), targets };
+}
+
 export function renderJson(run: RunResult): string {
-  return `${JSON.stringify(sortKeys({ format: RESULTS_FORMAT, version: RESULTS_VERSION, run }), null, 2)}\n`;
+  const doc = { format: RESULTS_FORMAT, version: RESULTS_VERSION, summary: summarize(run), run };
+  return `${JSON.stringify(sortKeys(doc), null, 2)}\n`;
 }
 
 export async function writeJson(run: RunResult, file: string): Promise<void> {
@@ -32,7 +46,6 @@ export async function writeJson(run: RunResult, file: string): Promise<void> {
 
 /** Reads a results.json back (for `report` style commands); names the file when it is not one. */
 export async function readJson(file: string): Promise<RunResult> {
-  const { readFile } = await import('node:fs/promises');
   let data: unknown;
   try {
     data = JSON.parse(await readFile(file, 'utf8'));
