@@ -8,6 +8,7 @@ import {
   cellText,
   renderMatrixHtml,
   renderMatrixMarkdown,
+  matrixTotals,
   parseReporters,
   writeMatrix,
   writeReports,
@@ -41,6 +42,7 @@ test('matrix: rows are path (as), columns rule set × arch × target, grouped by
     ],
   );
   t.is(cellText(cell(m, 'insmod (root)', 'ssg', 'debian12-686')!), '✓ finit_module · modules');
+  t.is(matrixTotals(m), '5 paths × 5 columns: 7 logged, 1 documented gap, 1 unknown (error)');
   t.is(m.cells.length, m.rows.length);
   for (const row of m.cells) t.is(row.length, m.columns.length);
 });

@@ -15,6 +15,7 @@ export { readJson, renderJson, writeJson, RESULTS_FORMAT, RESULTS_VERSION } from
 export {
   buildMatrix,
   cellText,
+  matrixTotals,
   type CellStatus,
   type Matrix,
   type MatrixCell,

@@ -1,5 +1,5 @@
 // The coverage matrix as one standalone HTML page: inline CSS, no scripts, no external assets.
-import { CELL_LEGEND, CELL_MARK, cellSummary, gapNotes, headerGroups, type Matrix, type MatrixCell } from './matrix.js';
+import { CELL_LEGEND, CELL_MARK, cellSummary, gapNotes, headerGroups, matrixTotals, type Matrix, type MatrixCell } from './matrix.js';
 import { visible } from './text.js';
 
 /** Escapes text for HTML content and double-quoted attributes; control characters become visible escapes. */
@@ -96,7 +96,7 @@ export function renderMatrixHtml(matrix: Matrix): string {
     '</head>',
     '<body>',
     '<h1>Coverage matrix: module load/unload paths × rule set × arch × target</h1>',
-    `<p class="meta">Run started ${html(matrix.startedAt)}. ${matrix.rows.length} paths, ${matrix.columns.length} columns.</p>`,
+    `<p class="meta">Run started ${html(matrix.startedAt)}. <strong>${html(matrixTotals(matrix))}</strong>.</p>`,
   ];
   out.push('<ul class="legend">');
   for (const [k, text] of CELL_LEGEND) {

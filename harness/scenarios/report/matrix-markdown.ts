@@ -1,5 +1,5 @@
 // The coverage matrix as GitHub-flavoured Markdown: one table, columns grouped by rule set then arch.
-import { CELL_LEGEND, CELL_MARK, cellText, gapNotes, type Matrix } from './matrix.js';
+import { CELL_LEGEND, CELL_MARK, cellText, gapNotes, matrixTotals, type Matrix } from './matrix.js';
 import { visible } from './text.js';
 
 /** Escapes text for a Markdown table cell (no line breaks, no pipes, no inline HTML, no emphasis). */
@@ -21,6 +21,7 @@ export function renderMatrixMarkdown(matrix: Matrix): string {
     return out.join('\n');
   }
   const { notes, of } = gapNotes(matrix);
+  out.push(`**${mdCell(matrixTotals(matrix))}**`, '');
   const legend = CELL_LEGEND.map(([k, text]) => {
     const mark = k === 'empty' ? '(empty)' : k === 'failed' ? '†' : CELL_MARK[k];
     return `${mark} ${text}`;

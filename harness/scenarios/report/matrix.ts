@@ -270,3 +270,21 @@ export function cellText(cell: MatrixCell): string {
   }
   return cell.failed ? `${text} †` : text;
 }
+
+const STATUS_WORDS: [CellStatus, string][] = [
+  ['logged', 'logged'],
+  ['partial', 'partly logged'],
+  ['gap', 'documented gap'],
+  ['not-logged', 'not logged'],
+  ['error', 'unknown (error)'],
+];
+
+/** "5 paths × 5 columns: 8 logged, 1 documented gap, 1 unknown (error)" (zero counts left out). */
+export function matrixTotals(matrix: Matrix): string {
+  const counts = new Map<CellStatus, number>();
+  for (const row of matrix.cells) for (const c of row) if (c) counts.set(c.status, (counts.get(c.status) ?? 0) + 1);
+  const parts = STATUS_WORDS.filter(([st]) => counts.get(st)).map(([st, w]) => `${counts.get(st)} ${w}`);
+  const paths = `${matrix.rows.length} path${matrix.rows.length === 1 ? '' : 's'}`;
+  const cols = `${matrix.columns.length} column${matrix.columns.length === 1 ? '' : 's'}`;
+  return `${paths} × ${cols}: ${parts.length ? parts.join(', ') : 'nothing exercised'}`;
+}
