@@ -80,9 +80,9 @@ function eventArch(ev: AuditEvent | undefined): SyscallArch | undefined {
   return a === undefined ? undefined : (ARCH_BY_AUDIT[a] ?? (a === 'x86_64' || a === 'i386' ? a : undefined));
 }
 
-function syscallLabel(entry: StepResult['logged'][number], step: StepResult, columnArch: string): string | undefined {
+function syscallLabel(entry: StepResult['logged'][number], bySerial: Map<number, AuditEvent>, columnArch: string): string | undefined {
   if (entry.syscall === undefined || entry.syscall === '') return undefined;
-  const ev = step.events.find((e) => e.serial === entry.serial);
+  const ev = bySerial.get(entry.serial);
   const arch = eventArch(ev);
   let name = entry.syscall;
   if (/^\d+$/.test(name) && arch) name = syscallName(arch, Number(name)) ?? name;
@@ -152,8 +152,10 @@ function addCell(cell: MatrixCell, s: ScenarioResult, step: StepResult, unattrib
   addUnique(cell.scenarios, s.scenarioId);
   const logged = step.logged.length > 0;
   if (logged) cell.loggedRuns++;
+  // A step can log thousands of events (a module flooding PATH records): look them up by serial, not by scanning.
+  const bySerial = new Map(step.events.map((e) => [e.serial, e] as const));
   for (const entry of step.logged) {
-    const name = syscallLabel(entry, step, s.arch);
+    const name = syscallLabel(entry, bySerial, s.arch);
     if (name) addUnique(cell.syscalls, name);
     for (const k of keysOf(entry.key)) addUnique(cell.keys, k);
   }
