@@ -161,7 +161,7 @@ export class QemuTarget implements Target {
     // at once with "Could not set up host forwarding rule". Try a few ports.
     for (let attempt = 1; ; attempt++) {
       this.port = await freeLocalPort();
-      this.progress('qemu start', `${m.qemuBinary} accel=${this.accel} (${probe.reason}${probe.cached ? ', cached' : ''}) port 127.0.0.1:${this.port}`);
+      this.progress('qemu start', `${m.qemuBinary} accel=${this.accel} (${probe.reason}${probe.cached ? ', cached' : ''}) port 127.0.0.1:${this.port}, console ${this.consoleLog}`);
       this.spawnQemu(m);
       const outcome = await this.waitForConsole(deadline, t0);
       if (outcome === 'port-busy' && attempt < 4) {
@@ -296,20 +296,20 @@ export class QemuTarget implements Target {
     });
   }
 
-  exec(command: string | readonly string[], options?: ExecOptions): Promise<ExecResult> {
+  async exec(command: string | readonly string[], options?: ExecOptions): Promise<ExecResult> {
     return this.live().exec(command, options);
   }
 
-  putFile(remotePath: string, data: string | Buffer, mode?: number): Promise<void> {
+  async putFile(remotePath: string, data: string | Buffer, mode?: number): Promise<void> {
     return this.live().putFile(remotePath, data, mode);
   }
 
-  getFile(remotePath: string): Promise<Buffer> {
+  async getFile(remotePath: string): Promise<Buffer> {
     return this.live().getFile(remotePath);
   }
 
   /** Interactive shell channel with a pty (`vm shell`). */
-  shell(window: { rows: number; cols: number; term: string }): Promise<ClientChannel> {
+  async shell(window: { rows: number; cols: number; term: string }): Promise<ClientChannel> {
     return this.live().shell(window);
   }
 
