@@ -138,6 +138,8 @@ test('side by side fits the width it is given and truncates long records with a 
       t.true(lines.length <= 2 + 24);
     }
   }
+  // Output captured from a guest's tty has CRLF line ends: they end lines, they are not shown as \x0d.
+  t.deepEqual(sideBySide('a\r\nb', 'c', 60).slice(2), [`      a${' '.repeat(24)} │ c`, `      b${' '.repeat(24)} │`]);
   const cut = sideBySide('x', big, 100).join('\n');
   t.regex(cut, /proctitle=4141.*…\[\+\d+ chars\]/);
   t.regex(sideBySide(many, 'x', 100).join('\n'), /… \(200 lines in all\)/);

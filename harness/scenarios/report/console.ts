@@ -61,7 +61,7 @@ export function shortenFields(line: string, w: number): string {
 
 /** Lines of one side of a comparison, each at most `w` wide. */
 function sideLines(text: string, w: number): string[] {
-  const raw = text === '' ? ['(empty)'] : text.split('\n');
+  const raw = text === '' ? ['(empty)'] : text.replace(/\r\n/g, '\n').split('\n');
   const lines: string[] = [];
   for (const l of raw) {
     // Long field values (64 KiB proctitles) are shortened first, then a line takes at most MAX_ROWS_PER_LINE rows.
