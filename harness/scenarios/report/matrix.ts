@@ -39,6 +39,7 @@ export interface MatrixCell {
   runs: number;
   loggedRuns: number;
   scenarios: string[];
+  /** Documented gaps of this path here: why it was not logged, or (on a logged cell) which part of it was not. */
   gaps: MatrixGap[];
   /** Some expectation about this path failed (the scenario's outcome is fail). */
   failed: boolean;
