@@ -3,6 +3,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { renderJunit, writeJunit } from '../harness/scenarios/report/index.js';
+import { testcaseNames } from '../harness/scenarios/report/junit.js';
 import { golden } from './fixtures/report/golden.js';
 import { hostileRun, sampleRun } from './fixtures/report/runs.js';
 import { XmlError, findAll, parseXml, type XmlElement } from './fixtures/report/xml-check.js';
@@ -118,4 +119,18 @@ test('writeJunit writes the file atomically and leaves no temp file', async (t) 
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('junit: a scenario run twice on one target (two rule sets, two ways to apply) gets distinct testcase names', (t) => {
+  const base = sampleRun().results[0]!;
+  const results = [base, { ...base, ruleset: 'ssg' }, { ...base, ruleset: 'ssg', apply: 'auditctl' }, { ...base, target: 'other' }];
+  t.deepEqual(testcaseNames(results), [
+    'cis-insmod-rmmod [cis-64]: insmod and rmmod as root are logged with key modules',
+    'cis-insmod-rmmod [ssg, augenrules]: insmod and rmmod as root are logged with key modules',
+    'cis-insmod-rmmod [ssg, auditctl]: insmod and rmmod as root are logged with key modules',
+    'cis-insmod-rmmod: insmod and rmmod as root are logged with key modules',
+  ]);
+  const root = parseXml(renderJunit({ startedAt: 'x', durationMs: 1, targets: [], results }));
+  const names = findAll(root, 'testcase').map((c) => `${c.attrs.classname} ${c.attrs.name}`);
+  t.is(new Set(names).size, names.length);
 });

@@ -42,8 +42,27 @@ const indent = (t: string): string =>
     .map((l) => `    ${l}`)
     .join('\n');
 
-function testcase(s: ScenarioResult): string[] {
-  const open = `    <testcase classname="${xmlAttr(s.target)}" name="${xmlAttr(`${s.scenarioId}: ${s.title}`)}" time="${seconds(s.durationMs)}" file="${xmlAttr(s.file)}">`;
+/**
+ * "id: title"; when one target runs a scenario more than once (under several rule sets or ways of applying them),
+ * "id [ruleset]: title" or "id [ruleset, apply]: title" so CI does not merge the cases.
+ */
+export function testcaseNames(results: ScenarioResult[]): string[] {
+  const count = (key: (r: ScenarioResult) => string) => {
+    const n = new Map<string, number>();
+    for (const r of results) n.set(key(r), (n.get(key(r)) ?? 0) + 1);
+    return (r: ScenarioResult) => n.get(key(r))!;
+  };
+  const byId = count((r) => JSON.stringify([r.target, r.scenarioId]));
+  const byRuleset = count((r) => JSON.stringify([r.target, r.scenarioId, r.ruleset]));
+  return results.map((r) => {
+    if (byId(r) === 1) return `${r.scenarioId}: ${r.title}`;
+    if (byRuleset(r) === 1) return `${r.scenarioId} [${r.ruleset}]: ${r.title}`;
+    return `${r.scenarioId} [${r.ruleset}, ${r.apply}]: ${r.title}`;
+  });
+}
+
+function testcase(s: ScenarioResult, name: string): string[] {
+  const open = `    <testcase classname="${xmlAttr(s.target)}" name="${xmlAttr(name)}" time="${seconds(s.durationMs)}" file="${xmlAttr(s.file)}">`;
   const out = [open];
   const gaps = s.expectations.filter((e) => e.outcome === 'gap');
   const props = [
@@ -93,7 +112,8 @@ export function renderJunit(run: RunResult): string {
   let errors = 0;
   let skipped = 0;
   for (const { info, results } of byTarget(run)) {
-    const cases = results.flatMap(testcase);
+    const names = testcaseNames(results);
+    const cases = results.flatMap((r, i) => testcase(r, names[i]!));
     let t = results.length;
     const f = results.filter((r) => r.outcome === 'fail').length;
     let e = results.filter((r) => r.outcome === 'error').length;
