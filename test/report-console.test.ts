@@ -40,7 +40,7 @@ test('console: one line per scenario × target with its mark and time, one line 
   const lines = drive(run, { isTTY: false, width: 120 }).split('\n');
   const marks: Record<string, string> = { pass: '✓', gap: '◆', fail: '✗', error: '!', 'not-applicable': '-' };
   for (const s of run.results) {
-    const head = lines.filter((l) => l.startsWith(`${marks[s.outcome]} ${s.target}  ${s.scenarioId}: ${s.title}  `));
+    const head = lines.filter((l) => l.startsWith(`${marks[s.outcome]} ${s.target}  ${s.scenarioId} [${s.ruleset}]: ${s.title}  `));
     t.is(head.length, 1, `${s.target} ${s.scenarioId}`);
     t.regex(head[0]!, /\d+(\.\d)? (ms|s)|\dm\d\ds/);
     t.is(lines.filter((l) => l === `  … ${s.target}  ${s.scenarioId}`).length, 1, 'start line');
@@ -101,7 +101,7 @@ test('console on a TTY: the status line follows targets running in parallel and 
   t.true(out.endsWith('\r\x1b[2K… debian12-amd64 cis-insmod-rmmod · debian12-686 cis-insmod-rmmod'));
   r.scenarioFinished(run.results[0]!);
   // The finished line replaces the status line, and what still runs is shown again below it.
-  t.true(out.includes('\r\x1b[2K◆ debian12-amd64  cis-insmod-rmmod: insmod and rmmod as root are logged with key modules  2.3 s  gap (documented)\n'));
+  t.true(out.includes('\r\x1b[2K◆ debian12-amd64  cis-insmod-rmmod [cis-64]: insmod and rmmod as root are logged with key modules  2.3 s  gap (documented)\n'));
   t.true(out.endsWith('[linux-audit/audit-userspace#53]\n… debian12-686 cis-insmod-rmmod'));
   r.scenarioFinished(run.results[5]!);
   r.runFinished(run);
@@ -117,8 +117,8 @@ test.serial('console on a TTY with NO_COLOR set: no colours', (t) => {
   try {
     const out = drive(sampleRun(), { isTTY: true, width: 120 });
     t.false(out.replace(/\r\x1b\[2K/g, '').includes('\x1b'));
-    t.true(out.includes('◆ debian12-amd64  cis-insmod-rmmod'));
-    t.true(out.includes('✓ debian12-amd64  ssg-loader32'));
+    t.true(out.includes('◆ debian12-amd64  cis-insmod-rmmod [cis-64]: '));
+    t.true(out.includes('✓ debian12-amd64  ssg-loader32 [ssg]: '));
   } finally {
     if (saved === undefined) delete process.env.NO_COLOR;
     else process.env.NO_COLOR = saved;

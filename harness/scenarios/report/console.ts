@@ -173,7 +173,9 @@ export function createConsoleReporter(opts: ConsoleReporterOptions = {}): Consol
     scenarioFinished(s) {
       const style = OUTCOME_STYLE[s.outcome];
       const head =
-        `${paint(style, MARK[s.outcome])} ${one(s.target)}  ${paint('bold', one(s.scenarioId))}: ${one(s.title)}  ` +
+        // The rule set is part of the identity: one scenario usually runs under several (the matrix columns).
+        `${paint(style, MARK[s.outcome])} ${one(s.target)}  ${paint('bold', one(s.scenarioId))} ${paint('dim', `[${clip(one(s.ruleset), 40)}]`)}: ` +
+        `${one(s.title)}  ` +
         `${paint('dim', formatDuration(s.durationMs))}` +
         (s.outcome === 'pass' ? '' : `  ${paint(style, LABEL[s.outcome])}`) +
         (s.retries ? paint('dim', ` (after ${s.retries} retr${s.retries === 1 ? 'y' : 'ies'})`) : '');
