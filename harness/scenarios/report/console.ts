@@ -220,7 +220,7 @@ export function createConsoleReporter(opts: ConsoleReporterOptions = {}): Consol
       const bad = run.results.filter((r) => r.outcome === 'fail' || r.outcome === 'error');
       if (bad.length) {
         out.push(`${paint('red', 'Not passed')}:`);
-        for (const r of bad) out.push(`  ${paint(OUTCOME_STYLE[r.outcome], MARK[r.outcome])} ${one(r.target)}  ${one(r.scenarioId)}`);
+        for (const r of bad) out.push(`  ${paint(OUTCOME_STYLE[r.outcome], MARK[r.outcome])} ${one(r.target)}  ${one(r.scenarioId)} [${clip(one(r.ruleset), 40)}]`);
       }
       write(out);
     },
