@@ -27,9 +27,22 @@ function seconds(v: string | undefined, what: string): number | undefined {
 
 async function withTarget<T>(spec: string, opts: VmOpts, fn: (t: QemuTarget) => Promise<T>): Promise<T> {
   parseTargetSpec(spec); // unknown spec: clear error before anything starts
-  // Ctrl-C during the build/boot aborts it; the cleanup registry covers the VM itself.
+  // Ctrl-C/TERM during the image build aborts it (the builder removes its temp dir); once a VM
+  // exists, the cleanup registry kills it and exits 130/143 by itself.
   const ac = new AbortController();
-  const t = await openQemuTarget(spec, { onProgress: opts.quiet ? undefined : progressPrinter(), signal: ac.signal });
+  const onSignal = (sig: NodeJS.Signals) => {
+    process.exitCode = sig === 'SIGINT' ? 130 : 143;
+    ac.abort(new Error(`interrupted by ${sig}`));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let t: QemuTarget;
+  try {
+    t = await openQemuTarget(spec, { onProgress: opts.quiet ? undefined : progressPrinter(), signal: ac.signal });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
   try {
     return await fn(t);
   } finally {
