@@ -19,7 +19,7 @@ function stepsText(s: ScenarioResult): string {
   if (s.steps.length === 0) return '';
   const lines = ['steps:'];
   for (const st of s.steps) {
-    lines.push(`  ${st.id} [${st.path} as ${st.as}] $ ${st.command}  -> exit ${st.exitCode}, ${st.logged.length} event(s)`);
+    lines.push(`  ${clip(st.id, 200)} [${clip(st.path, 200)} as ${st.as}] $ ${clip(st.command, 4000)}  -> exit ${st.exitCode}, ${st.logged.length} event(s)`);
     if (st.exitCode !== 0 && st.stderr.trim()) lines.push(`    stderr: ${clip(st.stderr.trim(), 2000)}`);
   }
   return lines.join('\n');
