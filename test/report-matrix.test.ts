@@ -42,6 +42,16 @@ test('matrix: rows are path (as), columns rule set × arch × target, grouped by
     ],
   );
   t.is(cellText(cell(m, 'insmod (root)', 'ssg', 'debian12-686')!), '✓ finit_module · modules');
+  t.deepEqual(
+    m.columns.map((c) => [c.kernelRelease, c.apply.join(',')]),
+    [
+      ['6.1.0-27-686-pae', 'augenrules'],
+      ['6.1.0-27-cloud-amd64', 'augenrules'],
+      ['6.1.0-27-cloud-amd64', 'auditctl'],
+      ['6.1.0-27-cloud-amd64', 'auditctl-R'],
+      ['6.1.0-27-686-pae', 'auditctl-R'],
+    ],
+  );
   t.is(matrixTotals(m), '5 paths × 5 columns: 7 logged, 1 documented gap, 1 unknown (error)');
   t.is(m.cells.length, m.rows.length);
   for (const row of m.cells) t.is(row.length, m.columns.length);
@@ -139,6 +149,7 @@ test('coverage-matrix.html is a standalone page with every cell, grouped headers
   // ssg spans two arches: one rule-set header over two arch headers.
   t.regex(html, /<th colspan="2" scope="colgroup" class="group-start">ssg<\/th><\/tr>/);
   t.regex(html, /<th colspan="1" scope="colgroup" class="group-start">x86_64<\/th><th colspan="1" scope="colgroup">i686<\/th><\/tr>/);
+  t.true(html.includes('<th scope="col" class="group-start" title="kernel 6.1.0-27-cloud-amd64; rules applied with augenrules">debian12-amd64</th>'));
   t.regex(html, /<ul class="legend">[\s\S]*documents this as a known gap[\s\S]*<\/ul>/);
   const tds = html.match(/<td[ >]/g) ?? [];
   t.is(tds.length, m.rows.length * m.columns.length);

@@ -119,7 +119,11 @@ export function renderMatrixHtml(matrix: Matrix): string {
         .flatMap((g) => g.arches.map((a, j) => `<th colspan="${a.span}" scope="colgroup"${j === 0 ? ' class="group-start"' : ''}>${html(a.arch)}</th>`))
         .join('')}</tr>`,
     );
-    out.push(`<tr class="target">${matrix.columns.map((c, i) => `<th scope="col"${gs(i)}>${html(c.target)}</th>`).join('')}</tr>`);
+    const colTip = (c: (typeof matrix.columns)[number]) =>
+      [c.kernelRelease ? `kernel ${c.kernelRelease}` : '', c.apply.length ? `rules applied with ${c.apply.join(', ')}` : ''].filter(Boolean).join('; ');
+    out.push(
+      `<tr class="target">${matrix.columns.map((c, i) => `<th scope="col"${gs(i)} title="${html(colTip(c))}">${html(c.target)}</th>`).join('')}</tr>`,
+    );
     out.push('</thead>', '<tbody>');
     matrix.rows.forEach((row, r) => {
       const cells = matrix.cells[r]!.map((cell, i) => cellHtml(cell, cell ? of(cell) : [], starts[i]!));

@@ -16,6 +16,9 @@ export interface MatrixColumn {
   ruleset: string;
   arch: string;
   target: string;
+  kernelRelease?: string;
+  /** How the rules were applied in this column's scenarios (auditctl, auditctl-R, augenrules). */
+  apply: string[];
 }
 
 /**
@@ -112,7 +115,15 @@ export function buildMatrix(run: RunResult): Matrix {
 
   for (const s of run.results) {
     if (s.outcome === 'not-applicable') continue;
-    const col: MatrixColumn = { key: JSON.stringify([s.ruleset, s.arch, s.target]), ruleset: s.ruleset, arch: s.arch, target: s.target };
+    const colKey = JSON.stringify([s.ruleset, s.arch, s.target]);
+    const col: MatrixColumn = columns.get(colKey) ?? {
+      key: colKey,
+      ruleset: s.ruleset,
+      arch: s.arch,
+      target: s.target,
+      ...(s.kernelRelease ? { kernelRelease: s.kernelRelease } : {}),
+      apply: [],
+    };
     const unattributedGaps = s.expectations.filter((e) => e.outcome === 'gap' && stepOf(e) === undefined);
     for (const step of s.steps) {
       // A generic `run` step that logged nothing and was asserted on by nothing is setup, not a load/unload path.
@@ -120,6 +131,7 @@ export function buildMatrix(run: RunResult): Matrix {
       const row: MatrixRow = { key: JSON.stringify([step.path, step.as]), path: step.path, as: step.as, label: `${step.path} (${step.as})` };
       if (!rows.has(row.key)) rows.set(row.key, row);
       if (!columns.has(col.key)) columns.set(col.key, col);
+      addUnique(col.apply, s.apply);
       const cellKey = `${row.key}\n${col.key}`;
       let cell = cells.get(cellKey);
       if (!cell) {
