@@ -42,8 +42,11 @@ export function fingerprint(keyBlob: Buffer): string {
 /** The wire-format key blob of an OpenSSH public-key line. */
 export function parsePublicKeyLine(line: string): { type: string; blob: Buffer } {
   const m = /^\s*(\S+)\s+([A-Za-z0-9+/]+={0,2})(\s|$)/.exec(line);
-  if (!m) throw new Error(`not an OpenSSH public key line: ${JSON.stringify(line.slice(0, 60))}`);
-  return { type: m[1], blob: Buffer.from(m[2], 'base64') };
+  const blob = m ? Buffer.from(m[2], 'base64') : Buffer.alloc(0);
+  // The blob starts with the key type as an SSH string; anything else is not a key.
+  const ok = m && blob.length > 4 && blob.readUInt32BE(0) === m[1].length && blob.subarray(4, 4 + m[1].length).toString('latin1') === m[1];
+  if (!ok) throw new Error(`not an OpenSSH public key line: ${JSON.stringify(line.slice(0, 60))}`);
+  return { type: m[1], blob };
 }
 
 /**
@@ -68,7 +71,11 @@ export class SshTransport {
   private readonly pinned: { type: string; blob: Buffer };
 
   constructor(private readonly opts: SshTransportOptions) {
-    this.pinned = parsePublicKeyLine(opts.hostKeyPub);
+    try {
+      this.pinned = parsePublicKeyLine(opts.hostKeyPub);
+    } catch (e) {
+      throw new TargetError(opts.target, `pinned host key: ${(e as Error).message}`);
+    }
   }
 
   get connected(): boolean {
