@@ -140,6 +140,9 @@ export class QemuTarget implements Target {
       // restrict=on: the guest reaches nothing; only 127.0.0.1:PORT on the host leads to its sshd.
       '-netdev', `user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:${port}-:22`,
       '-device', 'virtio-net-pci,netdev=n0',
+      // Entropy for the guest (its virtio_rng driver): without it the crng initialises seconds
+      // into the boot and dropbear waits for it.
+      '-device', 'virtio-rng-pci',
       // The pidfile path (in the temp dir) also identifies this run's qemu: pgrep -f, the watchdog's pid check.
       '-pidfile', this.pidFile,
     ];
