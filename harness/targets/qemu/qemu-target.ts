@@ -349,11 +349,8 @@ export class QemuTarget implements Target {
       await this.qemuExit;
       clearTimeout(killer);
     }
-    try {
-      if (this.watchdog?.pid) process.kill(this.watchdog.pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
+    // EOF on its pipe: the watchdog finds qemu gone, removes nothing of anyone else's, exits (with its `cat`).
+    this.watchdog?.stdin?.destroy();
     this.watchdog = undefined;
     await new Promise<void>((r) => (this.console ? this.console.end(r) : r()));
     this.console = undefined;
