@@ -350,8 +350,15 @@ export class QemuTarget implements Target {
       clearTimeout(killer);
     }
     // EOF on its pipe: the watchdog finds qemu gone, removes nothing of anyone else's, exits (with its `cat`).
-    this.watchdog?.stdin?.destroy();
+    const w = this.watchdog;
     this.watchdog = undefined;
+    if (w && w.exitCode === null && w.signalCode === null) {
+      const exited = new Promise<void>((r) => w.once('exit', () => r()));
+      w.stdin?.destroy();
+      const killer = setTimeout(() => w.kill('SIGKILL'), 2000);
+      await exited;
+      clearTimeout(killer);
+    }
     await new Promise<void>((r) => (this.console ? this.console.end(r) : r()));
     this.console = undefined;
   }
