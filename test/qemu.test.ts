@@ -123,9 +123,10 @@ for (const img of IMAGES) {
   test.serial(`${img.spec}: a session as uid 1000 with auid 1000 (loginuid, then setpriv)`, async (t) => {
     const vm = await target(img.spec);
     const r = await vm.exec(
-      "echo 1000 > /proc/self/loginuid; exec setpriv --reuid 1000 --regid 1000 --init-groups sh -c 'id -u; cat /proc/self/loginuid; echo; sudo -n id -u'",
+      `echo 1000 > /proc/self/loginuid; exec setpriv --reuid 1000 --regid 1000 --init-groups sh -c 'id -u; cat /proc/self/loginuid; echo; sudo -n sh -c "id -u; cat /proc/self/loginuid"'`,
     );
-    t.deepEqual(r, { code: 0, stdout: '1000\n1000\n0\n', stderr: '' });
+    // uid 1000 with loginuid 1000; through sudo: uid 0, loginuid still 1000.
+    t.deepEqual(r, { code: 0, stdout: '1000\n1000\n0\n1000', stderr: '' });
   });
   test.serial(`${img.spec}: another pinned host key is refused with a clear error`, async (t) => {
     const vm = await target(img.spec);
