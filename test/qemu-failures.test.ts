@@ -2,10 +2,12 @@
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { ensureImage, type BuiltImage } from '../harness/images/index.js';
 import { QemuTarget, TargetError } from '../harness/targets/index.js';
+import { freeLocalPort } from '../harness/targets/qemu/index.js';
 import { HostKeyMismatchError } from '../harness/targets/ssh/transport.js';
 
 let image: BuiltImage;
@@ -87,4 +89,35 @@ test.serial('a manifest pinning another host key: the boot is refused with a cle
   } finally {
     await rm(copy, { recursive: true, force: true });
   }
+});
+
+test.serial('port taken between picking and qemu binding it: another port is tried', async (t) => {
+  // A port somebody else holds, offered first; then free ones.
+  const blocker = net.createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve()));
+  const taken = (blocker.address() as net.AddressInfo).port;
+  const offered: number[] = [];
+  const steps: string[] = [];
+  try {
+    const vm = await QemuTarget.boot(image, {
+      accel: 'tcg',
+      pickPort: async () => {
+        const p = offered.length === 0 ? taken : await freeLocalPort();
+        offered.push(p);
+        return p;
+      },
+      onProgress: (step) => steps.push(step),
+    });
+    try {
+      t.is(offered.length, 2);
+      t.is(vm.port, offered[1]);
+      t.is(steps.filter((s) => s === 'qemu start').length, 2);
+      t.is((await vm.exec(['echo', 'ok'])).stdout, 'ok\n');
+    } finally {
+      await vm.close();
+    }
+  } finally {
+    blocker.close();
+  }
+  t.deepEqual(await ourTempDirs(), []);
 });

@@ -31,6 +31,8 @@ export interface QemuBootOptions {
   execTimeoutMs?: number;
   /** Extra words appended to the kernel command line (tests use it to make a boot fail). */
   extraAppend?: string;
+  /** Picks the host port for ssh; default: a free port on 127.0.0.1 (tests use it to provoke the port race). */
+  pickPort?: () => Promise<number>;
 }
 
 const CONSOLE_TAIL_LINES = 40;
@@ -174,7 +176,7 @@ export class QemuTarget implements Target {
     // Port race: another process may bind the port between our probe and qemu; qemu then exits
     // at once with "Could not set up host forwarding rule". Try a few ports.
     for (let attempt = 1; ; attempt++) {
-      this.port = await freeLocalPort();
+      this.port = await (this.opts.pickPort ?? freeLocalPort)();
       this.progress('qemu start', `${m.qemuBinary} accel=${this.accel} (${probe.reason}${probe.cached ? ', cached' : ''}) port 127.0.0.1:${this.port}, console ${this.consoleLog}`);
       this.spawnQemu(m);
       const outcome = await this.waitForConsole(deadline, t0);
@@ -230,6 +232,7 @@ export class QemuTarget implements Target {
   private spawnQemu(m: ImageManifest): void {
     this.consoleText = '';
     this.console = createWriteStream(this.consoleLog, { flags: 'a' });
+    this.console.on('error', () => {}); // the log is a copy for people; consoleText has what errors need
     const child = spawn(m.qemuBinary, this.qemuArgs(m, this.port), {
       // stdin stays an open pipe (the serial console's input); qemu never sees a terminal.
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -275,6 +278,7 @@ export class QemuTarget implements Target {
     const signal = this.opts.signal;
     return new Promise((resolve, reject) => {
       let kernelUp = false;
+      let goneSince = 0;
       const check = () => {
         const text = this.consoleText;
         if (!kernelUp && text.length > 0) {
@@ -287,7 +291,12 @@ export class QemuTarget implements Target {
         if (failed) return done(() => reject(this.fail(`guest init failed: ${failed[0]}`)));
         const panic = PANIC.exec(text);
         if (panic) return done(() => reject(this.fail(`guest kernel panicked: ${panic[0].trim()}`)));
-        if (this.qemuGone()) return setTimeout(() => done(() => reject(this.fail(`qemu exited during boot (${this.exitText()})`))), 100);
+        if (this.qemuGone()) {
+          // Its last output may still be in the pipe: look at it once more before calling it an exit.
+          if (!goneSince) goneSince = Date.now();
+          else if (Date.now() - goneSince > 200) return done(() => reject(this.fail(`qemu exited during boot (${this.exitText()})`)));
+          return;
+        }
         if (Date.now() > deadline) return done(() => reject(this.fail(`guest not ready within ${secs(deadline - t0)} (no ${READY_LINE} on the console)`)));
         if (signal?.aborted) return done(() => reject(signal.reason ?? new Error('aborted')));
       };
@@ -360,12 +369,12 @@ export class QemuTarget implements Target {
       await this.qemuExit;
       clearTimeout(killer);
     }
-    // EOF on its pipe: the watchdog finds qemu gone, removes nothing of anyone else's, exits (with its `cat`).
+    // A line on its pipe: the watchdog stands down (it must not remove the temp dir during a port retry).
     const w = this.watchdog;
     this.watchdog = undefined;
     if (w && w.exitCode === null && w.signalCode === null) {
       const exited = new Promise<void>((r) => w.once('exit', () => r()));
-      w.stdin?.destroy();
+      w.stdin?.end('stop\n');
       const killer = setTimeout(() => w.kill('SIGKILL'), 2000);
       await exited;
       clearTimeout(killer);

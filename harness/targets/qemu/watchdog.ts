@@ -1,11 +1,12 @@
 // A tiny shell process that kills qemu when node dies, even by SIGKILL (no 'exit' handler runs
-// then). It reads a pipe from node: EOF means node is gone or the target closed. It kills the
-// qemu pid only if that process still has our temp dir on its command line (pid reuse), then
-// removes the temp dir.
+// then). It reads a pipe from node: a line means the target stopped qemu itself (stand down); EOF
+// without a line means node is gone: it kills the qemu pid, only if that process still has our
+// temp dir on its command line (pid reuse), then removes the temp dir.
 import { spawn, type ChildProcess } from 'node:child_process';
 
 const script = `
-cat >/dev/null
+# A line from node = stand down (the target stopped qemu itself); EOF without one = node is gone.
+if read -r _; then exit 0; fi
 if grep -qF -- "$2" "/proc/$1/cmdline" 2>/dev/null; then
   kill -TERM "$1" 2>/dev/null
   i=0
