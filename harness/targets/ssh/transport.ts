@@ -52,12 +52,17 @@ export function parsePublicKeyLine(line: string): { type: string; blob: Buffer }
 /**
  * The command line run by the guest's login shell: the command under coreutils `timeout`
  * (TERM at the deadline, KILL 5 s later), so a hung command is killed in the guest and reported
- * as 124. A string is run by `/bin/sh -c` as is; an argv array is quoted word by word.
+ * as 124. A string is run by `/bin/sh -c` as is; an argv array is quoted word by word and run by
+ * timeout directly (so argv[0] must be a program, not a shell builtin).
  */
 export function wrapCommand(command: string | readonly string[], timeoutMs: number): string {
-  const script = typeof command === 'string' ? command : shellJoin(command);
   const secs = Math.max(0.001, timeoutMs / 1000);
-  return `exec timeout -k 5 ${secs}s /bin/sh -c ${shellQuote(script)}`;
+  // argv: timeout execs the program itself (one process fewer than a shell: ~30 ms under TCG).
+  if (typeof command !== 'string') {
+    if (command.length === 0) throw new Error('empty command');
+    return `exec timeout -k 5 ${secs}s ${shellJoin(command)}`;
+  }
+  return `exec timeout -k 5 ${secs}s /bin/sh -c ${shellQuote(command)}`;
 }
 
 const signalNumbers: Record<string, number> = { HUP: 1, INT: 2, QUIT: 3, ILL: 4, ABRT: 6, FPE: 8, KILL: 9, SEGV: 11, PIPE: 13, ALRM: 14, TERM: 15, USR1: 10, USR2: 12 };
@@ -147,6 +152,7 @@ export class SshTransport {
   /** Runs a command; exit status and output as Buffers. See wrapCommand for the timeout. */
   async execRaw(command: string | readonly string[], options: ExecOptions = {}): Promise<RawExecResult> {
     const timeoutMs = options.timeoutMs ?? this.opts.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+    if (typeof command !== 'string' && command.length === 0) throw new TargetError(this.opts.target, 'exec: empty command');
     const wrapped = wrapCommand(command, timeoutMs);
     // The connection may have dropped between commands (guest sshd restarted, NAT timeout): reconnect once.
     const client = this.client ?? (await this.connect());
