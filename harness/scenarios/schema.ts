@@ -1,0 +1,56 @@
+// Zod schema of a scenario file (scenarios/**/*.yaml); scenarios/schema.json is generated from it.
+import { z } from 'zod';
+
+const matcher = z.union([
+  z.string(),
+  z.object({ exact: z.string() }).strict(),
+  z.object({ regex: z.string() }).strict(),
+  z.object({ oneOf: z.array(z.string()).min(1) }).strict(),
+]);
+
+export const recordTypes = ['SYSCALL', 'PROCTITLE', 'KERN_MODULE', 'EXECVE', 'PATH', 'CWD'] as const;
+
+const expectation = z.object({
+  step: z.string().describe('id of the step whose events this expectation checks'),
+  key: z.string().describe('ausearch -k KEY in the guest'),
+  exactKey: z.boolean().default(true).describe('add -w to ausearch'),
+  records: z.array(z.enum(recordTypes)).optional().describe('record types each matching event must have'),
+  fields: z.record(z.string(), matcher).optional().describe('RECORD.field (raw) or RECORD.field:i (interpreted) matchers'),
+  count: z.union([z.number().int().min(0), z.object({ min: z.number().int().optional(), max: z.number().int().optional() })]).optional(),
+  absent: z.boolean().optional().describe('nothing logged for this key during the step'),
+  reason: z.string().optional().describe('why nothing is logged (with absent: a documented gap)'),
+  reference: z.string().optional().describe('URL or seed naming the gap'),
+}).strict();
+
+const step = z.object({
+  id: z.string().regex(/^[A-Za-z0-9_.-]+$/),
+  path: z.string().describe('name of the load/unload path for the coverage matrix'),
+  as: z.enum(['root', 'sudo', 'user']).default('root'),
+  do: z.enum(['insmod', 'rmmod', 'modprobe', 'modprobe-r', 'kmod-exec-a', 'kmod-symlink', 'init_module', 'finit_module', 'delete_module', 'run']),
+  module: z.enum(['plain', 'xz']).default('plain').optional(),
+  loader: z.enum(['64', '32']).optional(),
+  argv: z.array(z.string()).optional().describe('for do: run, the command as an argv array'),
+  expectExit: z.number().int().optional(),
+}).strict();
+
+export const scenarioSchema = z.object({
+  id: z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/),
+  title: z.string(),
+  source: z.string().describe('seed file name, control id or URL'),
+  applies: z.object({
+    archs: z.array(z.enum(['x86_64', 'i686'])).optional(),
+    distros: z.array(z.string()).optional(),
+    minKernel: z.string().optional(),
+  }).strict().default({}),
+  rules: z.union([z.object({ ruleset: z.string() }).strict(), z.object({ inline: z.string() }).strict()]),
+  apply: z.enum(['auditctl', 'auditctl-R', 'augenrules']).default('auditctl'),
+  applyFails: z.boolean().optional().describe('applying the rules is expected to fail (e.g. arch=b64 on i686)'),
+  steps: z.array(step).default([]),
+  expect: z.array(expectation).default([]),
+}).strict();
+
+export type Scenario = z.infer<typeof scenarioSchema>;
+
+export function scenarioJsonSchema(): unknown {
+  return z.toJSONSchema(scenarioSchema, { io: 'input' });
+}
