@@ -1,0 +1,48 @@
+// Reads a scenario YAML file; errors name file:line:col of the offending node.
+import { readFile } from 'node:fs/promises';
+import { LineCounter, parseDocument, isMap, isSeq, type Node } from 'yaml';
+import { scenarioSchema, type Scenario } from './schema.js';
+
+export class ScenarioFileError extends Error {
+  constructor(readonly file: string, readonly line: number, readonly col: number, detail: string) {
+    super(`${file}:${line}:${col}: ${detail}`);
+    this.name = 'ScenarioFileError';
+  }
+}
+
+function nodeAt(root: unknown, path: readonly PropertyKey[]): Node | undefined {
+  let node = root as Node | undefined;
+  let found = node;
+  for (const key of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => (p.key as { value?: unknown })?.value === key);
+      node = (pair?.value ?? pair?.key) as Node | undefined;
+    } else if (isSeq(node) && typeof key === 'number') {
+      node = node.items[key] as Node | undefined;
+    } else break;
+    if (node) found = node; else break;
+  }
+  return found;
+}
+
+export function parseScenario(text: string, file: string): Scenario {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    const { line, col } = lc.linePos(e.pos[0]);
+    throw new ScenarioFileError(file, line, col, e.message.split('\n')[0]!);
+  }
+  const parsed = scenarioSchema.safeParse(doc.toJS());
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const node = nodeAt(doc.contents, issue.path);
+    const { line, col } = node?.range ? lc.linePos(node.range[0]) : { line: 1, col: 1 };
+    throw new ScenarioFileError(file, line, col, `${issue.path.join('.') || '(top)'}: ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+export async function loadScenario(file: string): Promise<Scenario> {
+  return parseScenario(await readFile(file, 'utf8'), file);
+}

@@ -1,0 +1,22 @@
+import test from 'ava';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { repoRoot } from '../harness/paths.js';
+import { scenarioJsonSchema } from '../harness/scenarios/schema.js';
+import { parseScenario, ScenarioFileError } from '../harness/scenarios/load.js';
+
+test('scenarios/schema.json is up to date with the zod schema', async (t) => {
+  const onDisk = JSON.parse(await readFile(join(repoRoot, 'scenarios/schema.json'), 'utf8'));
+  t.deepEqual(onDisk, JSON.parse(JSON.stringify(scenarioJsonSchema())));
+});
+
+test('a bad field is reported as file:line:col', (t) => {
+  const text = 'id: x\ntitle: t\nsource: s\nrules: {ruleset: cis-64}\nsteps:\n  - id: a\n    path: insmod\n    as: admin\n    do: insmod\n';
+  const err = t.throws(() => parseScenario(text, 'bad.yaml'), { instanceOf: ScenarioFileError });
+  t.regex(err!.message, /^bad\.yaml:8:9: steps\.0\.as/);
+});
+
+test('a YAML syntax error is reported as file:line:col', (t) => {
+  const err = t.throws(() => parseScenario('id: x\ntitle: [unclosed\n', 'syn.yaml'), { instanceOf: ScenarioFileError });
+  t.regex(err!.message, /^syn\.yaml:\d+:\d+: /);
+});
