@@ -1,0 +1,42 @@
+// Translates a scenario step into the exact command sent to the guest; every word is quoted with shellJoin.
+import { shellJoin } from '../shell.js';
+import type { Scenario } from './schema.js';
+
+export type Step = Scenario['steps'][number];
+
+export interface Fixtures {
+  testModule: string;
+  testModuleXz?: string;
+  loader64?: string;
+  loader32: string;
+  moduleName: string;
+}
+
+function loadArgv(step: Step, fx: Fixtures): string[] {
+  const file = step.module === 'xz' && fx.testModuleXz ? fx.testModuleXz : fx.testModule;
+  const name = step.module === 'xz' ? `${fx.moduleName}_xz` : fx.moduleName;
+  const loader = step.loader === '32' ? fx.loader32 : (fx.loader64 ?? fx.loader32);
+  switch (step.do) {
+    case 'insmod': return ['insmod', file];
+    case 'rmmod': return ['rmmod', name];
+    case 'modprobe': return ['modprobe', name];
+    case 'modprobe-r': return ['modprobe', '-r', name];
+    case 'kmod-exec-a': return ['bash', '-c', `exec -a insmod /usr/bin/kmod ${shellJoin([file])}`];
+    case 'kmod-symlink': return ['sh', '-c', `mkdir -p /tmp/x && ln -sf /usr/bin/kmod /tmp/x/insmod && /tmp/x/insmod ${shellJoin([file])}`];
+    case 'init_module': return [loader, 'init_module', file];
+    case 'finit_module': return [loader, 'finit_module', file];
+    case 'delete_module': return [loader, 'delete_module', name];
+    case 'run': return step.argv ?? [];
+  }
+}
+
+/** The shell command line for a step, run as root, through sudo (auid 1000) or as uid 1000 (auid 1000). */
+export function stepCommand(step: Step, fx: Fixtures): string {
+  const inner = shellJoin(loadArgv(step, fx));
+  const asUser = (cmd: string) => `echo 1000 > /proc/self/loginuid && exec setpriv --reuid=1000 --regid=1000 --init-groups sh -c ${shellJoin([cmd])}`;
+  switch (step.as ?? 'root') {
+    case 'root': return inner;
+    case 'user': return `sh -c ${shellJoin([asUser(inner)])}`;
+    case 'sudo': return `sh -c ${shellJoin([asUser(`sudo -n ${inner}`)])}`;
+  }
+}
