@@ -1,4 +1,34 @@
 import type { Command } from 'commander';
+import { readdir } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { repoRoot } from '../paths.js';
+import { loadScenario, ScenarioFileError } from '../scenarios/load.js';
 
-// Placeholder until the 'run' commands land.
-export function register(_program: Command): void {}
+async function yamlFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const d of await readdir(dir, { withFileTypes: true })) {
+    const p = join(dir, d.name);
+    if (d.isDirectory()) out.push(...await yamlFiles(p));
+    else if (/\.ya?ml$/.test(d.name)) out.push(p);
+  }
+  return out.sort();
+}
+
+// `list` prints id, title and applicability of every scenario file; `run` is not written yet.
+export function register(program: Command): void {
+  program.command('list [dir]').description('list scenarios: id, title, applicability').action(async (dir?: string) => {
+    const root = dir ?? join(repoRoot, 'scenarios');
+    let bad = false;
+    for (const f of await yamlFiles(root)) {
+      try {
+        const s = await loadScenario(relative(process.cwd(), f));
+        const a = s.applies;
+        console.log(`${s.id}\t${s.title}\t${(a.archs ?? ['any arch']).join(',')}${a.minKernel ? ` kernel>=${a.minKernel}` : ''}`);
+      } catch (e) {
+        if (!(e instanceof ScenarioFileError)) throw e;
+        console.error(e.message); bad = true;
+      }
+    }
+    if (bad) process.exitCode = 2;
+  });
+}
