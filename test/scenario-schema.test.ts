@@ -21,21 +21,11 @@ test('a YAML syntax error is reported as file:line:col', (t) => {
   t.regex(err!.message, /^syn\.yaml:\d+:\d+: /);
 });
 
-import { readdir } from 'node:fs/promises';
-import { loadScenario } from '../harness/scenarios/load.js';
+import { findScenarioFiles, loadScenario } from '../harness/scenarios/load.js';
 
-async function yamlFiles(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const d of await readdir(dir, { withFileTypes: true })) {
-    const p = join(dir, d.name);
-    if (d.isDirectory()) out.push(...await yamlFiles(p));
-    else if (/\.ya?ml$/.test(d.name)) out.push(p);
-  }
-  return out;
-}
 
 test('every scenario file validates and starts with the yaml-language-server schema line', async (t) => {
-  const files = await yamlFiles(join(repoRoot, 'scenarios'));
+  const files = await findScenarioFiles(join(repoRoot, 'scenarios'));
   t.true(files.length > 0);
   for (const f of files) {
     await t.notThrowsAsync(loadScenario(f), f);

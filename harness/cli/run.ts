@@ -1,25 +1,15 @@
 import type { Command } from 'commander';
-import { readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { repoRoot } from '../paths.js';
-import { loadScenario, ScenarioFileError } from '../scenarios/load.js';
+import { findScenarioFiles, loadScenario, ScenarioFileError } from '../scenarios/load.js';
 
-async function yamlFiles(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const d of await readdir(dir, { withFileTypes: true })) {
-    const p = join(dir, d.name);
-    if (d.isDirectory()) out.push(...await yamlFiles(p));
-    else if (/\.ya?ml$/.test(d.name)) out.push(p);
-  }
-  return out.sort();
-}
 
 // `list` prints id, title and applicability of every scenario file; `run` is not written yet.
 export function register(program: Command): void {
   program.command('list [dir]').description('list scenarios: id, title, applicability').action(async (dir?: string) => {
     const root = dir ?? join(repoRoot, 'scenarios');
     let bad = false;
-    for (const f of await yamlFiles(root)) {
+    for (const f of await findScenarioFiles(root)) {
       try {
         const s = await loadScenario(relative(process.cwd(), f));
         const a = s.applies;

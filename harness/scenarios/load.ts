@@ -1,5 +1,6 @@
 // Reads a scenario YAML file; errors name file:line:col of the offending node.
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { LineCounter, parseDocument, isMap, isSeq, type Node } from 'yaml';
 import { scenarioSchema, type Scenario } from './schema.js';
 
@@ -45,4 +46,15 @@ export function parseScenario(text: string, file: string): Scenario {
 
 export async function loadScenario(file: string): Promise<Scenario> {
   return parseScenario(await readFile(file, 'utf8'), file);
+}
+
+/** Every scenario file (*.yaml, *.yml) below dir, sorted. */
+export async function findScenarioFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const d of await readdir(dir, { withFileTypes: true })) {
+    const p = join(dir, d.name);
+    if (d.isDirectory()) out.push(...(await findScenarioFiles(p)));
+    else if (/\.ya?ml$/.test(d.name)) out.push(p);
+  }
+  return out.sort();
 }
