@@ -38,6 +38,8 @@ packages=(
   openssh-client       # ssh-keygen; vm shell
   kmod                 # depmod for the guest module tree
   apt-utils dpkg-dev   # apt-get download, dpkg-deb
+  mawk                 # the augenrules test runs Debian's awk on the real script
+  time                 # /usr/bin/time -v: peak RSS in npm run bench
 )
 missing=()
 for p in "${packages[@]}"; do
