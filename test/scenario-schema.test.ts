@@ -5,7 +5,7 @@ import { repoRoot } from '../harness/paths.js';
 import { scenarioJsonSchema } from '../harness/scenarios/schema.js';
 import { parseScenario, ScenarioFileError } from '../harness/scenarios/load.js';
 
-test('scenarios/schema.json is up to date with the zod schema', async (t) => {
+test('scenarios/schema.json is up to date with the zod schema (regenerate: npx tsx scripts/gen-scenario-schema.ts)', async (t) => {
   const onDisk = JSON.parse(await readFile(join(repoRoot, 'scenarios/schema.json'), 'utf8'));
   t.deepEqual(onDisk, JSON.parse(JSON.stringify(scenarioJsonSchema())));
 });

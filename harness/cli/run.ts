@@ -1,11 +1,86 @@
 import type { Command } from 'commander';
-import { join, relative } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
 import { repoRoot } from '../paths.js';
 import { findScenarioFiles, loadScenario, ScenarioFileError } from '../scenarios/load.js';
+import { planScenarios } from '../scenarios/plan.js';
+import { createConsoleReporter, parseReporters, writeReports } from '../scenarios/report/index.js';
+import { runScenarios } from '../scenarios/runner.js';
+import { knownTargets } from '../targets/index.js';
 
+/** Exit statuses of `run`: 1 an expectation failed, 2 bad usage or scenario files, 3 infrastructure only. */
+export const EXIT = { ok: 0, fail: 1, usage: 2, infra: 3 } as const;
 
-// `list` prints id, title and applicability of every scenario file; `run` is not written yet.
+const usage = (msg: string): never => {
+  process.exitCode = EXIT.usage;
+  throw new Error(msg);
+};
+
+interface RunFlags {
+  target: string;
+  reporter: string;
+  out: string;
+  shard?: string;
+  grep?: string;
+  parallel?: string;
+}
+
+async function run(paths: string[], flags: RunFlags): Promise<void> {
+  const targets = flags.target.split(',').map((t) => t.trim()).filter((t) => t !== '');
+  const unknown = targets.filter((t) => !knownTargets.some((k) => k.spec === t));
+  if (targets.length === 0 || unknown.length) usage(`--target: unknown ${unknown.join(', ') || '(none given)'}; known: ${knownTargets.map((k) => k.spec).join(', ')}`);
+  let reporters;
+  try {
+    reporters = parseReporters(flags.reporter);
+  } catch (e) {
+    return usage(`--reporter: ${(e as Error).message}`);
+  }
+  const parallel = flags.parallel === undefined ? undefined : Number(flags.parallel);
+  if (parallel !== undefined && !(Number.isInteger(parallel) && parallel >= 1)) usage(`--parallel ${flags.parallel}: expected a whole number >= 1`);
+  let plan;
+  try {
+    plan = await planScenarios(paths.length ? paths : [join(repoRoot, 'scenarios')], { grep: flags.grep, shard: flags.shard });
+  } catch (e) {
+    return usage((e as Error).message);
+  }
+  if (plan.problems.length) usage(`${plan.problems.length} scenario file(s) cannot run:\n${plan.problems.join('\n')}`);
+  if (plan.scenarios.length === 0) usage('no scenario selected');
+  const outDir = resolve(flags.out);
+  await mkdir(outDir, { recursive: true });
+  const console_ = reporters.includes('console') ? createConsoleReporter({ stream: process.stdout }) : undefined;
+  process.stderr.write(`audit-harness: ${plan.scenarios.length} scenario(s) on ${targets.join(', ')}\n`);
+  const result = await runScenarios({
+    targets, scenarios: plan.scenarios, ...(parallel ? { parallel } : {}),
+    hooks: {
+      targetStarted: (n) => console_?.targetStarted(n),
+      targetReady: (i) => console_?.targetReady(i),
+      scenarioStarted: (t, id) => console_?.scenarioStarted(t, id),
+      scenarioFinished: (r) => console_?.scenarioFinished(r),
+      targetFailed: (i) => console_?.targetFailed(i),
+      // Image builds take a minute on first use: say what is happening.
+      progress: (t, step, detail) => { if (/^image |^retry/.test(step)) process.stderr.write(`[${t}] ${step}${detail ? `: ${detail}` : ''}\n`); },
+    },
+  });
+  console_?.runFinished(result);
+  const written = await writeReports(result, { reporters: reporters.filter((r) => r !== 'console'), outDir });
+  for (const f of written) process.stderr.write(`wrote ${relative(process.cwd(), f) || f}\n`);
+  const outcomes = new Set(result.results.map((r) => r.outcome));
+  process.exitCode = outcomes.has('fail') ? EXIT.fail : outcomes.has('error') ? EXIT.infra : EXIT.ok;
+}
+
+// `run` runs scenarios on real targets; `list` prints id, title and applicability of every scenario file.
 export function register(program: Command): void {
+  program.command('run [paths...]')
+    .description('run scenarios (files or directories; default scenarios/) on targets and write reports')
+    .option('-t, --target <specs>', `comma-separated targets (${knownTargets.map((k) => k.spec).join(', ')})`, knownTargets.map((k) => k.spec).join(','))
+    .option('-r, --reporter <names>', 'console, junit, json, matrix (comma-separated)', 'console,junit,json,matrix')
+    .option('-o, --out <dir>', 'where junit.xml, results.json and coverage-matrix.{md,html} go', 'out')
+    .option('--shard <I/N>', 'run only the I-th of N slices of the selected scenarios')
+    .option('-g, --grep <regex>', 'only scenarios whose id or title matches')
+    .option('-j, --parallel <n>', 'targets booted at once (default: min(targets, cores))')
+    .addHelpText('after', '\nExit status: 0 all met (documented gaps included), 1 an expectation failed, 2 usage or scenario file error, 3 infrastructure error (boot, ssh) only.')
+    .action(run);
+
   program.command('list [dir]').description('list scenarios: id, title, applicability').action(async (dir?: string) => {
     const root = dir ?? join(repoRoot, 'scenarios');
     let bad = false;

@@ -41,7 +41,31 @@ export function parseScenario(text: string, file: string): Scenario {
     const { line, col } = node?.range ? lc.linePos(node.range[0]) : { line: 1, col: 1 };
     throw new ScenarioFileError(file, line, col, `${issue.path.join('.') || '(top)'}: ${issue.message}`);
   }
+  const problem = crossCheck(parsed.data);
+  if (problem) {
+    const node = nodeAt(doc.contents, problem.path);
+    const { line, col } = node?.range ? lc.linePos(node.range[0]) : { line: 1, col: 1 };
+    throw new ScenarioFileError(file, line, col, `${problem.path.join('.')}: ${problem.message}`);
+  }
   return parsed.data;
+}
+
+/** What the schema cannot say: step ids are unique and every expectation names a step that exists. */
+function crossCheck(s: Scenario): { path: PropertyKey[]; message: string } | undefined {
+  const seen = new Set<string>();
+  for (const [i, st] of s.steps.entries()) {
+    if (seen.has(st.id)) return { path: ['steps', i, 'id'], message: `step id "${st.id}" is used twice` };
+    seen.add(st.id);
+    if (st.do === 'run' && !st.argv?.length) return { path: ['steps', i], message: 'do: run needs argv' };
+    if (st.do !== 'run' && st.argv) return { path: ['steps', i, 'argv'], message: `argv is only for do: run (this step does ${st.do})` };
+  }
+  for (const [i, x] of s.expect.entries()) {
+    if (!seen.has(x.step)) return { path: ['expect', i, 'step'], message: `no step "${x.step}" (steps: ${[...seen].join(', ') || 'none'})` };
+    if (x.absent && x.count !== undefined) return { path: ['expect', i, 'count'], message: 'absent: true cannot be combined with count' };
+    if (!x.absent && (x.reason || x.reference)) return { path: ['expect', i], message: 'reason and reference document a gap: they need absent: true' };
+  }
+  if (s.applyFails && s.steps.length > 0) return { path: ['steps'], message: 'a scenario whose rules must fail to apply has no steps to run' };
+  return undefined;
 }
 
 export async function loadScenario(file: string): Promise<Scenario> {

@@ -17,7 +17,7 @@ const expectation = z.object({
   records: z.array(z.enum(recordTypes)).optional().describe('record types each matching event must have'),
   fields: z.record(z.string(), matcher).optional().describe('RECORD.field (raw) or RECORD.field:i (interpreted) matchers'),
   count: z.union([z.number().int().min(0), z.object({ min: z.number().int().optional(), max: z.number().int().optional() })]).optional(),
-  absent: z.boolean().optional().describe('nothing logged for this key during the step'),
+  absent: z.boolean().optional().describe('nothing logged for this key during the step; with records/fields: no event matching them'),
   reason: z.string().optional().describe('why nothing is logged (with absent: a documented gap)'),
   reference: z.string().optional().describe('URL or seed naming the gap'),
 }).strict();
@@ -26,11 +26,11 @@ const step = z.object({
   id: z.string().regex(/^[A-Za-z0-9_.-]+$/),
   path: z.string().describe('name of the load/unload path for the coverage matrix'),
   as: z.enum(['root', 'sudo', 'user']).default('root'),
-  do: z.enum(['insmod', 'rmmod', 'modprobe', 'modprobe-r', 'kmod-exec-a', 'kmod-symlink', 'init_module', 'finit_module', 'delete_module', 'run']),
+  do: z.enum(['insmod', 'rmmod', 'modprobe', 'modprobe-r', 'kmod-insmod', 'kmod-remove', 'kmod-exec-a', 'kmod-symlink', 'init_module', 'finit_module', 'delete_module', 'run']),
   module: z.enum(['plain', 'xz']).default('plain').optional(),
   loader: z.enum(['64', '32']).optional(),
   argv: z.array(z.string()).optional().describe('for do: run, the command as an argv array'),
-  expectExit: z.number().int().optional(),
+  expectExit: z.number().int().default(0).describe('exit status the step must end with (default 0)'),
 }).strict();
 
 export const scenarioSchema = z.object({
@@ -42,7 +42,7 @@ export const scenarioSchema = z.object({
     distros: z.array(z.string()).optional(),
     minKernel: z.string().optional(),
   }).strict().default({}),
-  rules: z.union([z.object({ ruleset: z.string() }).strict(), z.object({ inline: z.string() }).strict()]),
+  rules: z.union([z.object({ ruleset: z.string() }).strict(), z.object({ inline: z.string(), name: z.string().regex(/^[A-Za-z0-9_.-]+$/).optional().describe('name of the inline set in reports (default inline:<scenario id>)') }).strict()]),
   apply: z.enum(['auditctl', 'auditctl-R', 'augenrules']).default('auditctl'),
   applyFails: z.boolean().optional().describe('applying the rules is expected to fail (e.g. arch=b64 on i686)'),
   steps: z.array(step).default([]),

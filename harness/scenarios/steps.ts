@@ -3,6 +3,8 @@ import { shellJoin } from '../shell.js';
 import type { Scenario } from './schema.js';
 
 export type Step = Scenario['steps'][number];
+/** What stepCommand needs of a step (its expected exit status is not part of the command). */
+export type StepSpec = Omit<Step, 'expectExit'>;
 
 export interface Fixtures {
   testModule: string;
@@ -12,7 +14,7 @@ export interface Fixtures {
   moduleName: string;
 }
 
-function loadArgv(step: Step, fx: Fixtures): string[] {
+function loadArgv(step: StepSpec, fx: Fixtures): string[] {
   const file = step.module === 'xz' && fx.testModuleXz ? fx.testModuleXz : fx.testModule;
   const name = step.module === 'xz' ? `${fx.moduleName}_xz` : fx.moduleName;
   const loader = step.loader === '32' ? fx.loader32 : (fx.loader64 ?? fx.loader32);
@@ -21,8 +23,10 @@ function loadArgv(step: Step, fx: Fixtures): string[] {
     case 'rmmod': return ['rmmod', name];
     case 'modprobe': return ['modprobe', name];
     case 'modprobe-r': return ['modprobe', '-r', name];
+    case 'kmod-insmod': return ['kmod', 'insmod', file];
+    case 'kmod-remove': return ['kmod', 'remove', name];
     case 'kmod-exec-a': return ['bash', '-c', `exec -a insmod /usr/bin/kmod ${shellJoin([file])}`];
-    case 'kmod-symlink': return ['sh', '-c', `mkdir -p /tmp/x && ln -sf /usr/bin/kmod /tmp/x/insmod && /tmp/x/insmod ${shellJoin([file])}`];
+    case 'kmod-symlink': return ['sh', '-c', `mkdir -p /tmp/audit-harness-bin && ln -sf /usr/bin/kmod /tmp/audit-harness-bin/insmod && /tmp/audit-harness-bin/insmod ${shellJoin([file])}`];
     case 'init_module': return [loader, 'init_module', file];
     case 'finit_module': return [loader, 'finit_module', file];
     case 'delete_module': return [loader, 'delete_module', name];
@@ -31,7 +35,7 @@ function loadArgv(step: Step, fx: Fixtures): string[] {
 }
 
 /** The shell command line for a step, run as root, through sudo (auid 1000) or as uid 1000 (auid 1000). */
-export function stepCommand(step: Step, fx: Fixtures): string {
+export function stepCommand(step: StepSpec, fx: Fixtures): string {
   const inner = shellJoin(loadArgv(step, fx));
   const asUser = (cmd: string) => `echo 1000 > /proc/self/loginuid && exec setpriv --reuid=1000 --regid=1000 --init-groups sh -c ${shellJoin([cmd])}`;
   switch (step.as ?? 'root') {

@@ -1,0 +1,93 @@
+// How a scenario's rules reach the guest kernel (Test Kitchen's "provisioner"): auditctl line by line as a person
+// types them, `auditctl -R FILE`, or augenrules --load from /etc/audit/rules.d as the benchmarks' remediations do.
+import { readFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { auditctlLoad, renderListing, rulesErrorsForArch, formatError, type KernelArch } from '../audit/rules/index.js';
+import { splitLines, tokenizeLine } from '../audit/rules/tokenize.js';
+import { repoRoot } from '../paths.js';
+import { shellJoin } from '../shell.js';
+import type { Target } from '../targets/target.js';
+import type { Scenario } from './schema.js';
+
+export interface RulesSource {
+  /** Rule set name for reports, or "inline". */
+  name: string;
+  /** File the text came from (repo-relative), for error messages. */
+  file: string;
+  text: string;
+}
+
+export const RULESETS_DIR = join(repoRoot, 'scenarios', 'rulesets');
+/** Rules files the harness writes under /etc/audit/rules.d carry this prefix, so a reset can remove exactly them. */
+const RULES_D_PREFIX = '50-audit-harness-';
+
+export async function readRulesSource(s: Scenario, scenarioFile: string): Promise<RulesSource> {
+  if ('inline' in s.rules) return { name: s.rules.name ?? `inline:${s.id}`, file: `${scenarioFile} (rules.inline)`, text: s.rules.inline };
+  const file = join(RULESETS_DIR, `${s.rules.ruleset}.rules`);
+  try {
+    return { name: s.rules.ruleset, file: relative(repoRoot, file), text: await readFile(file, 'utf8') };
+  } catch {
+    throw new Error(`${scenarioFile}: rules.ruleset "${s.rules.ruleset}": no file ${relative(repoRoot, file)}`);
+  }
+}
+
+export interface ApplyCommand {
+  command: string;
+  code: number;
+  output: string;
+}
+
+export interface ApplyResult {
+  ok: boolean;
+  commands: ApplyCommand[];
+  /** `auditctl -l` afterwards. */
+  listing: string;
+  /** What our parser says auditctl does with this text on this kernel. */
+  predicted: { ok: boolean; errors: string[]; listing: string };
+}
+
+/** Runs the rules into the guest by `apply`; never throws for a rule the kernel refuses (that is a finding). */
+export async function applyRules(target: Target, src: RulesSource, apply: Scenario['apply']): Promise<ApplyResult> {
+  const arch: KernelArch = target.info.arch;
+  const errors = rulesErrorsForArch(src.text, src.file, arch);
+  const load = auditctlLoad(src.text, src.file, arch);
+  const predicted = { ok: errors.length === 0, errors: errors.map(formatError), listing: renderListing(load.rules) };
+  const commands: ApplyCommand[] = [];
+  const run = async (command: string) => {
+    const r = await target.exec(command, { timeoutMs: 60_000 });
+    commands.push({ command, code: r.code, output: (r.stdout + r.stderr).trim() });
+  };
+  switch (apply) {
+    case 'auditctl':
+      for (const line of splitLines(src.text)) {
+        const t = tokenizeLine(line);
+        if (t.kind === 'words') await run(shellJoin(['auditctl', ...t.tokens.map((w) => w.text)]));
+      }
+      break;
+    case 'auditctl-R': {
+      const file = `/tmp/audit-harness-${src.name.replace(/[^A-Za-z0-9_.-]/g, '_')}.rules`;
+      await target.putFile(file, src.text);
+      await run(shellJoin(['auditctl', '-R', file]));
+      break;
+    }
+    case 'augenrules': {
+      const file = `/etc/audit/rules.d/${RULES_D_PREFIX}${src.name.replace(/[^A-Za-z0-9_.-]/g, '_')}.rules`;
+      await target.putFile(file, src.text, 0o640);
+      await run('augenrules --load');
+      break;
+    }
+  }
+  const listed = await target.exec(['auditctl', '-l'], { timeoutMs: 30_000 });
+  return { ok: commands.every((c) => c.code === 0), commands, listing: listed.stdout, predicted };
+}
+
+/**
+ * Shell text that returns the guest to a clean audit state between scenarios: no rules, the test modules
+ * unloaded, the harness's rules.d files removed (augenrules would bring them back), then `auditctl -s`.
+ */
+export const RESET_SCRIPT = [
+  'auditctl -D >/dev/null',
+  'for m in audit_test_mod audit_test_mod_xz; do if [ -d /sys/module/$m ]; then rmmod $m || exit 96; fi; done',
+  `rm -rf /etc/audit/rules.d/${RULES_D_PREFIX}*.rules /tmp/audit-harness-*.rules /tmp/audit-harness-bin`,
+  'auditctl -s',
+].join('\n');

@@ -1,0 +1,197 @@
+// Runs scenarios on targets: one boot per target for all its scenarios, targets in parallel up to the cores
+// available. An infrastructure fault (boot, ssh) is retried once on a fresh boot and then reported as an error
+// of that scenario or target, never as a failed expectation.
+import { availableParallelism } from 'node:os';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { dir as tmpDir } from 'tmp-promise';
+import { setAccountFiles } from '../audit/records/interpret/index.js';
+import { openTarget as defaultOpenTarget, type OpenTargetOptions } from '../targets/index.js';
+import { TargetError, type Target } from '../targets/target.js';
+import { whyNotApplicable } from './applicability.js';
+import type { RunResult, ScenarioResult, TargetRunInfo } from './result.js';
+import { runScenario, resetGuest, type TargetSession } from './run-scenario.js';
+import type { Scenario } from './schema.js';
+
+export interface PlannedScenario {
+  scenario: Scenario;
+  /** Repo-relative file name, for reports and errors. */
+  file: string;
+}
+
+/** Live hooks (the console reporter implements them). */
+export interface RunHooks {
+  targetStarted?(name: string): void;
+  targetReady?(info: TargetRunInfo): void;
+  scenarioStarted?(target: string, scenarioId: string): void;
+  scenarioFinished?(result: ScenarioResult): void;
+  targetFailed?(info: TargetRunInfo): void;
+  /** Boot and image build progress of a target. */
+  progress?(target: string, step: string, detail?: string): void;
+}
+
+export interface RunOptions {
+  targets: readonly string[];
+  scenarios: readonly PlannedScenario[];
+  hooks?: RunHooks;
+  signal?: AbortSignal;
+  /** Targets booted at once; default min(targets, cores). */
+  parallel?: number;
+  /** How to open a target (tests may pass boot options through `qemu`). */
+  open?: (spec: string, opts: OpenTargetOptions) => Promise<Target>;
+  qemu?: OpenTargetOptions['qemu'];
+}
+
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+class SessionHolder {
+  session?: TargetSession;
+  bootMs?: number;
+  private accountsDir?: { path: string; cleanup: () => Promise<void> };
+
+  constructor(private readonly spec: string, private readonly opts: RunOptions) {}
+
+  /** Boots (retrying once) and reads what every scenario needs from the guest. */
+  async open(): Promise<TargetSession> {
+    let lastError: unknown;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      if (this.opts.signal?.aborted) throw new TargetError(this.spec, 'aborted');
+      try {
+        return await this.openOnce();
+      } catch (e) {
+        lastError = e;
+        if (!(e instanceof TargetError)) throw e;
+        this.opts.hooks?.progress?.(this.spec, 'retry', message(e));
+      }
+    }
+    throw lastError;
+  }
+
+  private async openOnce(): Promise<TargetSession> {
+    const open = this.opts.open ?? defaultOpenTarget;
+    const t0 = Date.now();
+    const target = await open(this.spec, {
+      signal: this.opts.signal, qemu: this.opts.qemu,
+      onProgress: (step, detail) => this.opts.hooks?.progress?.(this.spec, step, detail),
+    });
+    try {
+      this.bootMs = Date.now() - t0;
+      const fx = target.info.fixtures;
+      if (!fx) throw new TargetError(this.spec, 'the target has no test module or loaders (fixtures)');
+      const uname = await target.exec(['uname', '-r']);
+      if (uname.code !== 0) throw new TargetError(this.spec, `uname -r failed: ${uname.stderr.trim()}`);
+      // ausearch -i in the guest names users from the guest's files: interpret with the same ones.
+      this.accountsDir ??= await tmpDir({ prefix: 'audit-harness-accounts-', unsafeCleanup: true });
+      for (const f of ['passwd', 'group']) await writeFile(join(this.accountsDir.path, f), await target.getFile(`/etc/${f}`));
+      this.session = {
+        target, kernelRelease: uname.stdout.trim(), seq: 0, locked: false,
+        fixtures: { testModule: fx.testModule, testModuleXz: fx.testModuleXz, loader32: fx.loader32, moduleName: 'audit_test_mod', ...(fx.loader64 ? { loader64: fx.loader64 } : {}) },
+      };
+      return this.session;
+    } catch (e) {
+      await target.close();
+      throw e;
+    }
+  }
+
+  useAccounts(): void {
+    if (this.accountsDir) setAccountFiles({ passwd: join(this.accountsDir.path, 'passwd'), group: join(this.accountsDir.path, 'group') });
+  }
+
+  async close(): Promise<void> {
+    const s = this.session;
+    this.session = undefined;
+    await s?.target.close();
+  }
+
+  async dispose(): Promise<void> {
+    await this.close();
+    await this.accountsDir?.cleanup();
+  }
+}
+
+function errorResult(p: PlannedScenario, target: string, error: string, retries: number, info?: { arch?: string; kernelRelease?: string }): ScenarioResult {
+  return {
+    scenarioId: p.scenario.id, title: p.scenario.title, file: p.file, target, arch: info?.arch ?? '',
+    ...(info?.kernelRelease ? { kernelRelease: info.kernelRelease } : {}),
+    ruleset: 'inline' in p.scenario.rules ? (p.scenario.rules.name ?? `inline:${p.scenario.id}`) : p.scenario.rules.ruleset, apply: p.scenario.apply,
+    outcome: 'error', durationMs: 0, steps: [], expectations: [], error, retries,
+  };
+}
+
+async function runTarget(spec: string, opts: RunOptions, results: ScenarioResult[]): Promise<TargetRunInfo> {
+  const hooks = opts.hooks ?? {};
+  const holder = new SessionHolder(spec, opts);
+  const info: TargetRunInfo = { name: spec };
+  const finish = (r: ScenarioResult) => {
+    results.push(r);
+    hooks.scenarioFinished?.(r);
+  };
+  hooks.targetStarted?.(spec);
+  try {
+    let session: TargetSession;
+    try {
+      session = await holder.open();
+    } catch (e) {
+      info.error = message(e);
+      hooks.targetFailed?.(info);
+      for (const p of opts.scenarios) finish(errorResult(p, spec, `target never became ready: ${info.error}`, 1));
+      return info;
+    }
+    Object.assign(info, { arch: session.target.info.arch, kernelRelease: session.kernelRelease, bootMs: holder.bootMs });
+    hooks.targetReady?.(info);
+    for (const p of opts.scenarios) {
+      if (opts.signal?.aborted) break;
+      const why = whyNotApplicable(p.scenario, session.target.info, session.kernelRelease);
+      if (why) {
+        finish({ ...errorResult(p, spec, '', 0, info), outcome: 'not-applicable', error: why });
+        continue;
+      }
+      hooks.scenarioStarted?.(spec, p.scenario.id);
+      let retries = 0;
+      for (;;) {
+        try {
+          // A scenario that locked the audit configuration (-e 2) needs a reboot before the next one.
+          if (session.locked) {
+            await holder.close();
+            session = await holder.open();
+          }
+          holder.useAccounts();
+          const r = await runScenario(session, p.scenario, p.file);
+          await resetGuest(session).catch(() => { session.locked = true; });
+          finish(retries ? { ...r, retries } : r);
+          break;
+        } catch (e) {
+          if (!(e instanceof TargetError) || retries >= 1) {
+            finish(errorResult(p, spec, message(e), retries, info));
+            if (e instanceof TargetError) session.locked = true; // fresh boot for the next scenario
+            break;
+          }
+          retries++;
+          hooks.progress?.(spec, 'retry', `${p.scenario.id}: ${message(e)}`);
+          session.locked = true;
+        }
+      }
+    }
+    return info;
+  } finally {
+    await holder.dispose();
+  }
+}
+
+/** Runs every planned scenario on every target; the results are in plan order per target. */
+export async function runScenarios(opts: RunOptions): Promise<RunResult> {
+  const started = new Date();
+  const limit = Math.max(1, opts.parallel ?? Math.min(opts.targets.length, availableParallelism()));
+  const perTarget: ScenarioResult[][] = opts.targets.map(() => []);
+  const infos: TargetRunInfo[] = opts.targets.map((name) => ({ name }));
+  let next = 0;
+  const worker = async () => {
+    while (next < opts.targets.length) {
+      const i = next++;
+      infos[i] = await runTarget(opts.targets[i]!, opts, perTarget[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, opts.targets.length) }, worker));
+  return { startedAt: started.toISOString(), durationMs: Date.now() - started.getTime(), targets: infos, results: perTarget.flat() };
+}

@@ -1,0 +1,72 @@
+// The whole scenario library on both real-kernel images: one boot per target, every scenario, every
+// expectation. A scenario passes when the kernel did what its file says, documented gaps included.
+import test from 'ava';
+import { join, relative } from 'node:path';
+import { dir as tmpDir } from 'tmp-promise';
+import { readFile } from 'node:fs/promises';
+import { repoRoot } from '../harness/paths.js';
+import { planScenarios } from '../harness/scenarios/plan.js';
+import { runScenarios } from '../harness/scenarios/runner.js';
+import { writeReports } from '../harness/scenarios/report/index.js';
+import type { ScenarioResult } from '../harness/scenarios/result.js';
+
+const TARGETS = ['qemu:debian12-amd64', 'qemu:debian12-i686'];
+const plan = await planScenarios([join(repoRoot, 'scenarios')]);
+// Started once at load; each test below awaits its part.
+const run = runScenarios({ targets: TARGETS, scenarios: plan.scenarios });
+run.catch(() => undefined);
+
+function explain(r: ScenarioResult): string {
+  const bad = r.expectations.filter((x) => x.outcome === 'fail')
+    .map((x) => `${x.description}\n  expected: ${x.expected.replace(/\n/g, '\n            ')}\n  actual:   ${x.actual.replace(/\n/g, '\n            ')}`);
+  return [`${r.scenarioId} on ${r.target}: ${r.outcome}${r.error ? ` (${r.error})` : ''}`, ...bad].join('\n');
+}
+
+test('every scenario file in scenarios/ is valid and selected', (t) => {
+  t.deepEqual(plan.problems, []);
+  t.true(plan.scenarios.length >= 15, `${plan.scenarios.length} scenarios`);
+});
+
+for (const { scenario, file } of plan.scenarios) {
+  for (const target of TARGETS) {
+    test(`${scenario.id} on ${target} (${relative(repoRoot, join(repoRoot, file))})`, async (t) => {
+      const result = (await run).results.find((r) => r.scenarioId === scenario.id && r.target === target);
+      if (!result) return t.fail(`no result for ${scenario.id} on ${target}`);
+      const arch = target.endsWith('i686') ? 'i686' : 'x86_64';
+      if (scenario.applies.archs && !scenario.applies.archs.includes(arch)) {
+        t.is(result.outcome, 'not-applicable', explain(result));
+        return;
+      }
+      t.true(result.outcome === 'pass' || result.outcome === 'gap', explain(result));
+      t.true(result.expectations.length > 0, 'a scenario that ran asserted something');
+      for (const x of result.expectations) if (x.outcome === 'gap') t.truthy(x.reason && x.reference, `${x.description}: a gap has a reason and a reference`);
+    });
+  }
+}
+
+test('every scenario runs on at least one image, and both targets booted once', async (t) => {
+  const r = await run;
+  for (const { scenario } of plan.scenarios) {
+    t.true(r.results.some((x) => x.scenarioId === scenario.id && x.outcome !== 'not-applicable'), `${scenario.id} ran nowhere`);
+  }
+  for (const info of r.targets) {
+    t.is(info.error, undefined, `${info.name} failed: ${info.error}`);
+    t.truthy(info.kernelRelease);
+  }
+  t.false(r.results.some((x) => (x.retries ?? 0) > 0), 'no infrastructure retry was needed');
+});
+
+test('the library run writes junit.xml, results.json and the coverage matrix with every logged path', async (t) => {
+  const r = await run;
+  const out = await tmpDir({ unsafeCleanup: true });
+  t.teardown(() => out.cleanup());
+  const files = await writeReports(r, { reporters: ['junit', 'json', 'matrix'], outDir: out.path });
+  t.deepEqual(files.map((f) => relative(out.path, f)).sort(), ['coverage-matrix.html', 'coverage-matrix.md', 'junit.xml', 'results.json']);
+  const md = await readFile(join(out.path, 'coverage-matrix.md'), 'utf8');
+  // The headline facts of the library must show up as matrix cells.
+  t.regex(md, /finit_module · mod-load/);
+  t.regex(md, /init_module \(i386\) · modules/);
+  t.regex(md, /documented gap/);
+  const junit = await readFile(join(out.path, 'junit.xml'), 'utf8');
+  t.regex(junit, /<testsuites[^>]*>/);
+});
