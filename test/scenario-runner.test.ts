@@ -40,3 +40,72 @@ test('events between a step\'s markers are attributed to it; expectations and ga
   t.is(evaluate({ step: 'load', key: 'modules', exactKey: true, absent: true, reason: 'r', reference: 'u' }, []).outcome, 'gap');
   t.is(evaluate({ step: 'load', key: 'modules', exactKey: true, records: ['EXECVE'] }, inLoad).outcome, 'fail');
 });
+
+import { markerSerials, markerText, isHarnessPlumbing } from '../harness/scenarios/guest-log.js';
+import { kernelAtLeast, whyNotApplicable } from '../harness/scenarios/applicability.js';
+import { parseScenario, ScenarioFileError } from '../harness/scenarios/load.js';
+import { planScenarios, parseShard } from '../harness/scenarios/plan.js';
+import { join } from 'node:path';
+import { repoRoot } from '../harness/paths.js';
+
+test('marker serials are read from ausearch -m USER --raw output (ENRICHED lines included)', (t) => {
+  const begin = markerText(3, 'cis-64-root', 'insmod', 'begin');
+  const raw = `type=USER msg=audit(1795387342.307:11): pid=135 uid=0 auid=4294967295 ses=4294967295 subj=unconfined msg='text=${begin} exe="/usr/sbin/auditctl" hostname=? addr=? terminal=? res=success'\x1dUID="root" AUID="unset"\n`
+    + 'type=USER msg=audit(1795387342.400:12): pid=1 uid=0 auid=4294967295 ses=4294967295 msg=\'text=something else exe="/x" res=success\'\n';
+  t.deepEqual([...markerSerials(raw)], [[begin, 11]]);
+});
+
+test('the marker shell and auditctl -m events are plumbing; the step\'s own commands are not', (t) => {
+  const { events } = parseLog([
+    // proctitle "auditctl -m audit-harness #1 s/x begin" (hex, NUL-separated)
+    `type=SYSCALL msg=audit(1.000:5): arch=c000003e syscall=59 success=yes exit=0 items=1 ppid=1 pid=2 auid=0 uid=0 comm="auditctl" exe="/usr/sbin/auditctl" key="exec"`,
+    `type=PROCTITLE msg=audit(1.000:5): proctitle=${Buffer.from('auditctl\0-m\0audit-harness #1 s/x begin').toString('hex').toUpperCase()}`,
+    `type=SYSCALL msg=audit(1.000:6): arch=c000003e syscall=59 success=yes exit=0 items=1 ppid=1 pid=3 auid=0 uid=0 comm="rmmod" exe="/usr/bin/kmod" key="exec"`,
+    `type=EXECVE msg=audit(1.000:6): argc=2 a0="rmmod" a1="audit_test_mod"`,
+  ].join('\n') + '\n');
+  t.deepEqual(events.map(isHarnessPlumbing), [true, false]);
+});
+
+test('kernel versions compare numerically, and applicability says why not', (t) => {
+  t.true(kernelAtLeast('6.1.0-56-cloud-amd64', '5.8'));
+  t.true(kernelAtLeast('6.1.0-56-cloud-amd64', '6.1'));
+  t.false(kernelAtLeast('6.1.0-50-686', '6.10'));
+  const s = parseScenario('id: x\ntitle: t\nsource: s\napplies: { archs: [x86_64], minKernel: "6.2" }\nrules: { ruleset: cis-64 }\n', 'x.yaml');
+  const info = { name: 'qemu:debian12-i686', kind: 'qemu' as const, arch: 'i686' as const, distro: { id: 'debian12', family: 'debian' as const } };
+  t.regex(whyNotApplicable(s, info, '6.1.0-50-686') ?? '', /only for x86_64 kernels; qemu:debian12-i686 is i686/);
+  t.regex(whyNotApplicable(s, { ...info, arch: 'x86_64' }, '6.1.0-50') ?? '', /needs kernel >= 6\.2/);
+});
+
+test('a scenario file that contradicts itself is refused at its line', (t) => {
+  const base = 'id: x\ntitle: t\nsource: s\nrules: { ruleset: cis-64 }\nsteps:\n  - { id: a, path: insmod, do: insmod }\n';
+  const bad = [
+    [`${base}  - { id: a, path: rmmod, do: rmmod }\n`, /:7:\d+: steps\.1\.id: step id "a" is used twice/],
+    [`${base}expect:\n  - { step: b, key: modules }\n`, /:8:\d+: expect\.0\.step: no step "b" \(steps: a\)/],
+    [`${base}expect:\n  - { step: a, key: modules, reason: r }\n`, /:8:\d+: expect\.0: reason and reference document a gap/],
+    [`${base}  - { id: r, path: run, do: run }\n`, /:7:\d+: steps\.1: do: run needs argv/],
+  ] as const;
+  for (const [text, re] of bad) {
+    const err = t.throws(() => parseScenario(text, 'x.yaml'), { instanceOf: ScenarioFileError });
+    t.regex(err!.message, re);
+  }
+});
+
+test('absent with fields: other events of the key may exist, none may match', (t) => {
+  const { events } = parseLog(log);
+  const inLoad = eventsOfStep(events, { id: 'load', begin: 10, end: 12 });
+  t.is(evaluate({ step: 'load', key: 'modules', exactKey: true, absent: true, fields: { 'SYSCALL.syscall:i': 'init_module' }, reason: 'r', reference: 'u' }, inLoad).outcome, 'gap');
+  t.is(evaluate({ step: 'load', key: 'modules', exactKey: true, absent: true, fields: { 'SYSCALL.syscall:i': 'finit_module' } }, inLoad).outcome, 'fail');
+  t.is(evaluate({ step: 'load', key: 'modules', exactKey: true, fields: { 'SYSCALL.arch:i': 'x86_64', 'PROCTITLE.proctitle:i': 'insmod' } }, inLoad).outcome, 'pass');
+});
+
+test('--grep and --shard select from the library; the shards partition it', async (t) => {
+  const dir = join(repoRoot, 'scenarios');
+  const all = await planScenarios([dir]);
+  t.deepEqual(all.problems, []);
+  const ssg = await planScenarios([dir], { grep: '^ssg-' });
+  t.true(ssg.scenarios.length >= 3);
+  t.true(ssg.scenarios.every((p) => p.scenario.id.startsWith('ssg-')));
+  const shards = await Promise.all([1, 2, 3].map((i) => planScenarios([dir], { shard: `${i}/3` })));
+  t.deepEqual(shards.flatMap((s) => s.scenarios.map((p) => p.scenario.id)).sort(), all.scenarios.map((p) => p.scenario.id).sort());
+  t.throws(() => parseShard('0/2'), { message: /--shard 0\/2/ });
+});

@@ -58,7 +58,9 @@ async function run(paths: string[], flags: RunFlags): Promise<void> {
       scenarioFinished: (r) => console_?.scenarioFinished(r),
       targetFailed: (i) => console_?.targetFailed(i),
       // Image builds take a minute on first use: say what is happening.
-      progress: (t, step, detail) => { if (/^image |^retry/.test(step)) process.stderr.write(`[${t}] ${step}${detail ? `: ${detail}` : ''}\n`); },
+      progress: (t, step, detail) => {
+        if (/^image (?!resolve|cached)|^retry/.test(step)) process.stderr.write(`[${t}] ${step}${detail ? `: ${detail}` : ''}\n`);
+      },
     },
   });
   console_?.runFinished(result);

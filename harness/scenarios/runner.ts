@@ -149,6 +149,7 @@ async function runTarget(spec: string, opts: RunOptions, results: ScenarioResult
       }
       hooks.scenarioStarted?.(spec, p.scenario.id);
       let retries = 0;
+      const t0 = Date.now();
       for (;;) {
         try {
           // A scenario that locked the audit configuration (-e 2) needs a reboot before the next one.
@@ -163,7 +164,7 @@ async function runTarget(spec: string, opts: RunOptions, results: ScenarioResult
           break;
         } catch (e) {
           if (!(e instanceof TargetError) || retries >= 1) {
-            finish(errorResult(p, spec, message(e), retries, info));
+            finish({ ...errorResult(p, spec, message(e), retries, info), durationMs: Date.now() - t0 });
             if (e instanceof TargetError) session.locked = true; // fresh boot for the next scenario
             break;
           }
