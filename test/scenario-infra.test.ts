@@ -3,6 +3,7 @@
 import test from 'ava';
 import { execa } from 'execa';
 import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { dir as tmpDir } from 'tmp-promise';
@@ -133,4 +134,23 @@ test('run: an unknown target, a bad scenario file and an empty selection exit 2 
   t.is(shard.exitCode, 2);
   t.regex(shard.stderr, /--shard 3\/2: expected I\/N/);
   for (const r of [unknown, bad, none, shard]) await r.cleanup();
+});
+
+test.serial('run: Ctrl-C in the middle of a run exits 130 and leaves no qemu and no temp dir behind', async (t) => {
+  const tmp = await tmpDir({ unsafeCleanup: true });
+  t.teardown(() => tmp.cleanup());
+  const child = execa('node', [CLI, 'run', join(repoRoot, 'scenarios'), '-t', AMD64, '-o', join(tmp.path, 'out')], {
+    reject: false, env: { ...process.env, TMPDIR: tmp.path, NO_COLOR: '1' },
+  });
+  // Wait until a scenario is running on the booted guest, then interrupt.
+  await new Promise<void>((resolve) => {
+    child.stdout?.on('data', (d: Buffer) => { if (/✓|◆|…/.test(d.toString())) resolve(); });
+    void child.finally(() => resolve());
+  });
+  child.kill('SIGINT');
+  const r = await child;
+  t.is(r.exitCode, 130, r.stderr);
+  t.is(qemuCount(), 0);
+  const left = readdirSync(tmp.path).filter((f) => f !== 'out');
+  t.deepEqual(left, [], 'no temp dir of the run is left');
 });

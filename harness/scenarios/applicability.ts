@@ -21,6 +21,8 @@ export function whyNotApplicable(s: Scenario, info: TargetInfo, kernelRelease: s
   if (a.distros && !a.distros.includes(info.distro.id) && !a.distros.includes(info.distro.family)) {
     return `only for ${a.distros.join(', ')}; ${info.name} is ${info.distro.id}`;
   }
+  const image = info.name.slice(info.name.indexOf(':') + 1);
+  if (a.images && !a.images.includes(image)) return `only for images ${a.images.join(', ')}; ${info.name} is ${image}`;
   if (a.minKernel && !kernelAtLeast(kernelRelease, a.minKernel)) return `needs kernel >= ${a.minKernel}; ${info.name} runs ${kernelRelease}`;
   return undefined;
 }

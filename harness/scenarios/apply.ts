@@ -18,8 +18,9 @@ export interface RulesSource {
 }
 
 export const RULESETS_DIR = join(repoRoot, 'scenarios', 'rulesets');
-/** Rules files the harness writes under /etc/audit/rules.d carry this prefix, so a reset can remove exactly them. */
-const RULES_D_PREFIX = '50-audit-harness-';
+/** The distribution's own file in /etc/audit/rules.d (Debian: -D, -b 8192, ...): a reset keeps it, and only it. */
+const DISTRO_RULES_FILE = 'audit.rules';
+const safeName = (name: string) => name.replace(/[^A-Za-z0-9_.-]/g, '_');
 
 export async function readRulesSource(s: Scenario, scenarioFile: string): Promise<RulesSource> {
   if ('inline' in s.rules) return { name: s.rules.name ?? `inline:${s.id}`, file: `${scenarioFile} (rules.inline)`, text: s.rules.inline };
@@ -47,7 +48,7 @@ export interface ApplyResult {
 }
 
 /** Runs the rules into the guest by `apply`; never throws for a rule the kernel refuses (that is a finding). */
-export async function applyRules(target: Target, src: RulesSource, apply: Scenario['apply']): Promise<ApplyResult> {
+export async function applyRules(target: Target, src: RulesSource, apply: Scenario['apply'], rulesFile?: string): Promise<ApplyResult> {
   const arch: KernelArch = target.info.arch;
   const errors = rulesErrorsForArch(src.text, src.file, arch);
   const load = auditctlLoad(src.text, src.file, arch);
@@ -65,13 +66,13 @@ export async function applyRules(target: Target, src: RulesSource, apply: Scenar
       }
       break;
     case 'auditctl-R': {
-      const file = `/tmp/audit-harness-${src.name.replace(/[^A-Za-z0-9_.-]/g, '_')}.rules`;
+      const file = `/tmp/audit-harness-${safeName(src.name)}.rules`;
       await target.putFile(file, src.text);
       await run(shellJoin(['auditctl', '-R', file]));
       break;
     }
     case 'augenrules': {
-      const file = `/etc/audit/rules.d/${RULES_D_PREFIX}${src.name.replace(/[^A-Za-z0-9_.-]/g, '_')}.rules`;
+      const file = `/etc/audit/rules.d/${rulesFile ?? `50-${safeName(src.name)}.rules`}`;
       await target.putFile(file, src.text, 0o640);
       await run('augenrules --load');
       break;
@@ -83,11 +84,12 @@ export async function applyRules(target: Target, src: RulesSource, apply: Scenar
 
 /**
  * Shell text that returns the guest to a clean audit state between scenarios: no rules, the test modules
- * unloaded, the harness's rules.d files removed (augenrules would bring them back), then `auditctl -s`.
+ * unloaded, every rules.d file but the distribution's removed (augenrules would bring them back), then `auditctl -s`.
  */
 export const RESET_SCRIPT = [
   'auditctl -D >/dev/null',
   'for m in audit_test_mod audit_test_mod_xz; do if [ -d /sys/module/$m ]; then rmmod $m || exit 96; fi; done',
-  `rm -rf /etc/audit/rules.d/${RULES_D_PREFIX}*.rules /tmp/audit-harness-*.rules /tmp/audit-harness-bin`,
+  `find /etc/audit/rules.d -name '*.rules' ! -name ${DISTRO_RULES_FILE} -delete`,
+  'rm -rf /tmp/audit-harness-*.rules /tmp/audit-harness-bin',
   'auditctl -s',
 ].join('\n');

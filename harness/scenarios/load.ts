@@ -64,6 +64,7 @@ function crossCheck(s: Scenario): { path: PropertyKey[]; message: string } | und
     if (x.absent && x.count !== undefined) return { path: ['expect', i, 'count'], message: 'absent: true cannot be combined with count' };
     if (!x.absent && (x.reason || x.reference)) return { path: ['expect', i], message: 'reason and reference document a gap: they need absent: true' };
   }
+  if (s.rulesFile && s.apply !== 'augenrules') return { path: ['rulesFile'], message: `rulesFile is where augenrules reads rules; this scenario applies them with ${s.apply}` };
   if (s.applyFails && s.steps.length > 0) return { path: ['steps'], message: 'a scenario whose rules must fail to apply has no steps to run' };
   return undefined;
 }

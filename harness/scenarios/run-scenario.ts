@@ -71,7 +71,7 @@ export async function runScenario(s: TargetSession, scenario: Scenario, file: st
     kernelRelease: s.kernelRelease, ruleset: src.name, apply: scenario.apply,
   };
   await resetGuest(s);
-  const applied = await applyRules(s.target, src, scenario.apply);
+  const applied = await applyRules(s.target, src, scenario.apply, scenario.rulesFile);
   const expectations = applyExpectations(scenario, applied);
   const seq = ++s.seq;
   const steps: Array<Omit<StepResult, 'events' | 'logged'>> = [];

@@ -1,13 +1,14 @@
 // Runs scenarios on targets: one boot per target for all its scenarios, targets in parallel up to the cores
 // available. An infrastructure fault (boot, ssh) is retried once on a fresh boot and then reported as an error
 // of that scenario or target, never as a failed expectation.
-import { availableParallelism } from 'node:os';
-import { writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dir as tmpDir } from 'tmp-promise';
 import { setAccountFiles } from '../audit/records/interpret/index.js';
 import { openTarget as defaultOpenTarget, type OpenTargetOptions } from '../targets/index.js';
 import { TargetError, type Target } from '../targets/target.js';
+import { registerCleanup } from '../targets/cleanup.js';
 import { whyNotApplicable } from './applicability.js';
 import type { RunResult, ScenarioResult, TargetRunInfo } from './result.js';
 import { runScenario, resetGuest, type TargetSession } from './run-scenario.js';
@@ -47,7 +48,7 @@ const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 class SessionHolder {
   session?: TargetSession;
   bootMs?: number;
-  private accountsDir?: { path: string; cleanup: () => Promise<void> };
+  private accountsDir?: { path: string; unregister: () => void };
 
   constructor(private readonly spec: string, private readonly opts: RunOptions) {}
 
@@ -81,7 +82,11 @@ class SessionHolder {
       const uname = await target.exec(['uname', '-r']);
       if (uname.code !== 0) throw new TargetError(this.spec, `uname -r failed: ${uname.stderr.trim()}`);
       // ausearch -i in the guest names users from the guest's files: interpret with the same ones.
-      this.accountsDir ??= await tmpDir({ prefix: 'audit-harness-accounts-', unsafeCleanup: true });
+      if (!this.accountsDir) {
+        const path = await mkdtemp(join(tmpdir(), 'audit-harness-accounts-'));
+        // Removed on close, and on Ctrl-C / SIGTERM with the VMs (the process exits from the signal handler).
+        this.accountsDir = { path, unregister: registerCleanup(() => rmSync(path, { recursive: true, force: true })) };
+      }
       for (const f of ['passwd', 'group']) await writeFile(join(this.accountsDir.path, f), await target.getFile(`/etc/${f}`));
       this.session = {
         target, kernelRelease: uname.stdout.trim(), seq: 0, locked: false,
@@ -106,7 +111,11 @@ class SessionHolder {
 
   async dispose(): Promise<void> {
     await this.close();
-    await this.accountsDir?.cleanup();
+    if (this.accountsDir) {
+      await rm(this.accountsDir.path, { recursive: true, force: true });
+      this.accountsDir.unregister();
+      this.accountsDir = undefined;
+    }
   }
 }
 

@@ -40,10 +40,12 @@ export const scenarioSchema = z.object({
   applies: z.object({
     archs: z.array(z.enum(['x86_64', 'i686'])).optional(),
     distros: z.array(z.string()).optional(),
+    images: z.array(z.string()).optional().describe('target images by name, e.g. debian12-amd64 (the part after qemu:)'),
     minKernel: z.string().optional(),
   }).strict().default({}),
   rules: z.union([z.object({ ruleset: z.string() }).strict(), z.object({ inline: z.string(), name: z.string().regex(/^[A-Za-z0-9_.-]+$/).optional().describe('name of the inline set in reports (default inline:<scenario id>)') }).strict()]),
   apply: z.enum(['auditctl', 'auditctl-R', 'augenrules']).default('auditctl'),
+  rulesFile: z.string().regex(/^[A-Za-z0-9_.-]+\.rules$/).optional().describe('augenrules: the file under /etc/audit/rules.d (default 50-<rule set>.rules), as the benchmark names it'),
   applyFails: z.boolean().optional().describe('applying the rules is expected to fail (e.g. arch=b64 on i686)'),
   steps: z.array(step).default([]),
   expect: z.array(expectation).default([]),
