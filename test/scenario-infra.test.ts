@@ -154,3 +154,24 @@ test.serial('run: Ctrl-C in the middle of a run exits 130 and leaves no qemu and
   const left = readdirSync(tmp.path).filter((f) => f !== 'out');
   t.deepEqual(left, [], 'no temp dir of the run is left');
 });
+
+test.serial('a scenario that locks the audit configuration (-e 2) is followed by a fresh boot, not by a failure', async (t) => {
+  let boots = 0;
+  const locks = `id: locks
+title: rules that end with -e 2
+source: test
+rules: { inline: "-a always,exit -F arch=b64 -S finit_module -F key=t\\n-e 2\\n" }
+steps:
+  - { id: load, path: insmod, do: insmod }
+expect:
+  - { step: load, key: t, fields: { SYSCALL.syscall:i: finit_module } }
+`;
+  const run = await runScenarios({
+    targets: [AMD64],
+    scenarios: [scenario('locks.yaml', locks), scenario('next.yaml', LOADS('next', 'finit_module'))],
+    open: (spec, opts) => { boots++; return openTarget(spec, opts); },
+  });
+  t.deepEqual(run.results.map((r) => [r.scenarioId, r.outcome, r.retries ?? 0]), [['locks', 'pass', 0], ['next', 'pass', 0]]);
+  t.is(boots, 2);
+  t.is(qemuCount(), 0);
+});

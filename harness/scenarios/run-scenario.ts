@@ -71,6 +71,7 @@ export async function runScenario(s: TargetSession, scenario: Scenario, file: st
     kernelRelease: s.kernelRelease, ruleset: src.name, apply: scenario.apply,
   };
   await resetGuest(s);
+  if (s.locked) throw new TargetError(info.name, 'the audit configuration is locked (-e 2): the guest needs a reboot');
   const applied = await applyRules(s.target, src, scenario.apply, scenario.rulesFile);
   const expectations = applyExpectations(scenario, applied);
   const seq = ++s.seq;
