@@ -15,10 +15,14 @@ import { openTarget } from '../harness/targets/index.js';
 const AMD64 = 'qemu:debian12-amd64';
 const CLI = join(repoRoot, 'dist/harness/cli.js');
 
-/** qemu processes started by the harness (their command line names the harness's temp dir). */
-function qemuCount(): number {
+/**
+ * qemu processes of this test process (QemuTarget's temp dir names its pid) or, given a directory, of a CLI run
+ * whose TMPDIR was that directory. Other test files boot guests at the same time: never count theirs.
+ */
+function qemuCount(tmp?: string): number {
+  const pattern = tmp ?? `audit-harness-qemu-[^ ]*-${process.pid}-`;
   try {
-    return Number(execFileSync('pgrep', ['-c', '-f', 'audit-harness-qemu-'], { encoding: 'utf8' }).trim());
+    return Number(execFileSync('pgrep', ['-c', '-f', pattern], { encoding: 'utf8' }).trim());
   } catch {
     return 0; // pgrep exits 1 when nothing matches
   }
@@ -82,10 +86,11 @@ test.serial('a guest that never boots: the boot is tried twice, then every scena
   t.is(qemuCount(), 0);
 });
 
+/** `audit-harness run ARGS` with its own TMPDIR (where its qemu temp dirs go), reports in TMPDIR/out. */
 async function cliRun(args: string[], env: Record<string, string> = {}) {
-  const out = await tmpDir({ unsafeCleanup: true });
-  const r = await execa('node', [CLI, 'run', ...args, '-o', out.path], { reject: false, env: { ...process.env, ...env, NO_COLOR: '1' } });
-  return { ...r, outDir: out.path, cleanup: out.cleanup };
+  const tmp = await tmpDir({ unsafeCleanup: true });
+  const r = await execa('node', [CLI, 'run', ...args, '-o', join(tmp.path, 'out')], { reject: false, env: { ...process.env, ...env, TMPDIR: tmp.path, NO_COLOR: '1' } });
+  return { ...r, tmp: tmp.path, cleanup: tmp.cleanup };
 }
 
 test.serial('run: a failed expectation exits 1 and shows expected against actual; junit and results.json are written', async (t) => {
@@ -99,7 +104,7 @@ test.serial('run: a failed expectation exits 1 and shows expected against actual
   t.regex(r.stdout, /SYSCALL\.syscall:i=init_module/);
   t.regex(r.stdout, /SYSCALL\.syscall:i=finit_module/, 'the actual side names what the kernel logged');
   t.regex(r.stderr, /wrote .*junit\.xml/);
-  t.is(qemuCount(), 0);
+  t.is(qemuCount(r.tmp), 0);
 });
 
 test.serial('run: a guest that cannot boot exits 3 (infrastructure), not 1', async (t) => {
@@ -110,7 +115,7 @@ test.serial('run: a guest that cannot boot exits 3 (infrastructure), not 1', asy
   t.teardown(() => r.cleanup());
   t.is(r.exitCode, 3, r.stdout + r.stderr);
   t.regex(r.stdout, /! qemu:debian12-amd64/);
-  t.is(qemuCount(), 0);
+  t.is(qemuCount(r.tmp), 0);
 });
 
 test('run: an unknown target, a bad scenario file and an empty selection exit 2 with the reason, before booting anything', async (t) => {
@@ -150,7 +155,7 @@ test.serial('run: Ctrl-C in the middle of a run exits 130 and leaves no qemu and
   child.kill('SIGINT');
   const r = await child;
   t.is(r.exitCode, 130, r.stderr);
-  t.is(qemuCount(), 0);
+  t.is(qemuCount(tmp.path), 0);
   const left = readdirSync(tmp.path).filter((f) => f !== 'out');
   t.deepEqual(left, [], 'no temp dir of the run is left');
 });
