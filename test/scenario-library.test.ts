@@ -9,6 +9,7 @@ import { planScenarios } from '../harness/scenarios/plan.js';
 import { runScenarios } from '../harness/scenarios/runner.js';
 import { writeReports } from '../harness/scenarios/report/index.js';
 import type { ScenarioResult } from '../harness/scenarios/result.js';
+import { compareWithKernel } from '../harness/sim/calibrate.js';
 
 const TARGETS = ['qemu:debian12-amd64', 'qemu:debian12-i686'];
 const plan = await planScenarios([join(repoRoot, 'scenarios')]);
@@ -69,4 +70,13 @@ test('the library run writes junit.xml, results.json and the coverage matrix wit
   t.regex(md, /documented gap/);
   const junit = await readFile(join(out.path, 'junit.xml'), 'utf8');
   t.regex(junit, /<testsuites[^>]*>/);
+});
+
+test('the simulator agrees with the real kernel on every step of the library, event for event (calibration)', async (t) => {
+  const real = await run;
+  const sim = await runScenarios({ targets: TARGETS.map((x) => x.replace(/^qemu:/, 'sim:')), scenarios: plan.scenarios });
+  t.deepEqual(sim.results.filter((r) => r.outcome === 'error').map((r) => `${r.scenarioId}: ${r.error}`), [], 'everything the library does is modelled');
+  const { compared, mismatches } = compareWithKernel(real, sim);
+  t.true(compared >= 100, `${compared} steps compared`);
+  t.deepEqual(mismatches.map((m) => `${m.scenario} on ${m.target}, ${m.what}:\n  real: ${m.real.replace(/\n/g, '\n        ')}\n  sim:  ${m.sim.replace(/\n/g, '\n        ')}`), []);
 });

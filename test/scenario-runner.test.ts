@@ -109,3 +109,15 @@ test('--grep and --shard select from the library; the shards partition it', asyn
   t.deepEqual(shards.flatMap((s) => s.scenarios.map((p) => p.scenario.id)).sort(), all.scenarios.map((p) => p.scenario.id).sort());
   t.throws(() => parseShard('0/2'), { message: /--shard 0\/2/ });
 });
+
+test('run --target sim:…: the whole library on the model, no guest booted, exit 0', async (t) => {
+  const { mkdtemp, rm, readdir } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const tmp = await mkdtemp(join(tmpdir(), 'sim-run-'));
+  t.teardown(() => rm(tmp, { recursive: true, force: true }));
+  const r = await execa('node', [join(repoRoot, 'dist/harness/cli.js'), 'run', '-t', 'sim:debian12-amd64,sim:debian12-i686', '-r', 'console,json', '-o', join(tmp, 'out')],
+    { reject: false, env: { ...process.env, TMPDIR: tmp, NO_COLOR: '1' } });
+  t.is(r.exitCode, 0, r.stdout + r.stderr);
+  t.regex(r.stdout, /sim:debian12-amd64 .* 0 +0 +\d+ +6\.1\.0-56-cloud-amd64 x86_64/);
+  t.deepEqual((await readdir(tmp)).sort(), ['out'], 'no qemu temp dir: nothing booted');
+});

@@ -10,6 +10,8 @@ import { openTarget as defaultOpenTarget, type OpenTargetOptions } from '../targ
 import { TargetError, type Target } from '../targets/target.js';
 import { registerCleanup } from '../targets/cleanup.js';
 import { whyNotApplicable } from './applicability.js';
+import { readRulesSource } from './apply.js';
+import { runScenarioSim, simImage, simTargetInfo, SIM_IMAGES } from '../sim/run.js';
 import type { RunResult, ScenarioResult, TargetRunInfo } from './result.js';
 import { runScenario, resetGuest, type TargetSession } from './run-scenario.js';
 import type { Scenario } from './schema.js';
@@ -128,7 +130,40 @@ function errorResult(p: PlannedScenario, target: string, error: string, retries:
   };
 }
 
+/** A `sim:` target: every scenario answered by the model, no boot. */
+async function runSimTarget(spec: string, opts: RunOptions, results: ScenarioResult[]): Promise<TargetRunInfo> {
+  const hooks = opts.hooks ?? {};
+  const img = simImage(spec);
+  hooks.targetStarted?.(spec);
+  const info: TargetRunInfo = { name: spec };
+  if (!img) {
+    info.error = `unknown simulated target; known: ${SIM_IMAGES.map((i) => i.spec).join(', ')}`;
+    hooks.targetFailed?.(info);
+    return info;
+  }
+  Object.assign(info, { arch: img.arch, kernelRelease: img.release, bootMs: 0 });
+  hooks.targetReady?.(info);
+  for (const p of opts.scenarios) {
+    if (opts.signal?.aborted) break;
+    const why = whyNotApplicable(p.scenario, simTargetInfo(img), img.release);
+    let r: ScenarioResult;
+    if (why) r = { ...errorResult(p, spec, '', 0, info), outcome: 'not-applicable', error: why };
+    else {
+      hooks.scenarioStarted?.(spec, p.scenario.id);
+      try {
+        r = runScenarioSim(img, p.scenario, p.file, await readRulesSource(p.scenario, p.file));
+      } catch (e) {
+        r = errorResult(p, spec, message(e), 0, info);
+      }
+    }
+    results.push(r);
+    hooks.scenarioFinished?.(r);
+  }
+  return info;
+}
+
 async function runTarget(spec: string, opts: RunOptions, results: ScenarioResult[]): Promise<TargetRunInfo> {
+  if (spec.startsWith('sim:')) return runSimTarget(spec, opts, results);
   const hooks = opts.hooks ?? {};
   const holder = new SessionHolder(spec, opts);
   const info: TargetRunInfo = { name: spec };

@@ -14,7 +14,8 @@ export interface Fixtures {
   moduleName: string;
 }
 
-function loadArgv(step: StepSpec, fx: Fixtures): string[] {
+/** The argv a step runs, before the root/sudo/user wrapping (the simulator interprets it too). */
+export function loadArgv(step: StepSpec, fx: Fixtures): string[] {
   const file = step.module === 'xz' && fx.testModuleXz ? fx.testModuleXz : fx.testModule;
   const name = step.module === 'xz' ? `${fx.moduleName}_xz` : fx.moduleName;
   const loader = step.loader === '32' ? fx.loader32 : (fx.loader64 ?? fx.loader32);

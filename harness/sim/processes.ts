@@ -1,0 +1,259 @@
+// What the Debian 12 userland does for a scenario step, as the kernel's audit sees it: which programs are
+// executed (by whom, under which path) and which module syscalls they make, with their result. Calibrated against
+// the real guests by test/scenario-library.test.ts (kmod 30, dash, sudo, setpriv, the harness's static loaders).
+import type { SyscallArch } from '../audit/syscalls/index.js';
+import type { SimFs } from './fs.js';
+
+export const UNSET = 4294967295;
+
+export interface SimTask {
+  pid: number;
+  ppid: number;
+  arch: SyscallArch;
+  uid: number;
+  euid: number;
+  auid: number;
+  ses: number;
+  comm: string;
+  exe: string;
+  argv: string[];
+}
+
+export interface PathItem {
+  name: string;
+  /** Absent for a name that does not exist (nametype=UNKNOWN, a failed exec of a PATH candidate). */
+  ino?: number;
+  mode?: string;
+}
+
+export interface SimCall {
+  task: SimTask;
+  syscall: 'execve' | 'init_module' | 'finit_module' | 'delete_module';
+  /** 0 or a negative errno name, e.g. EPERM. */
+  error?: 'EPERM' | 'ENOENT' | 'EEXIST';
+  names: PathItem[];
+  /** KERN_MODULE name= (the kernel logs it only once the caller passed the capability check). */
+  module?: string;
+}
+
+export class SimUnsupported extends Error {}
+
+export interface SimWorld {
+  fs: SimFs;
+  nativeArch: SyscallArch;
+  /** Modules loaded now (by their internal name). */
+  loaded: Set<string>;
+  /** Module file -> internal name; modprobe NAME -> file. */
+  moduleFiles: Map<string, string>;
+  loader32: string;
+  loader64?: string;
+  /** `uname -r` */
+  release: string;
+}
+
+const PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
+
+/** One process; exec replaces its image, fork makes a child. */
+class Proc {
+  constructor(readonly w: SimWorld, readonly calls: SimCall[], public task: SimTask, private readonly pids: { next: number }) {}
+
+  fork(): Proc {
+    return new Proc(this.w, this.calls, { ...this.task, ppid: this.task.pid, pid: this.pids.next++ }, this.pids);
+  }
+
+  /**
+   * execve(path, argv): logs the exec; then runs what the program does. Returns its exit status.
+   * A bare name is looked up in PATH: with `stat` (dash running a command: it finds the file first, then execs it
+   * once) or `execvp` (dash's exec builtin, setpriv: an execve per PATH entry until one works, each miss logged
+   * as a failed execve with ENOENT).
+   */
+  exec(argv: string[], argv0Override?: string, search: 'stat' | 'execvp' = 'stat'): number {
+    const word = argv[0]!;
+    const fs = this.w.fs;
+    let path = word;
+    if (!word.includes('/')) {
+      const found = PATH.map((d) => `${d}/${word}`).find((p) => fs.exists(p));
+      if (!found) throw new SimUnsupported(`command not modelled: ${word}`);
+      if (search === 'execvp') {
+        for (const miss of PATH.map((d) => `${d}/${word}`).slice(0, PATH.indexOf(found.slice(0, found.lastIndexOf('/'))))) {
+          this.calls.push({ task: { ...this.task }, syscall: 'execve', error: 'ENOENT', names: [{ name: miss }] });
+        }
+      }
+      path = found;
+    }
+    const real = fs.resolve(path);
+    const file = fs.entry(real);
+    if (!file || file.kind !== 'file') throw new SimUnsupported(`not an executable in the model: ${path}`);
+    // item 0: the file executed; item 1: the name itself (the symlink when it is one, else the file again).
+    const link = fs.entry(fs.resolveParent(path)) ?? file;
+    const names: PathItem[] = [{ name: path, ino: file.ino, mode: file.mode }, { name: path, ino: link.ino, mode: link.mode }];
+    if (file.dynamic) {
+      const ld = fs.entry(fs.resolve(fs.interpreter))!;
+      names.push({ name: fs.interpreter, ino: ld.ino, mode: ld.mode });
+    }
+    const newArgv = argv0Override ? [argv0Override, ...argv.slice(1)] : argv;
+    const base = real.slice(real.lastIndexOf('/') + 1);
+    const isLoader32 = real === fs.resolve(this.w.loader32);
+    this.task = {
+      ...this.task, argv: newArgv, exe: real, comm: path.slice(path.lastIndexOf('/') + 1).slice(0, 15),
+      arch: isLoader32 ? 'i386' : this.w.nativeArch,
+    };
+    // A setuid-root program (sudo) runs with euid 0 from the exec on.
+    if (base === 'sudo') this.task.euid = 0;
+    this.calls.push({ task: { ...this.task }, syscall: 'execve', names });
+    return this.run(base, newArgv, real);
+  }
+
+  private module(syscall: SimCall['syscall'], name: string, loading: boolean): number {
+    if (this.task.euid !== 0) {
+      this.calls.push({ task: { ...this.task }, syscall, error: 'EPERM', names: [] });
+      return 1;
+    }
+    if (loading && this.w.loaded.has(name)) {
+      this.calls.push({ task: { ...this.task }, syscall, error: 'EEXIST', names: [], module: name });
+      return 1;
+    }
+    if (!loading && !this.w.loaded.has(name)) {
+      this.calls.push({ task: { ...this.task }, syscall, error: 'ENOENT', names: [], module: name });
+      return 1;
+    }
+    this.calls.push({ task: { ...this.task }, syscall, names: [], module: name });
+    if (loading) this.w.loaded.add(name); else this.w.loaded.delete(name);
+    return 0;
+  }
+
+  private moduleOfFile(file: string): string {
+    const name = this.w.moduleFiles.get(file);
+    if (!name) throw new SimUnsupported(`module file not in the model: ${file}`);
+    return name;
+  }
+
+  /** kmod loads an uncompressed file with finit_module; kmod 30 decompresses .ko.xz itself and calls init_module. */
+  private kmodLoad(file: string): number {
+    const name = this.moduleOfFile(file);
+    return this.module(file.endsWith('.ko') ? 'finit_module' : 'init_module', name, true);
+  }
+
+  private run(base: string, argv: string[], exe: string): number {
+    const fs = this.w.fs;
+    if (exe === fs.resolve(this.w.loader32) || (this.w.loader64 && exe === fs.resolve(this.w.loader64))) {
+      const [, call, arg] = argv;
+      if (call === 'init_module' || call === 'finit_module') return this.module(call, this.moduleOfFile(arg!), true);
+      if (call === 'delete_module') return this.module('delete_module', arg!, false);
+      throw new SimUnsupported(`loader call ${call}`);
+    }
+    switch (base) {
+      case 'kmod': {
+        const tool = argv[0]!.slice(argv[0]!.lastIndexOf('/') + 1);
+        if (tool === 'insmod') return this.kmodLoad(argv[1]!);
+        if (tool === 'rmmod') return this.w.loaded.has(argv[1]!) || this.task.euid !== 0 ? this.module('delete_module', argv[1]!, false) : 1;
+        if (tool === 'modprobe') {
+          if (argv[1] === '-r') return this.w.loaded.has(argv[2]!) ? this.module('delete_module', argv[2]!, false) : 0;
+          const file = [...this.w.moduleFiles].find(([, n]) => n === argv[1])?.[0];
+          if (!file) throw new SimUnsupported(`modprobe ${argv[1]}`);
+          return this.w.loaded.has(argv[1]!) ? 0 : this.kmodLoad(file);
+        }
+        // kmod 30 itself: only list and static-nodes; "invalid command" otherwise.
+        return 1;
+      }
+      case 'dash':
+      case 'bash':
+        if (argv[1] !== '-c' || argv[2] === undefined) throw new SimUnsupported(`${argv.join(' ')}`);
+        return this.shell(argv[2]);
+      case 'setpriv': {
+        const i = argv.findIndex((a, k) => k > 0 && !a.startsWith('-'));
+        const reuid = argv.find((a) => a.startsWith('--reuid='))?.slice(8);
+        if (reuid !== undefined) this.task = { ...this.task, uid: Number(reuid), euid: Number(reuid) };
+        return this.exec(argv.slice(i), undefined, 'execvp');
+      }
+      case 'sudo': {
+        const i = argv.findIndex((a, k) => k > 0 && !a.startsWith('-'));
+        const child = this.fork();
+        child.task = { ...child.task, uid: 0, euid: 0 };
+        return child.exec(argv.slice(i));
+      }
+      case 'mkdir':
+        for (const a of argv.slice(1)) if (!a.startsWith('-')) fs.mkdir(a);
+        return 0;
+      case 'ln':
+        fs.symlink(argv[argv.length - 1]!, argv[argv.length - 2]!);
+        return 0;
+      default:
+        throw new SimUnsupported(`program not modelled: ${exe}`);
+    }
+  }
+
+  /**
+   * The shell scripts the harness's steps use: simple commands joined by &&, `exec [-a NAME] CMD`, a redirection
+   * of echo to /proc/self/loginuid, $(uname -r). The last command of `sh -c` is exec'd, not forked (dash, bash).
+   */
+  shell(script: string): number {
+    const commands = splitAnd(shellWords(script.replace(/\$\(uname -r\)/g, this.w.release)));
+    let status = 0;
+    for (const [i, words] of commands.entries()) {
+      const last = i === commands.length - 1;
+      if (words[0] === 'echo' && words[words.length - 2] === '>' && words[words.length - 1] === '/proc/self/loginuid') {
+        this.task = { ...this.task, auid: Number(words[1]), ses: 1 };
+        continue;
+      }
+      if (words[0] === 'exec') {
+        if (words[1] === '-a') return this.exec(words.slice(3), words[2], 'execvp');
+        return this.exec(words.slice(1), undefined, 'execvp');
+      }
+      status = last ? this.exec(words) : this.fork().exec(words);
+      if (status !== 0) return status;
+    }
+    return status;
+  }
+}
+
+const AND = '\0&&';
+
+function splitAnd(words: string[]): string[][] {
+  const out: string[][] = [[]];
+  for (const w of words) {
+    if (w === AND) out.push([]);
+    else out[out.length - 1]!.push(w);
+  }
+  return out;
+}
+
+/** Splits a shell command into words: spaces separate, single quotes (with '\'' escapes) group. */
+export function shellWords(text: string): string[] {
+  const words: string[] = [];
+  let cur: string | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === "'") {
+      const end = text.indexOf("'", i + 1);
+      if (end < 0) throw new SimUnsupported(`unterminated quote in ${text}`);
+      cur = (cur ?? '') + text.slice(i + 1, end);
+      i = end;
+    } else if (c === '\\' && i + 1 < text.length) {
+      cur = (cur ?? '') + text[++i];
+    } else if (c === ' ' || c === '\n' || c === '\t') {
+      if (cur !== undefined) words.push(cur);
+      cur = undefined;
+    } else if (c === '&' && text[i + 1] === '&') {
+      if (cur !== undefined) words.push(cur);
+      cur = undefined;
+      words.push(AND);
+      i++;
+    } else if ('"$`;|&<(){}*?'.includes(c)) {
+      throw new SimUnsupported(`shell syntax not modelled: ${c} in ${text}`);
+    } else cur = (cur ?? '') + c;
+  }
+  if (cur !== undefined) words.push(cur);
+  return words;
+}
+
+/**
+ * Runs a step's command line the way the harness does: the marker shell (root, auid unset) forks and runs it.
+ * `wrapped` is the result of stepCommand (already wrapped for sudo/user). Returns the exit status and the calls.
+ */
+export function simulateCommand(w: SimWorld, command: string): { status: number; calls: SimCall[] } {
+  const calls: SimCall[] = [];
+  const shell = new Proc(w, calls, { pid: 200, ppid: 199, arch: w.nativeArch, uid: 0, euid: 0, auid: UNSET, ses: UNSET, comm: 'sh', exe: '/usr/bin/dash', argv: ['sh', '-c', command] }, { next: 201 });
+  const status = shell.fork().shell(command);
+  return { status, calls };
+}

@@ -1,0 +1,150 @@
+// The `sim:` targets: a scenario answered by the model of the Debian 12 guests (harness/sim) instead of a booted
+// kernel, in milliseconds. Same rules parser, same expectations, same result shape as a real run; calibrated
+// against the real kernel by test/scenario-library.test.ts, never a substitute for it.
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseLog } from '../audit/records/index.js';
+import { setAccountFiles } from '../audit/records/interpret/index.js';
+import { cacheDir } from '../paths.js';
+import type { AuditEvent } from '../audit/records/types.js';
+import { auditctlLoad, formatError, renderListing, rulesErrorsForArch } from '../audit/rules/index.js';
+import type { SyscallArch } from '../audit/syscalls/index.js';
+import { evaluate, evaluateExit } from '../scenarios/evaluate.js';
+import type { ExpectationResult, ScenarioResult, StepResult } from '../scenarios/result.js';
+import type { Scenario } from '../scenarios/schema.js';
+import { stepCommand, type Fixtures } from '../scenarios/steps.js';
+import { summarizeEvents } from '../scenarios/summarize.js';
+import type { GuestArch, TargetInfo } from '../targets/target.js';
+import { decide } from './filter.js';
+import { SimFs } from './fs.js';
+import { recordLines } from './records.js';
+import { SimUnsupported, simulateCommand, type SimWorld } from './processes.js';
+
+interface SimImage {
+  spec: string;
+  arch: GuestArch;
+  release: string;
+  interpreter: string;
+  fixtures: Fixtures;
+}
+
+const module = (release: string) => ({
+  testModule: `/lib/modules/${release}/extra/audit_test_mod.ko`,
+  testModuleXz: `/lib/modules/${release}/extra/audit_test_mod_xz.ko.xz`,
+  moduleName: 'audit_test_mod',
+});
+
+/** The images of vms/qemu/, as far as the model needs them (paths from their manifests). */
+export const SIM_IMAGES: readonly SimImage[] = [
+  {
+    spec: 'sim:debian12-amd64', arch: 'x86_64', release: '6.1.0-56-cloud-amd64', interpreter: '/lib64/ld-linux-x86-64.so.2',
+    fixtures: { ...module('6.1.0-56-cloud-amd64'), loader64: '/usr/local/bin/audit-harness-loader', loader32: '/usr/local/bin/audit-harness-loader32' },
+  },
+  {
+    spec: 'sim:debian12-i686', arch: 'i686', release: '6.1.0-50-686', interpreter: '/lib/ld-linux.so.2',
+    fixtures: { ...module('6.1.0-50-686'), loader32: '/usr/local/bin/audit-harness-loader' },
+  },
+];
+
+export function simImage(spec: string): SimImage | undefined {
+  return SIM_IMAGES.find((i) => i.spec === spec);
+}
+
+export function simTargetInfo(img: SimImage): TargetInfo {
+  return { name: img.spec, kind: 'sim', arch: img.arch, kernelRelease: img.release, distro: { id: 'debian12', family: 'debian' } };
+}
+
+function world(img: SimImage): SimWorld {
+  const fx = img.fixtures;
+  const programs = [fx.loader32, ...(fx.loader64 ? [fx.loader64] : [])];
+  const fs = new SimFs(img.interpreter, programs, [fx.testModule, fx.testModuleXz!]);
+  const nativeArch: SyscallArch = img.arch === 'i686' ? 'i386' : 'x86_64';
+  return {
+    fs, nativeArch, loaded: new Set(), release: img.release, loader32: fx.loader32, ...(fx.loader64 ? { loader64: fx.loader64 } : {}),
+    moduleFiles: new Map([[fx.testModule, 'audit_test_mod'], [fx.testModuleXz!, 'audit_test_mod_xz']]),
+  };
+}
+
+/** The guest's users as the images create them (harness/images/rootfs.ts): names for `:i` matchers. */
+const GUEST_ACCOUNTS = {
+  passwd: 'root:x:0:0:root:/root:/bin/bash\ntester:x:1000:1000:tester,,,:/home/tester:/bin/bash\n',
+  group: 'root:x:0:\nsudo:x:27:tester\ntester:x:1000:\n',
+};
+let accountsReady = false;
+
+/** Interpretation uses the guest's account names, as the guest's ausearch -i would (files kept in the cache). */
+function useGuestAccounts(): void {
+  const dir = join(cacheDir(), 'sim');
+  if (!accountsReady) {
+    mkdirSync(dir, { recursive: true });
+    for (const [name, text] of Object.entries(GUEST_ACCOUNTS)) {
+      const tmp = join(dir, `.${name}.${process.pid}`);
+      writeFileSync(tmp, text);
+      renameSync(tmp, join(dir, name));
+    }
+    accountsReady = true;
+  }
+  setAccountFiles({ passwd: join(dir, 'passwd'), group: join(dir, 'group') });
+}
+
+/** ausearch -k KEY [-w]: -w matches one of the event's keys exactly, without it a substring. */
+function hasKey(e: AuditEvent, key: string, exact: boolean): boolean {
+  const raw = e.records.find((r) => r.type === 'SYSCALL')?.fields.find((f) => f.name === 'key')?.value;
+  if (raw === undefined || raw === '(null)') return false;
+  const keys = (raw.startsWith('"') ? raw.slice(1, -1) : Buffer.from(raw, 'hex').toString('latin1')).split('\x01');
+  return keys.some((k) => (exact ? k === key : k.includes(key)));
+}
+
+/** Runs one scenario on the model. Whatever the model does not cover is an error naming it, never a guess. */
+export function runScenarioSim(img: SimImage, scenario: Scenario, file: string, rules: { name: string; file: string; text: string }): ScenarioResult {
+  const t0 = Date.now();
+  const base = {
+    scenarioId: scenario.id, title: scenario.title, file, target: img.spec, arch: img.arch, kernelRelease: img.release,
+    ruleset: rules.name, apply: scenario.apply,
+  };
+  const expectations: ExpectationResult[] = [];
+  const errors = rulesErrorsForArch(rules.text, rules.file, img.arch);
+  const applied = errors.length === 0;
+  expectations.push({
+    description: `apply: rules applied with ${scenario.apply} ${scenario.applyFails ? 'fail' : 'load'}`,
+    outcome: applied === !scenario.applyFails ? 'pass' : 'fail',
+    expected: scenario.applyFails ? 'a command exits non-zero' : 'every command exits 0',
+    actual: applied ? 'loaded (model)' : `refused (model):\n${errors.map(formatError).join('\n')}`,
+  });
+  const loaded = auditctlLoad(rules.text, rules.file, img.arch);
+  const steps: StepResult[] = [];
+  try {
+    if (applied === !scenario.applyFails) {
+      const w = world(img);
+      let serial = 1000;
+      const windows = new Map<string, { begin: number; end: number; events: AuditEvent[] }>();
+      for (const step of scenario.steps) {
+        const command = stepCommand(step, img.fixtures);
+        const begin = ++serial;
+        const { status, calls } = simulateCommand(w, command);
+        const lines: string[] = [];
+        for (const call of calls) {
+          const d = decide(loaded.rules, w.fs, call);
+          if (d.record) lines.push(...recordLines(call, d.key, 1_795_000_000, ++serial));
+        }
+        const end = ++serial;
+        const all = parseLog(lines.length ? `${lines.join('\n')}\n` : '', `${img.spec} (model)`).events;
+        // Like the real runner, a step shows the events of the keys the scenario searches for.
+        const events = all.filter((e) => scenario.expect.some((x) => hasKey(e, x.key, x.exactKey)));
+        windows.set(step.id, { begin, end, events: all });
+        steps.push({ id: step.id, path: step.path, as: step.as, command, exitCode: status, stdout: '', stderr: '', durationMs: 0, events, logged: summarizeEvents(events) });
+        expectations.push(evaluateExit(step.id, step.expectExit, status, ''));
+      }
+      useGuestAccounts();
+      for (const x of scenario.expect) {
+        const w2 = windows.get(x.step)!;
+        expectations.push(evaluate(x, w2.events.filter((e) => hasKey(e, x.key, x.exactKey))));
+      }
+    }
+  } catch (e) {
+    if (!(e instanceof SimUnsupported)) throw e;
+    return { ...base, outcome: 'error', durationMs: Date.now() - t0, steps, expectations, error: `not modelled by the simulator: ${e.message}` };
+  }
+  const outcome = expectations.some((x) => x.outcome === 'fail') ? 'fail' : expectations.some((x) => x.outcome === 'gap') ? 'gap' : 'pass';
+  return { ...base, outcome, durationMs: Date.now() - t0, steps, expectations, loadedRules: applied ? renderListing(loaded.rules) : '' };
+}
