@@ -52,7 +52,7 @@ async function run(paths: string[], flags: RunFlags): Promise<void> {
   const console_ = reporters.includes('console') ? createConsoleReporter({ stream: process.stdout }) : undefined;
   process.stderr.write(`audit-harness: ${plan.scenarios.length} scenario(s) on ${targets.join(', ')}\n`);
   const result = await runScenarios({
-    targets, scenarios: plan.scenarios, ...(parallel ? { parallel } : {}),
+    targets, scenarios: plan.scenarios, ...(parallel ? { parallel } : {}), logsDir: join(outDir, 'logs'),
     hooks: {
       targetStarted: (n) => console_?.targetStarted(n),
       targetReady: (i) => console_?.targetReady(i),
@@ -78,7 +78,7 @@ export function register(program: Command): void {
     .description('run scenarios (files or directories; default scenarios/) on targets and write reports')
     .option('-t, --target <specs>', `comma-separated targets: ${knownTargets.map((k) => k.spec).join(', ')} (real kernels), ${SIM_IMAGES.map((i) => i.spec).join(', ')} (the model, no boot)`, knownTargets.map((k) => k.spec).join(','))
     .option('-r, --reporter <names>', 'console, junit, json, matrix (comma-separated)', 'console,junit,json,matrix')
-    .option('-o, --out <dir>', 'where junit.xml, results.json and coverage-matrix.{md,html} go', 'out')
+    .option('-o, --out <dir>', 'where junit.xml, results.json, coverage-matrix.{md,html} and logs/ (each boot\'s audit.log) go', 'out')
     .option('--shard <I/N>', 'run only the I-th of N slices of the selected scenarios')
     .option('-g, --grep <regex>', 'only scenarios whose id or title matches')
     .option('-j, --parallel <n>', 'targets booted at once (default: min(targets, cores))')

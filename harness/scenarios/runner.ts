@@ -1,7 +1,7 @@
 // Runs scenarios on targets: one boot per target for all its scenarios, targets in parallel up to the cores
 // available. An infrastructure fault (boot, ssh) is retried once on a fresh boot and then reported as an error
 // of that scenario or target, never as a failed expectation.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import { readRulesSource } from './apply.js';
 import { runScenarioSim, simImage, simTargetInfo, SIM_IMAGES } from '../sim/run.js';
 import type { RunResult, ScenarioResult, TargetRunInfo } from './result.js';
 import { runScenario, resetGuest, type TargetSession } from './run-scenario.js';
+import { LOG_FILE } from './guest-log.js';
 import type { Scenario } from './schema.js';
 
 export interface PlannedScenario {
@@ -43,6 +44,8 @@ export interface RunOptions {
   /** How to open a target (tests may pass boot options through `qemu`). */
   open?: (spec: string, opts: OpenTargetOptions) => Promise<Target>;
   qemu?: OpenTargetOptions['qemu'];
+  /** Where to keep each boot's /var/log/audit/audit.log (`<target>.boot<N>.audit.log`), if anywhere. */
+  logsDir?: string;
 }
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
@@ -105,10 +108,23 @@ class SessionHolder {
     if (this.accountsDir) setAccountFiles({ passwd: join(this.accountsDir.path, 'passwd'), group: join(this.accountsDir.path, 'group') });
   }
 
+  private boots = 0;
+
   async close(): Promise<void> {
     const s = this.session;
     this.session = undefined;
+    if (s && this.opts.logsDir) await this.saveLog(s.target).catch(() => undefined);
     await s?.target.close();
+  }
+
+  /** The guest's whole audit log of this boot, for whoever reproduces a finding (best effort: a dead guest has none). */
+  private async saveLog(target: Target): Promise<void> {
+    const dir = this.opts.logsDir!;
+    await mkdir(dir, { recursive: true });
+    const file = join(dir, `${this.spec.replace(/[^A-Za-z0-9_.-]/g, '_')}.boot${++this.boots}.audit.log`);
+    const tmp = `${file}.partial-${process.pid}`;
+    await writeFile(tmp, await target.getFile(LOG_FILE));
+    await rename(tmp, file);
   }
 
   async dispose(): Promise<void> {

@@ -1,7 +1,7 @@
 // The searchable values of an event, taken from its records the way ausearch does
 // (extract_search_items in src/ausearch-parse.c, 3.0.9): plain substring scans of the logged
 // text, only for the options in use, and a record missing a field an option needs makes the
-// whole event unmatchable. Covers the record types this project meets (SYSCALL, USER_*,
+// whole event unmatchable. Covers the record types this project meets (SYSCALL, LOGIN, USER_*,
 // DAEMON_*, CONFIG_CHANGE, AVC); others contribute nothing, as in ausearch.
 import type { AuditEvent } from '../records/types.js';
 import type { SearchOptions } from './options.js';
@@ -259,6 +259,54 @@ function parseUser(msg: string, o: SearchOptions, items: SearchItems): number {
   return 0;
 }
 
+/** `label` then a number ended by a space, at or after the cursor; moves the cursor past it. */
+function numberAt(c: Cursor, label: string): number | 'missing' | 'unterminated' {
+  const at = c.find(label);
+  if (at < 0) return 'missing';
+  const sp = c.space(at + label.length);
+  if (sp < 0) return 'unterminated';
+  c.term = sp;
+  return strtoul(c.msg.slice(0, sp), at + label.length, 10);
+}
+
+/** LOGIN (the kernel's record of a loginuid change, e.g. pam_loginuid or `echo 1000 > /proc/self/loginuid`): parse_login. */
+function parseLogin(msg: string, o: SearchOptions, items: SearchItems): number {
+  const c = new Cursor(msg);
+  let term: number | undefined = 0;
+  if (o.pid !== undefined) {
+    const v = numberAt(c, 'pid=');
+    if (typeof v !== 'number') return v === 'missing' ? 1 : 2;
+    items.pid = v;
+    term = c.term;
+  }
+  if (o.uid !== undefined) {
+    const v = numberAt(c, 'uid=');
+    if (typeof v !== 'number') return v === 'missing' ? 4 : 5;
+    items.uid = v;
+    term = c.term;
+  }
+  if (o.loginuid !== undefined) {
+    // "new auid=" (before 3.14), " auid=" (3.14 on), "new loginuid=" (older still); the value may end the line.
+    const label = ['new auid=', ' auid=', 'new loginuid='].find((l) => c.find(l) >= 0);
+    if (label === undefined) return 7;
+    const at = c.find(label) + label.length;
+    const sp = c.space(at);
+    items.loginuid = strtoul(sp < 0 ? msg : msg.slice(0, sp), at, 10);
+    term = sp < 0 ? undefined : sp;
+    if (sp >= 0) c.term = sp;
+  }
+  if (o.success !== undefined) {
+    const at = msg.indexOf('res=', term ?? 0);
+    if (at >= 0) {
+      const sp = msg.indexOf(' ', at + 4);
+      const v = strtoul(sp < 0 ? msg : msg.slice(0, sp), at + 4, 10);
+      if (Number.isNaN(v)) return 9;
+      items.success = v;
+    } else items.success = 1; // older kernels: always successful
+  }
+  return 0;
+}
+
 function parseDaemon(msg: string, o: SearchOptions, items: SearchItems): number {
   const paren = msg.indexOf(')');
   const mptr = paren < 0 ? 0 : paren;
@@ -371,6 +419,7 @@ export function extractSearchItems(event: AuditEvent, o: SearchOptions): SearchI
     const msg = messageOf(r);
     let rc = 0;
     if (t === 1300) rc = parseSyscall(msg, o, items);
+    else if (t === 1006) rc = parseLogin(msg, o, items);
     else if (t === 1005 || (t >= 1100 && t <= 1106) || (t >= 1108 && t <= 1199) || (t >= 2100 && t <= 2999)) rc = parseUser(msg, o, items);
     else if (t === 1200 || t === 1201 || t === 1202 || t === 1203 || t === 1205 || t === 1206) rc = parseDaemon(msg, o, items);
     else if (t === 1305 || (t >= 1403 && t <= 1417)) rc = parseSimpleMessage(msg, t, o, items);
