@@ -21,6 +21,8 @@ export const OPTION_SETS: string[][] = [
   ['-sc', 'nosuchcall'],
   ['-p', '1001'], ['-p', '1100', '-i'], ['-p', 'abc'],
   ['-ui', '0'], ['-ui', '1000', '-i'], ['-ua', '1000'], ['-ua', '0', '-k', 'modules'],
+  ['-ui', 'no-such-user-here'],
+  ['-ue', 'no-such-user-here'], ['-ul', 'no-such-user-here'], ['-ua', 'no-such-user-here'], ['-ul', '-1'],
   ['--success', 'yes'], ['--success', 'no', '-i'], ['--success', 'maybe'],
   ['-ts', '11/22/25', '18:00:05'], ['-ts', '11/22/25', '18:00:05', '-te', '11/22/25', '18:00:30', '-i'],
   ['-te', '11/22/25', '18:00:10'], ['-ts', '18:00:20', '11/22/25'], ['-ts', '11/22/2025'], ['-ts', 'today'],

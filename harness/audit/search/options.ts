@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 // ausearch's command line (src/ausearch-options.c in audit-userspace 3.0.9), the subset this
 // project uses. Parsed the way ausearch does it: an option's argument is the next word unless
 // that word starts with '-', and errors print ausearch's own messages.
@@ -22,6 +23,8 @@ export interface SearchOptions {
   euid?: number;
   loginuid?: number;
   uidAll: boolean;
+  /** `-ui NAME` and the like with a name this host knows: matching by name is not implemented. */
+  byName?: string;
   success?: 'yes' | 'no';
   startTime?: number;
   endTime?: number;
@@ -62,6 +65,21 @@ function isDigit(s: string | undefined): boolean {
   return !!s && s.charCodeAt(0) >= 0x30 && s.charCodeAt(0) <= 0x39;
 }
 
+/** getpwnam(3) on /etc/passwd: the uid of a user name, undefined when there is none. */
+function uidOfName(name: string, passwd = '/etc/passwd'): number | undefined {
+  let text: string;
+  try {
+    text = readFileSync(passwd, 'utf8');
+  } catch {
+    return undefined;
+  }
+  for (const line of text.split('\n')) {
+    const f = line.split(':');
+    if (f[0] === name && f.length >= 3 && /^\d+$/.test(f[2]!)) return Number(f[2]);
+  }
+  return undefined;
+}
+
 /** strtoul/strtol on the leading digits, as C does. */
 function leadingInt(s: string): number {
   const m = /^\s*[+-]?\d+/.exec(s);
@@ -83,8 +101,9 @@ export function parseSearchOptions(argv: string[], now: Date = new Date()): Sear
   while (c < argv.length && errors.length === 0) {
     const word = argv[c]!;
     const next = argv[c + 1];
-    const optarg = next !== undefined && !next.startsWith('-') ? next : undefined;
     const name = NAMES[word];
+    // -ul takes the next word even when it starts with '-' (ausearch: -ul -1 is the unset auid).
+    const optarg = next !== undefined && (!next.startsWith('-') || name === 'loginuid') ? next : undefined;
     const needArg = (): string | undefined => {
       if (optarg === undefined) fail(`Argument is required for ${word}\n`);
       return optarg;
@@ -139,12 +158,19 @@ export function parseSearchOptions(argv: string[], now: Date = new Date()): Sear
       case 'uid': case 'euid': case 'uid-all': case 'loginuid': {
         const a = needArg();
         if (a === undefined) break;
-        if (!isDigit(a)) {
-          // ausearch looks names up in the local passwd: only numbers give the same answer on every host.
-          fail(`${name === 'euid' ? 'User ID' : 'Effective user ID'} is non-numeric and unknown (${a})\n`);
+        let v: number;
+        if (isDigit(a)) v = leadingInt(a);
+        else if (name === 'loginuid' && /^-\d/.test(a)) v = leadingInt(a) >>> 0; // -ul -1: unset
+        else {
+          // ausearch's getpwnam: an unknown name is an error; a known one makes it match by name (the names the
+          // log's enrichment or this host give each record), which is not implemented: run() refuses it.
+          if (uidOfName(a) === undefined) {
+            const what = name === 'uid' ? 'Effective user ID' : name === 'loginuid' ? 'Login user ID' : 'User ID';
+            fail(`${what} is non-numeric and unknown (${a})\n`);
+          } else o.byName = `${word} ${a}`;
+          c++;
           break;
         }
-        const v = leadingInt(a);
         if (name === 'uid') o.uid = v;
         else if (name === 'euid') o.euid = v;
         else if (name === 'loginuid') o.loginuid = v;

@@ -60,6 +60,10 @@ function search(argv: string[], io: SearchIo, out: Output, err: Output): number 
     }
     throw e;
   }
+  if (o.byName !== undefined) {
+    err.write(`audit-harness: search ${o.byName}: matching by user name is not implemented (give the numeric id)\n`);
+    return 2;
+  }
   if (o.format === 'csv' || o.format === 'text') {
     err.write(`audit-harness: search --format ${o.format} is not implemented (raw, default and interpret are)\n`);
     return 2;
