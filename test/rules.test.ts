@@ -150,3 +150,12 @@ test('names fold case as libaudit\'s generated lookups do; list and action names
   // -F KEY= is a field in place, not the key collected for the end: with -k too the kernel gets two keys.
   t.regex(parseRulesText('-a always,exit -F arch=b64 -S open -F KEY=a -k b\n', 'c').errors[0]!.message, /Invalid argument/);
 });
+
+test('auditctl -l names the syscalls of a rule without arch= by the arch of the rule listed before it (its _audit_elf carries over)', (t) => {
+  const text = '-a always,exit -F arch=b32 -S madvise -k madv\n-a always,exit -S init_module -k nometa\n';
+  // Measured on qemu:debian12-amd64 (auditctl 3.0.9): 175 is init_module on x86_64, rt_sigprocmask on i386.
+  t.is(renderListing(auditctlLoad(text, 'x.rules', 'x86_64').rules),
+    '-a always,exit -F arch=b32 -S madvise -F key=madv\n-a always,exit -S rt_sigprocmask -F key=nometa\n');
+  t.is(renderListing(auditctlLoad(text.split('\n').reverse().join('\n'), 'x.rules', 'x86_64').rules),
+    '-a always,exit -S init_module -F key=nometa\n-a always,exit -F arch=b32 -S madvise -F key=madv\n');
+});

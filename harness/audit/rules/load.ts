@@ -94,5 +94,12 @@ export function auditctlLoad(text: string, file: string, kernelArch: KernelArch 
 /** The full text `auditctl -l` prints for loaded rules. */
 export function renderListing(rules: readonly AuditRule[]): string {
   if (rules.length === 0) return 'No rules\n';
-  return rules.map((r) => `${renderRule(r)}\n`).join('');
+  // auditctl-listing.c keeps the last printed arch (_audit_elf) from rule to rule within one listing.
+  let elf: number | undefined;
+  return rules.map((r) => {
+    const line = `${renderRule(r, elf)}\n`;
+    const arch = r.fields.find((f) => f.name === 'arch');
+    if (arch && typeof arch.value === 'number') elf = arch.value;
+    return line;
+  }).join('');
 }

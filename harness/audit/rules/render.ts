@@ -1,7 +1,7 @@
 // A rule in the form `auditctl -l` (3.0.9, no -i) prints it, following print_rule() in auditctl-listing.c:
 // a watch (only path/dir, perm and key fields, every syscall) prints as -w/-p/-k; anything else prints
 // "-a action,list", the arch fields, the syscalls by number order, then the other fields in kernel order.
-import { syscallName } from '../syscalls/index.js';
+import { syscallName, type SyscallArch } from '../syscalls/index.js';
 import { elfTable, is64bit } from './arch.js';
 import { errnoName, msgTypeName } from './names.js';
 import { FS_TYPES, fieldInfo } from './fields.js';
@@ -70,23 +70,28 @@ function renderField(f: RuleField, watch: boolean): string {
   }
 }
 
-function renderSyscalls(rule: AuditRule): string {
+function renderSyscalls(rule: AuditRule, table: SyscallArch | null): string {
   if (NO_SYSCALL_LISTS.has(rule.list) || rule.syscalls === undefined) return '';
   if (rule.syscalls === 'all') return ' -S all';
   if (rule.syscalls.length === 0) return '';
-  const table = rule.syscallTable;
-  return ' -S ' + rule.syscalls.map((nr) => syscallName(table, nr) ?? String(nr)).join(',');
+  return ' -S ' + rule.syscalls.map((nr) => (table ? syscallName(table, nr) : undefined) ?? String(nr)).join(',');
 }
 
-/** One rule exactly as `auditctl -l` prints it (without the newline). */
-export function renderRule(rule: AuditRule): string {
+/**
+ * One rule exactly as `auditctl -l` prints it (without the newline). `carriedElf`: the arch of an earlier rule of
+ * the same listing, which auditctl keeps (a global) and uses to name the syscalls of a rule without arch=.
+ */
+export function renderRule(rule: AuditRule, carriedElf?: number): string {
   const watch = isWatch(rule);
   let out = '';
   if (!watch) {
     // -A only decides the place in the list: the kernel clears the prepend flag once the rule is in.
     out += `-a ${rule.action},${rule.list}`;
+    const own = rule.fields.some((f) => f.name === 'arch');
     for (const f of rule.fields) if (f.name === 'arch') out += renderArch(f);
-    out += renderSyscalls(rule);
+    // An unknown machine prints numbers (audit_elf_to_machine < 0).
+    const table = own || carriedElf === undefined ? rule.syscallTable : (elfTable(carriedElf) ?? null);
+    out += renderSyscalls(rule, table);
   }
   for (const f of rule.fields) if (f.name !== 'arch') out += renderField(f, watch);
   // auditctl -l never shows deletions; for them the same form with the deleting options.
