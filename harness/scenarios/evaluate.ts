@@ -83,6 +83,12 @@ function describeFilter(x: Expectation): string {
   ].filter((s) => s !== '').join('\n');
 }
 
+/** A scenario's outcome from its expectations: any fail fails it; else a documented gap makes it a gap. */
+export function outcomeOf(expectations: readonly ExpectationResult[]): 'pass' | 'gap' | 'fail' {
+  if (expectations.some((x) => x.outcome === 'fail')) return 'fail';
+  return expectations.some((x) => x.outcome === 'gap') ? 'gap' : 'pass';
+}
+
 /** A step's exit status against what the scenario expects (0 unless it says otherwise). */
 export function evaluateExit(stepId: string, expected: number, actual: number, stderr: string): ExpectationResult {
   return {

@@ -1,6 +1,6 @@
 // Reading a guest's audit log the way audit-testsuite does: the harness writes USER markers with `auditctl -m`,
 // waits until the last one is in the log (auditd writes asynchronously), then asks the guest's own ausearch.
-import { parseLog } from '../audit/records/index.js';
+import { decodeValue, parseLog } from '../audit/records/index.js';
 import type { AuditEvent } from '../audit/records/types.js';
 import { shellJoin } from '../shell.js';
 import { TargetError, type Target } from '../targets/target.js';
@@ -64,16 +64,11 @@ export async function searchKey(target: Target, key: string, exact: boolean): Pr
   return { key, exact, raw: r.stdout, events: events.filter((e) => !isHarnessPlumbing(e)) };
 }
 
-function decodeTitle(value: string): string {
-  if (/^[0-9A-F]+$/.test(value) && value.length % 2 === 0) return Buffer.from(value, 'hex').toString('latin1').replace(/\0/g, ' ');
-  return value.replace(/^"(.*)"$/, '$1');
-}
-
 /** Events of the shell that carries the markers (an execve rule sees it): not part of any step. */
 export function isHarnessPlumbing(e: AuditEvent): boolean {
   for (const r of e.records) {
     if (r.type !== 'PROCTITLE' && r.type !== 'EXECVE') continue;
-    for (const f of r.fields) if ((f.name === 'proctitle' || /^a\d+$/.test(f.name)) && decodeTitle(f.value).includes(MARKER_PREFIX)) return true;
+    for (const f of r.fields) if ((f.name === 'proctitle' || /^a\d+$/.test(f.name)) && decodeValue(f.value)?.includes(MARKER_PREFIX)) return true;
   }
   return false;
 }

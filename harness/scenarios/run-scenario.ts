@@ -3,7 +3,7 @@
 import type { AuditEvent } from '../audit/records/types.js';
 import type { Target } from '../targets/target.js';
 import { applyRules, readRulesSource, RESET_SCRIPT, type ApplyResult } from './apply.js';
-import { evaluate, evaluateExit, eventsOfStep } from './evaluate.js';
+import { evaluate, evaluateExit, eventsOfStep, outcomeOf } from './evaluate.js';
 import { bracketed, markerText, searchKey, waitForMarkers, type KeySearch } from './guest-log.js';
 import type { ExpectationResult, ScenarioResult, StepResult } from './result.js';
 import type { Scenario } from './schema.js';
@@ -56,12 +56,10 @@ function applyExpectations(s: Scenario, a: ApplyResult): ExpectationResult[] {
   return out;
 }
 
-function outcomeOf(expectations: ExpectationResult[]): ScenarioResult['outcome'] {
-  if (expectations.some((x) => x.outcome === 'fail')) return 'fail';
-  return expectations.some((x) => x.outcome === 'gap') ? 'gap' : 'pass';
-}
-
-/** Runs `scenario` on the session's target. Infrastructure faults throw TargetError; findings never throw. */
+/**
+ * Runs `scenario` on the session's target, which the runner has reset (resetGuest) or freshly booted.
+ * Infrastructure faults throw TargetError; findings never throw.
+ */
 export async function runScenario(s: TargetSession, scenario: Scenario, file: string): Promise<ScenarioResult> {
   const t0 = Date.now();
   const info = s.target.info;
@@ -70,8 +68,6 @@ export async function runScenario(s: TargetSession, scenario: Scenario, file: st
     scenarioId: scenario.id, title: scenario.title, file, target: info.name, arch: info.arch,
     kernelRelease: s.kernelRelease, ruleset: src.name, apply: scenario.apply,
   };
-  await resetGuest(s);
-  if (s.locked) throw new TargetError(info.name, 'the audit configuration is locked (-e 2): the guest needs a reboot');
   const applied = await applyRules(s.target, src, scenario.apply, scenario.rulesFile);
   const expectations = applyExpectations(scenario, applied);
   const seq = ++s.seq;

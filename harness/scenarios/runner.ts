@@ -212,14 +212,15 @@ async function runTarget(spec: string, opts: RunOptions, results: ScenarioResult
       const t0 = Date.now();
       for (;;) {
         try {
-          // A scenario that locked the audit configuration (-e 2) needs a reboot before the next one.
+          // Between scenarios the guest goes back to no rules and no test module; a configuration locked with -e 2
+          // (or a failed attempt) needs a fresh boot instead.
+          if (!session.locked) await resetGuest(session);
           if (session.locked) {
             await holder.close();
             session = await holder.open();
           }
           holder.useAccounts();
           const r = await runScenario(session, p.scenario, p.file);
-          await resetGuest(session).catch(() => { session.locked = true; });
           finish(retries ? { ...r, retries } : r);
           break;
         } catch (e) {

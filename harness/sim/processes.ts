@@ -249,7 +249,7 @@ export function shellWords(text: string): string[] {
 
 /**
  * Runs a step's command line the way the harness does: the marker shell (root, auid unset) forks and runs it.
- * `wrapped` is the result of stepCommand (already wrapped for sudo/user). Returns the exit status and the calls.
+ * `command` is what stepCommand gives (already wrapped for sudo/user). Returns the exit status and the calls.
  */
 export function simulateCommand(w: SimWorld, command: string): { status: number; calls: SimCall[] } {
   const calls: SimCall[] = [];

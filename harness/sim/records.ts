@@ -10,14 +10,13 @@ function untrusted(s: string): string {
   return /^[\x21-\x7e]*$/.test(s) && !s.includes('"') ? `"${s}"` : Buffer.from(s, 'latin1').toString('hex').toUpperCase();
 }
 
-const gidOf = (uid: number) => (uid === 0 ? 0 : uid);
-
 export function recordLines(call: SimCall, key: string | undefined, sec: number, serial: number): string[] {
   const t = call.task;
   const stamp = `msg=audit(${sec}.${String(serial % 1000).padStart(3, '0')}:${serial}):`;
   const exit = call.error ? -ERRNO[call.error] : 0;
-  const gid = gidOf(t.uid);
-  const egid = gidOf(t.euid);
+  // The guest's users have a group of their own number (root 0, tester 1000).
+  const gid = t.uid;
+  const egid = t.euid;
   const lines = [
     `type=SYSCALL ${stamp} arch=${ARCH_ELF[t.arch].toString(16)} syscall=${syscallNumber(t.arch, call.syscall)} success=${call.error ? 'no' : 'yes'} exit=${exit}`
       + ` a0=0 a1=0 a2=0 a3=0 items=${call.names.length} ppid=${t.ppid} pid=${t.pid} auid=${t.auid} uid=${t.uid} gid=${gid} euid=${t.euid} suid=${t.euid}`
