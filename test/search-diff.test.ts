@@ -49,7 +49,8 @@ for (const log of logs) {
 test('search prints <no matches> on stderr and exits 1, like ausearch', async (t) => {
   const { ref, ours } = await runBoth(path.join(LOGS, 'modules-raw.txt'), ['-k', 'definitely-not-a-key']);
   t.is(ref.status, 1);
-  t.is(ref.stderr.toString(), '<no matches>\n');
+  // Before it, ausearch may say what it made of auditd.conf (missing on a host without auditd).
+  t.true(ref.stderr.toString().endsWith('<no matches>\n'));
   assertSame(t, ref, ours, 'no matches');
 });
 

@@ -8,6 +8,7 @@ import { ausearchRecord } from './ausearch-line.js';
 import { writeDefault, writeRaw } from './format-raw.js';
 import { writeInterpreted } from './format-interpret.js';
 import { matchEvent } from './match.js';
+import { loadSearchConfig } from './config.js';
 import { OptionsError, parseSearchOptions, type SearchOptions } from './options.js';
 import { Output } from './output.js';
 
@@ -60,6 +61,7 @@ function search(argv: string[], io: SearchIo, out: Output, err: Output): number 
     }
     throw e;
   }
+  const config = loadSearchConfig(err);
   if (o.byName !== undefined) {
     err.write(`audit-harness: search ${o.byName}: matching by user name is not implemented (give the numeric id)\n`);
     return 2;
@@ -89,7 +91,8 @@ function search(argv: string[], io: SearchIo, out: Output, err: Output): number 
     }
     files = ['-'];
   }
-  const eoeTimeout = o.eoeTimeout ?? 2;
+  // ausearch takes --eoe-timeout over the config's, unless it is 0.
+  const eoeTimeout = o.eoeTimeout ? o.eoeTimeout : config.eoeTimeout;
   let found = false;
   let stop = false;
   const write = o.format === 'raw' ? (e: AuditEvent) => writeRaw(e, out)
