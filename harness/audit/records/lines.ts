@@ -5,6 +5,9 @@
 /** ausearch reads with fgets(buf, MAX_AUDIT_MESSAGE_LENGTH = 8970): at most 8969 bytes a piece. */
 export const MAX_LINE_BYTES = 8969;
 
+/** Buffer#latin1Slice (undocumented, stable): what toString('latin1', a, b) calls, without its checks. */
+type Latin1Buffer = Buffer & { latin1Slice(start: number, end: number): string };
+
 export type LineSink = (text: string, line: number, piece: number) => void;
 
 export class LineSplitter {
@@ -16,15 +19,25 @@ export class LineSplitter {
   constructor(private readonly sink: LineSink) {}
 
   push(chunk: Buffer): void {
-    let buf = chunk;
+    let from = 0;
     if (this.carry) {
-      buf = Buffer.concat([this.carry, chunk]);
+      // Only the cut line is copied: the carried bytes and the chunk up to its first newline.
+      const nl = chunk.indexOf(0x0a);
+      const head = nl < 0 ? chunk : chunk.subarray(0, nl + 1);
+      const joined = Buffer.concat([this.carry, head]);
       this.carry = undefined;
+      this.scan(joined, 0);
+      if (nl < 0) return;
+      from = nl + 1;
     }
-    let start = 0;
+    this.scan(chunk, from);
+  }
+
+  private scan(buf: Buffer, from: number): void {
+    let start = from;
     const n = buf.length;
     while (start < n) {
-      let nl = buf.indexOf(0x0a, start);
+      const nl = buf.indexOf(0x0a, start);
       if (nl < 0) {
         if (n - start >= MAX_LINE_BYTES) {
           this.emitPiece(buf, start, start + MAX_LINE_BYTES);
@@ -40,16 +53,15 @@ export class LineSplitter {
         continue;
       }
       if (this.piece === 0) this.lineNo++;
-      this.sink(buf.toString('latin1', start, nl), this.lineNo, this.piece);
+      this.sink((buf as Latin1Buffer).latin1Slice(start, nl), this.lineNo, this.piece);
       this.piece = 0;
       start = nl + 1;
-      nl = 0;
     }
   }
 
   private emitPiece(buf: Buffer, start: number, end: number): void {
     if (this.piece === 0) this.lineNo++;
-    this.sink(buf.toString('latin1', start, end), this.lineNo, this.piece);
+    this.sink((buf as Latin1Buffer).latin1Slice(start, end), this.lineNo, this.piece);
     this.piece++;
   }
 

@@ -18,6 +18,18 @@ export function localStamp(sec: number): string {
 
 const MAC_LABEL_FIELDS = new Set(['subj', 'obj', 'scontext', 'tcontext', 'vm-ctx', 'img-ctx', 'old-context', 'new-context', 'old-vmctx', 'new-vmctx', 'new_context', 'old_context']);
 
+/** `type=NAME msg=audit(` by record type number (the name as libaudit prints it), built once. */
+const heads: (string | null)[] = [];
+
+function headOf(t: number): string | null {
+  let h = heads[t];
+  if (h === undefined) {
+    const name = recordTypeName(t);
+    h = heads[t] = name === undefined ? null : `type=${name} msg=audit(`;
+  }
+  return h;
+}
+
 /** Writes one record; errors go to `err` exactly as ausearch prints them. */
 export function writeInterpretedRecord(r: AuditRecord, e: AuditEvent, out: Output, err: Output): void {
   let str = messageOf(r);
@@ -33,28 +45,28 @@ export function writeInterpretedRecord(r: AuditRecord, e: AuditEvent, out: Outpu
     return;
   }
   const t = r.typeNum ?? -1;
-  const name = t >= 0 ? recordTypeName(t) : undefined;
-  const nodePart = e.node !== undefined ? `node=${e.node} ` : '';
-  out.write(name ? `${nodePart}type=${name} msg=audit(` : `${nodePart}${str.slice(0, open)}(`);
+  const head = t >= 0 && t < 65536 ? headOf(t) : null;
+  if (e.node !== undefined) out.write(`node=${e.node} `);
+  out.write(head ?? `${str.slice(0, open)}(`);
   const close = str.indexOf(')', open + 1);
   if (close < 0) return;
-  out.write(`${stampOf(e.sec)}.${String(e.msec).padStart(3, '0')}:${e.serial}) `);
-  // Records other than SYSCALL are interpreted from their own text only: identical ones (PATH,
-  // CWD, PROCTITLE of the same command) are rendered once.
-  const cacheable = t !== 1300 && t !== 1326;
-  let key = '';
-  const bodyCache = cacheable ? cacheFor(t) : undefined;
-  if (bodyCache) {
-    const sep = r.raw.indexOf('\x1d');
-    key = sep < 0 ? str.slice(close + 1) : `${str.slice(close + 1)}${r.raw.slice(sep)}`;
-    const hit = bodyCache.get(key);
-    if (hit !== undefined) {
-      out.write(hit);
-      return;
-    }
+  out.write(stampOf(e));
+  if (t === 1300 || t === 1326) {
+    // SYSCALL and SECCOMP differ in every event (pid, pointers): interpreted field by field.
+    interpretBody(str, close + 1, r, e, out.parts);
+    out.wrote();
+    return;
   }
-  const body = interpretBody(str, close + 1, { record: r, event: e });
-  if (bodyCache) {
+  // Other records are interpreted from their own text only: identical ones (PATH, CWD,
+  // PROCTITLE of the same command) are rendered once.
+  const bodyCache = cacheFor(t);
+  const sep = r.raw.indexOf('\x1d');
+  const key = sep < 0 ? str.slice(close + 1) : `${str.slice(close + 1)}${r.raw.slice(sep)}`;
+  let body = bodyCache.get(key);
+  if (body === undefined) {
+    const parts: string[] = [];
+    interpretBody(str, close + 1, r, e, parts);
+    body = parts.join('');
     if (bodyCache.size >= 2048) bodyCache.clear();
     bodyCache.set(key, body);
   }
@@ -72,77 +84,146 @@ function cacheFor(type: number): Map<string, string> {
   }
   return c;
 }
+
+let lastEvent: AuditEvent | undefined;
 let lastSec = Number.NaN;
+let lastSecText = '';
 let lastStamp = '';
 
-function stampOf(sec: number): string {
-  if (sec !== lastSec) {
-    lastSec = sec;
-    lastStamp = localStamp(sec);
+/** `11/22/26 18:00:00.123:456) `, once per event. */
+function stampOf(e: AuditEvent): string {
+  if (e !== lastEvent) {
+    lastEvent = e;
+    if (e.sec !== lastSec) {
+      lastSec = e.sec;
+      lastSecText = localStamp(e.sec);
+    }
+    const ms = e.msec;
+    lastStamp = `${lastSecText}.${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}:${e.serial}) `;
   }
   return lastStamp;
 }
 
-/** The interpreted fields after `msg=audit(...)`, tokenized as output_interpreted_record does. */
-function interpretBody(str: string, from: number, ctx: { record: AuditRecord; event: AuditEvent }): string {
-  const parts: string[] = [];
+/**
+ * Field texts already interpreted, by the logged text `name=value` and what ended it, for
+ * fields that read nothing but their own value (not syscall/a0-a3, whose text depends on the
+ * record's arch and syscall): the uid, gid, exit, comm, exe and key fields of SYSCALL records
+ * repeat in almost every event. Values echoed as logged (pid=, ppid=) are not kept.
+ */
+const pieceCache = new Map<number, Map<string, string>>();
+const PIECE_LIMIT = 8192;
+
+function piecesFor(type: number): Map<string, string> {
+  let c = pieceCache.get(type);
+  if (!c) pieceCache.set(type, (c = new Map()));
+  return c;
+}
+
+/** Does the interpretation of field `name` read other fields of its record? */
+function readsRecord(name: string): boolean {
+  return name === 'syscall' || name === 'msg' || (name.length === 2 && name.charCodeAt(0) === 97 && name.charCodeAt(1) >= 48 && name.charCodeAt(1) <= 51);
+}
+
+/**
+ * The interpreted fields after `msg=audit(...)`, tokenized as output_interpreted_record does,
+ * pushed onto `parts`.
+ */
+function interpretBody(str: string, from: number, record: AuditRecord, event: AuditEvent, parts: string[]): void {
+  const ctx = { record, event };
+  // A record that is not the kernel's plain text (ENRICHED part, a user-space msg='…' whose
+  // closing quote belongs to its last field) takes no cached pieces.
+  const plain = record.raw.indexOf('\x1d') < 0 && str.charCodeAt(str.length - 1) !== 39 && str.charCodeAt(str.length - 1) !== 32;
+  const t = record.typeNum ?? -1;
+  const pieces = plain && t >= 0 ? piecesFor(t) : undefined;
   // Cursor over the text after ')'; -1 plays the role of C's NULL.
   let s = from;
   let found = false;
   let comma = false;
   let eq = -1;
   let ptrNull = false;
+  // Next ',' and ' ' at or after the value (-1: none left), found once and reused.
+  let nextComma = -2;
+  let nextSpace = -2;
   while (s >= 0 && s < str.length && !(ptrNull = (eq = str.indexOf('=', s)) < 0)) {
     comma = false;
     found = true;
+    const v = eq + 1;
+    let vEnd: number;
+    let next: number;
+    const q = str.charCodeAt(v);
+    let mac = false;
+    if (q === 39 || q === 34) {
+      const cq = str.indexOf(q === 39 ? "'" : '"', v + 1);
+      if (cq < 0) {
+        vEnd = str.length;
+        next = -1;
+      } else {
+        vEnd = cq + 1;
+        next = vEnd < str.length ? vEnd + 1 : vEnd;
+      }
+    } else {
+      if (nextComma !== -1 && nextComma < v) nextComma = str.indexOf(',', v);
+      if (nextSpace !== -1 && nextSpace < v) nextSpace = str.indexOf(' ', v);
+      const c = nextComma;
+      const sp = nextSpace;
+      if (c >= 0 && (sp < 0 || c < sp)) {
+        mac = true; // decided below, once the name is known
+        vEnd = c;
+        next = c + 1;
+      } else if (sp >= 0) {
+        vEnd = sp;
+        next = sp + 1;
+      } else {
+        vEnd = str.length;
+        next = -1;
+      }
+    }
+    const spanEnd = next < 0 ? str.length : next;
+    const span = pieces && !mac ? str.slice(s, spanEnd) : undefined;
+    if (span !== undefined) {
+      const hit = pieces!.get(span);
+      if (hit !== undefined) {
+        parts.push(hit);
+        s = next;
+        continue;
+      }
+    }
     let nameStart = eq;
     while (nameStart > s && str.charCodeAt(nameStart) !== 0x20) nameStart--;
-    parts.push(`${str.slice(s, eq)}=`);
+    const label = `${str.slice(s, eq)}=`;
     let fname = str.slice(nameStart, eq);
-    const v = eq + 1;
     if (fname === 'msg') {
+      parts.push(label);
       s = v;
       continue;
     }
-    if (fname.startsWith("'")) fname = fname.slice(1);
-    let vEnd: number;
-    const q = str[v];
-    if (q === "'" || q === '"') {
-      const cq = str.indexOf(q, v + 1);
-      if (cq < 0) {
-        vEnd = str.length;
-        s = -1;
-      } else {
-        vEnd = cq + 1;
-        s = vEnd < str.length ? vEnd + 1 : vEnd;
-      }
-    } else {
-      const c = str.indexOf(',', v);
-      const sp = str.indexOf(' ', v);
-      const trimmed = fname.replace(/^[ (]+/, '');
-      if (c >= 0 && sp >= 0 && c < sp) {
-        if (MAC_LABEL_FIELDS.has(trimmed)) { vEnd = sp; s = sp + 1; } else { vEnd = c; s = c + 1; comma = true; }
-      } else if (c >= 0 && sp < 0) {
-        if (MAC_LABEL_FIELDS.has(trimmed)) { vEnd = str.length; s = -1; } else { vEnd = c; s = c + 1; comma = true; }
-      } else if (sp >= 0) {
-        vEnd = sp;
-        s = sp + 1;
-      } else {
-        vEnd = str.length;
-        s = -1;
-      }
+    if (fname.charCodeAt(0) === 39) fname = fname.slice(1);
+    let trim = 0;
+    while (trim < fname.length && (fname.charCodeAt(trim) === 0x20 || fname.charCodeAt(trim) === 0x28)) trim++;
+    const name = trim ? fname.slice(trim) : fname;
+    if (mac) {
+      if (MAC_LABEL_FIELDS.has(name)) {
+        // A MAC label keeps its commas: the value runs to the next space.
+        const sp = nextSpace;
+        if (sp >= 0) { vEnd = sp; next = sp + 1; } else { vEnd = str.length; next = -1; }
+      } else comma = true;
     }
-    parts.push(interpretedValue(ctx, fname, str.slice(v, vEnd), comma));
+    const value = str.slice(v, vEnd);
+    const piece = label + interpretedValue(ctx, name, value, comma);
+    parts.push(piece);
+    if (span !== undefined && piece !== span && !readsRecord(name)) {
+      if (pieces!.size >= PIECE_LIMIT) pieces!.clear();
+      pieces!.set(span, piece);
+    }
+    s = next;
   }
   // safe_print_string: control characters escaped as \ooo (--escape tty).
   if (!found && ptrNull && s >= 0) parts.push(`${ttyEscape(str.slice(s))}\n`);
   else if (comma && s >= 0) parts.push(`${ttyEscape(str.slice(s))}\n`);
   parts.push('\n');
-  return parts.join('');
 }
 
-function interpretedValue(ctx: { record: AuditRecord; event: AuditEvent }, rawName: string, rawVal: string, comma: boolean): string {
-  const name = rawName.replace(/^[ (]+/, '');
+function interpretedValue(ctx: { record: AuditRecord; event: AuditEvent }, name: string, rawVal: string, comma: boolean): string {
   let val = rawVal;
   if (name === 'acct' && val.endsWith(':')) val = val.slice(0, -1);
   const text = interpretField(ctx, name, val);

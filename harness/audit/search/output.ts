@@ -2,7 +2,8 @@
 import { writeSync } from 'node:fs';
 
 export class Output {
-  private parts: string[] = [];
+  /** Pending text; a writer may push pieces here directly and then call wrote(). */
+  readonly parts: string[] = [];
   private size = 0;
 
   constructor(private readonly fd: number, private readonly limit = 1 << 16) {}
@@ -13,10 +14,15 @@ export class Output {
     if (this.size >= this.limit) this.flush();
   }
 
+  /** After pushing onto parts directly: flushes once enough is pending (counted by pieces). */
+  wrote(): void {
+    if (this.parts.length >= 4096) this.flush();
+  }
+
   flush(): void {
-    if (this.size === 0) return;
+    if (this.parts.length === 0) return;
     const buf = Buffer.from(this.parts.join(''), 'latin1');
-    this.parts = [];
+    this.parts.length = 0;
     this.size = 0;
     let off = 0;
     while (off < buf.length) {

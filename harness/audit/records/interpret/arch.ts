@@ -37,7 +37,7 @@ export function syscallNameFor(machine: string, nr: number): string | undefined 
 
 const plainNames = new Map<string, string>();
 
-export function printSyscall(machine: string, nr: number, a0: bigint): string {
+export function printSyscall(machine: string, nr: number, args: { readonly a0: bigint }): string {
   const key = `${machine}:${nr}`;
   const cached = plainNames.get(key);
   if (cached !== undefined) return cached;
@@ -49,6 +49,7 @@ export function printSyscall(machine: string, nr: number, a0: bigint): string {
   }
   // socketcall/ipc multiplexers show the call in a0
   let sub: string | undefined;
+  const a0 = args.a0;
   const asInt = BigInt.asIntN(32, a0);
   if (BigInt.asUintN(64, asInt) === a0) {
     if (sys === 'socketcall') sub = T.sock.get(Number(asInt));

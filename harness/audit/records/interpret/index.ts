@@ -3,17 +3,16 @@ import type { AuditEvent, AuditField, AuditRecord } from '../types.js';
 import { HOST_MACHINE, machineOf, printArch, printSyscall, syscallNameFor } from './arch.js';
 import { ERANGE, strtoul } from './cnum.js';
 import { printExit } from './errno.js';
-import { kindOf } from './field-types.js';
+import { kindOf, type FieldKind } from './field-types.js';
 import { printCapBitmap, printMmap, printOpenFlags, printOpenat2Resolve, printPathFlags } from './flags.js';
-import { printEnrichedId, printGid, printUid } from './ids.js';
+import { printEnrichedId, printGid, printUid, setAccountFiles as setIdFiles } from './ids.js';
 import { printMode, printModeShort, printPerm } from './mode.js';
 import * as S from './scalars.js';
 import { printSockaddr } from './sockaddr.js';
-import { printArg, type ArgContext } from './syscall-args.js';
+import { clearArgMemo, printArg, type ArgContext } from './syscall-args.js';
 import { printEscaped, printKey, printProctitle, ttyEscape } from './text.js';
 import { printTtyData } from './tty-data.js';
 
-export { setAccountFiles } from './ids.js';
 /**
  * How auparse classifies a field (for output formatting: ausearch prints TTY_DATA values without
  * the trailing space, and cuts UNCLASSIFIED values at a comma, printing ',' instead of ' ').
@@ -39,7 +38,6 @@ interface RecordState {
   closing: AuditField | undefined;
 }
 
-const states = new WeakMap<AuditRecord, RecordState>();
 const NO_SYSCALL: ArgContext = { sys: undefined, a0: 0n, a1: 0n };
 
 function hexArg(v: string | undefined): bigint {
@@ -48,6 +46,20 @@ function hexArg(v: string | undefined): bigint {
   return n === ERANGE ? (1n << 64n) - 1n : n;
 }
 
+/** a0/a1 as numbers only when a printer asks (BigInt parsing of every record's pointers is costly). */
+class LazyArgs implements ArgContext {
+  private a0v: bigint | undefined;
+  private a1v: bigint | undefined;
+  constructor(readonly sys: string | undefined, private readonly a0Text: string | undefined, private readonly a1Text: string | undefined) {}
+  get a0(): bigint {
+    return (this.a0v ??= hexArg(this.a0Text));
+  }
+  get a1(): bigint {
+    return (this.a1v ??= hexArg(this.a1Text));
+  }
+}
+
+// ausearch walks the fields of one record at a time: the state of the last record is kept.
 let lastRecord: AuditRecord | undefined;
 let lastState: RecordState | undefined;
 
@@ -63,15 +75,11 @@ function enrichedMap(record: AuditRecord): Map<string, string> | undefined {
 }
 
 function stateOf(record: AuditRecord): RecordState {
-  if (record === lastRecord) return lastState!;
-  let s = states.get(record);
-  if (!s) {
-    s = computeState(record);
-    states.set(record, s);
+  if (record !== lastRecord) {
+    lastState = computeState(record);
+    lastRecord = record;
   }
-  lastRecord = record;
-  lastState = s;
-  return s;
+  return lastState!;
 }
 
 function closingField(record: AuditRecord): AuditField | undefined {
@@ -92,8 +100,52 @@ function closingField(record: AuditRecord): AuditField | undefined {
   return undefined;
 }
 
+const SYSCALL_HEAD = 'type=SYSCALL msg=audit(';
+
+/**
+ * arch, syscall, a0 and a1 of a SYSCALL line as the kernel writes it (`): arch=… syscall=… … a1=…`,
+ * unquoted, no ENRICHED part, no closing quote), read without splitting every field; undefined
+ * for anything else, which takes the general path.
+ */
+function kernelSyscallState(raw: string): RecordState | undefined {
+  if (!raw.startsWith(SYSCALL_HEAD) || raw.indexOf('\x1d') >= 0) return undefined;
+  let end = raw.length;
+  while (end > 0 && raw.charCodeAt(end - 1) === 32) end--;
+  if (raw.charCodeAt(end - 1) === 39 /* ' */) return undefined;
+  const close = raw.indexOf(')', SYSCALL_HEAD.length);
+  if (close < 0 || raw.charCodeAt(close + 1) !== 58 || raw.charCodeAt(close + 2) !== 32) return undefined;
+  let arch: string | undefined;
+  let nr: string | undefined;
+  let a0: string | undefined;
+  let i = close + 3;
+  for (;;) {
+    const eq = raw.indexOf('=', i);
+    const sp = raw.indexOf(' ', i);
+    if (eq < 0 || sp < 0 || sp < eq || eq === i) return undefined;
+    const q = raw.charCodeAt(eq + 1);
+    if (q === 34 || q === 39) return undefined;
+    const name = raw.slice(i, eq);
+    const value = raw.slice(eq + 1, sp);
+    if (name === 'arch') arch ??= value;
+    else if (name === 'syscall') nr ??= value;
+    else if (name === 'a0') a0 ??= value;
+    else if (name === 'a1') {
+      if (arch === undefined || nr === undefined) return undefined;
+      const machine = machineOf(arch) || HOST_MACHINE;
+      const n = strtoul(nr, 10);
+      const syscall = n === ERANGE ? -1 : Number(BigInt.asIntN(32, n));
+      return { machine, syscall, args: new LazyArgs(syscallNameFor(machine, syscall), a0, value), enriched: undefined, closing: undefined };
+    }
+    i = sp + 1;
+  }
+}
+
 function computeState(record: AuditRecord): RecordState {
   let s: RecordState;
+  if (record.type === 'SYSCALL') {
+    const fast = kernelSyscallState(record.raw);
+    if (fast) return fast;
+  }
   const enriched = enrichedMap(record);
   const closing = closingField(record);
   const isSyscall = record.type === 'SYSCALL' || record.type === 'SECCOMP';
@@ -117,11 +169,7 @@ function computeState(record: AuditRecord): RecordState {
     s = {
       machine,
       syscall,
-      args: {
-        sys: record.type === 'SYSCALL' ? syscallNameFor(machine, syscall) : undefined,
-        a0: record.type === 'SYSCALL' ? hexArg(a0) : 0n,
-        a1: record.type === 'SYSCALL' ? hexArg(a1) : 0n,
-      },
+      args: record.type === 'SYSCALL' ? new LazyArgs(syscallNameFor(machine, syscall), a0, a1) : NO_SYSCALL,
       enriched,
       closing,
     };
@@ -156,12 +204,37 @@ function interpretValue(record: AuditRecord, name: string, value: string): strin
   }
 
   switch (kind) {
-    case 'ESCAPED_KEY':
-      return printKey(value);
-    case 'TTY_DATA':
-      return printTtyData(value);
+    case 'SYSCALL':
+    case 'A0':
+    case 'A1':
+    case 'A2':
+    case 'A3':
+      // These depend on the record (arch, syscall, a0, a1): syscall-args memoizes what it can.
+      return ttyEscape(interpretKind(kind, record, value));
   }
-  return ttyEscape(interpretKind(kind, record, value));
+  let m = memo.get(kind);
+  if (m === undefined) memo.set(kind, (m = new Map()));
+  let text = m.get(value);
+  if (text === undefined) {
+    text = kind === 'ESCAPED_KEY' ? printKey(value) : kind === 'TTY_DATA' ? printTtyData(value) : ttyEscape(interpretKind(kind, record, value));
+    if (m.size >= MEMO_LIMIT) m.clear();
+    m.set(value, text);
+  }
+  return text;
+}
+
+/**
+ * Interpretations that depend only on the kind and the logged value (names of ids, decoded
+ * paths, modes...), remembered per kind: logs repeat them on every event. Bounded.
+ */
+const memo = new Map<FieldKind, Map<string, string>>();
+const MEMO_LIMIT = 4096;
+
+/** Where names of uids and gids come from (see ids.ts); forgets interpretations made with the old ones. */
+export function setAccountFiles(files: { passwd?: string; group?: string }): void {
+  setIdFiles(files);
+  memo.clear();
+  clearArgMemo();
 }
 
 function interpretKind(kind: string, record: AuditRecord, value: string): string {
@@ -172,7 +245,7 @@ function interpretKind(kind: string, record: AuditRecord, value: string): string
       return printGid(value, 10);
     case 'SYSCALL': {
       const s = stateOf(record);
-      return printSyscall(s.machine, s.syscall, s.args.a0);
+      return printSyscall(s.machine, s.syscall, s.args);
     }
     case 'ARCH':
       return printArch(value);

@@ -204,15 +204,35 @@ function a3For(sys: string): Printer {
 }
 
 const resolvers = [a0For, a1For, a2For, a3For];
-const cache = [new Map<string, Printer>(), new Map<string, Printer>(), new Map<string, Printer>(), new Map<string, Printer>()];
+
+interface Resolved {
+  print: Printer;
+  /** Texts by value, for printers that read only the value (not a0/a1 of the record). */
+  memo: Map<string, string> | undefined;
+}
+const resolved = [new Map<string, Resolved>(), new Map<string, Resolved>(), new Map<string, Resolved>(), new Map<string, Resolved>()];
+const MEMO_LIMIT = 1024;
 
 /** Interprets argument `index` (0..3) logged as hex `val`. */
 export function printArg(index: number, val: string, ctx: ArgContext): string {
   if (ctx.sys === undefined) return `0x${val}`;
-  let p = cache[index].get(ctx.sys);
-  if (!p) {
-    p = resolvers[index](ctx.sys);
-    cache[index].set(ctx.sys, p);
+  let r = resolved[index].get(ctx.sys);
+  if (!r) {
+    const print = resolvers[index](ctx.sys);
+    r = { print, memo: print.length < 2 ? new Map() : undefined };
+    resolved[index].set(ctx.sys, r);
   }
-  return p(val, ctx);
+  if (!r.memo) return r.print(val, ctx);
+  let text = r.memo.get(val);
+  if (text === undefined) {
+    text = r.print(val, ctx);
+    if (r.memo.size >= MEMO_LIMIT) r.memo.clear();
+    r.memo.set(val, text);
+  }
+  return text;
+}
+
+/** Forgets remembered texts (uid and gid names change with the account files). */
+export function clearArgMemo(): void {
+  for (const m of resolved) m.clear();
 }
