@@ -71,8 +71,8 @@ export class EventAssembler {
   add(record: AuditRecord, ready: (e: AuditEvent) => void): boolean {
     const slot = this.find(record);
     if (slot) {
+      // Joining an open event completes nothing, so nothing new can leave.
       slot.event.records.push(record);
-      this.drain(ready);
       return true;
     }
     const t = record.typeNum ?? -1;

@@ -121,6 +121,9 @@ function digits(s: string, i: number, max: number): boolean {
   return true;
 }
 
+/** type= words seen, with their number and the name ausearch prints. */
+const typeWords = new Map<string, { num: number; name: string }>();
+
 /**
  * The common case, without allocation beyond the record: `type=NAME msg=audit(SEC.MS:SERIAL): ...`
  * with sane numbers. Anything unusual goes to the general path, which follows ausearch exactly.
@@ -140,13 +143,18 @@ function fastRecord(line: string, file: string | undefined, lineNo: number): Sta
   const wordEnd = line.indexOf(' ', sp + 1);
   if ((wordEnd < 0 ? line.length : wordEnd) - (sp + 1) <= 18) return undefined;
   const typeText = line.slice(5, sp);
-  const typeNum = recordTypeNumber(typeText);
+  let known = typeWords.get(typeText);
+  if (known === undefined) {
+    const n = recordTypeNumber(typeText);
+    known = { num: n, name: n >= 0 ? recordTypeName(n) ?? `UNKNOWN[${n}]` : typeText };
+    if (typeWords.size < 1024) typeWords.set(typeText, known);
+  }
   let bodyStart = close + 1;
   if (line.charCodeAt(bodyStart) === 0x3a) bodyStart++;
   if (line.charCodeAt(bodyStart) === 0x20) bodyStart++;
   const init: RecordInit = {
-    type: typeNum >= 0 ? recordTypeName(typeNum) ?? `UNKNOWN[${typeNum}]` : typeText,
-    typeNum,
+    type: known.name,
+    typeNum: known.num,
     sec,
     msec,
     serial,

@@ -1,7 +1,7 @@
 // ausearch -i (output_interpreted / output_interpreted_record in src/ausearch-report.c): records
 // newest first, each line re-tokenized the way ausearch does it, every value replaced by its
 // interpretation (interpretField, harness/audit/records/interpret/), times in local time.
-import { interpretField } from '../records/interpret/index.js';
+import { fieldKind, interpretField } from '../records/interpret/index.js';
 import { recordTypeName } from '../records/record-types.js';
 import type { AuditEvent, AuditRecord } from '../records/types.js';
 import { messageOf } from './ausearch-line.js';
@@ -60,7 +60,7 @@ export function writeInterpretedRecord(r: AuditRecord, e: AuditEvent, out: Outpu
   // Other records are interpreted from their own text only: identical ones (PATH, CWD,
   // PROCTITLE of the same command) are rendered once.
   const bodyCache = cacheFor(t);
-  const sep = r.raw.indexOf('\x1d');
+  const sep = str === r.raw ? -1 : r.raw.indexOf('\x1d');
   const key = sep < 0 ? str.slice(close + 1) : `${str.slice(close + 1)}${r.raw.slice(sep)}`;
   let body = bodyCache.get(key);
   if (body === undefined) {
@@ -135,6 +135,11 @@ function interpretBody(str: string, from: number, record: AuditRecord, event: Au
   const plain = record.raw.indexOf('\x1d') < 0 && str.charCodeAt(str.length - 1) !== 39 && str.charCodeAt(str.length - 1) !== 32;
   const t = record.typeNum ?? -1;
   const pieces = plain && t >= 0 ? piecesFor(t) : undefined;
+  const tails = pieces && (t === 1300 || t === 1326) ? tailsFor(t) : undefined;
+  // Where the text after the last changing field starts, and its first piece.
+  let tailFrom = -1;
+  let tailParts = 0;
+  let tailAfter = '';
   // Cursor over the text after ')'; -1 plays the role of C's NULL.
   let s = from;
   let found = false;
@@ -195,6 +200,7 @@ function interpretBody(str: string, from: number, record: AuditRecord, event: Au
     if (fname === 'msg') {
       parts.push(label);
       s = v;
+      tailFrom = -1;
       continue;
     }
     if (fname.charCodeAt(0) === 39) fname = fname.slice(1);
@@ -209,18 +215,56 @@ function interpretBody(str: string, from: number, record: AuditRecord, event: Au
       } else comma = true;
     }
     const value = str.slice(v, vEnd);
-    const piece = label + interpretedValue(ctx, name, value, comma);
+    // Fields ausearch prints as logged (pid=, ppid=, items=) skip the interpreter.
+    const piece = pieces !== undefined && name !== 'acct' && fieldKind(record.type, name, value) === 'UNCLASSIFIED'
+      ? (span !== undefined && next > 0 && !comma && str.charCodeAt(next - 1) === 32 ? span : `${label}${value}${comma ? ',' : ' '}`)
+      : label + interpretedValue(ctx, name, value, comma);
     parts.push(piece);
+    s = next;
     if (span !== undefined && piece !== span && !readsRecord(name)) {
       if (pieces!.size >= PIECE_LIMIT) pieces!.clear();
       pieces!.set(span, piece);
+    } else if (tails !== undefined && s >= 0 && s < str.length) {
+      // A field that changes from event to event (pid=, a pointer): what follows it may repeat.
+      if (name === tails.after) {
+        const hit = tails.texts.get(str.slice(s));
+        if (hit !== undefined) {
+          parts.push(hit);
+          return;
+        }
+      }
+      tailFrom = s;
+      tailParts = parts.length;
+      tailAfter = name;
     }
-    s = next;
   }
   // safe_print_string: control characters escaped as \ooo (--escape tty).
   if (!found && ptrNull && s >= 0) parts.push(`${ttyEscape(str.slice(s))}\n`);
   else if (comma && s >= 0) parts.push(`${ttyEscape(str.slice(s))}\n`);
   parts.push('\n');
+  if (tails !== undefined && tailFrom >= 0) {
+    if (tails.texts.size >= TAIL_LIMIT) tails.texts.clear();
+    tails.texts.set(str.slice(tailFrom), parts.slice(tailParts).join(''));
+    tails.after = tailAfter;
+  }
+}
+
+/**
+ * The text of a record from just after its last changing field to the end (`auid=… key=…` after
+ * `pid=`), by record type: in a SYSCALL record that is most fields, in one lookup. `after` names
+ * the field after which the last one was stored, the only one after which a lookup is tried.
+ */
+interface Tails {
+  after: string;
+  texts: Map<string, string>;
+}
+const tailCache = new Map<number, Tails>();
+const TAIL_LIMIT = 4096;
+
+function tailsFor(type: number): Tails {
+  let c = tailCache.get(type);
+  if (!c) tailCache.set(type, (c = { after: '', texts: new Map() }));
+  return c;
 }
 
 function interpretedValue(ctx: { record: AuditRecord; event: AuditEvent }, name: string, rawVal: string, comma: boolean): string {

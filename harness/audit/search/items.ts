@@ -20,6 +20,24 @@ export interface SearchItems {
   keys?: string[];
 }
 
+/** strtoul of s[from, end): what the C code reads after it cut the string at `end`. */
+function strtoulTo(s: string, from: number, end: number, base: 10 | 16): number {
+  // Plain digits right up to the cut (the common case) need no copy of the text.
+  let v = 0;
+  let i = from;
+  for (; i < end && i - from < 13; i++) {
+    const c = s.charCodeAt(i);
+    let d: number;
+    if (c >= 48 && c <= 57) d = c - 48;
+    else if (base === 16 && c >= 97 && c <= 102) d = c - 87;
+    else if (base === 16 && c >= 65 && c <= 70) d = c - 55;
+    else break;
+    v = v * base + d;
+  }
+  if (i === end && i > from) return v;
+  return strtoul(s.slice(0, end), from, base);
+}
+
 /** strtoul(s, NULL, base) with errno: NaN on overflow (C sets ERANGE). Reads from `from` to the end of `s`. */
 function strtoul(s: string, from: number, base: 10 | 16): number {
   // Fast path: plain digits that fit a double exactly.
@@ -115,7 +133,7 @@ function taskInfo(c: Cursor, o: SearchOptions, items: SearchItems): number {
     const sp = c.space(at);
     if (sp < 0) return undefined;
     c.term = sp;
-    return strtoul(msg.slice(0, sp), at, base);
+    return strtoulTo(msg, at, sp, base);
   };
   if (o.ppid !== undefined) {
     const at = c.find('ppid=');
@@ -172,26 +190,35 @@ function taskInfo(c: Cursor, o: SearchOptions, items: SearchItems): number {
   return 0;
 }
 
+/** `name` then a number ended by a space, at or after the cursor (c.term moves past it). */
+function syscallNumber(c: Cursor, name: string, base: 10 | 16, codes: number): number {
+  const at = c.find(name);
+  if (at < 0) return -(codes >> 16);
+  const from = at + name.length;
+  const sp = c.space(from);
+  if (sp < 0) return -((codes >> 8) & 0xff);
+  c.term = sp;
+  const v = strtoulTo(c.msg, from, sp, base);
+  if (Number.isNaN(v)) return -(codes & 0xff);
+  return v;
+}
+
+/** Error codes of syscallNumber: missing, unterminated, out of range (one byte each). */
+const codes = (missing: number, open: number, range: number) => (missing << 16) | (open << 8) | range;
+const ARCH_CODES = codes(1, 2, 3);
+const SYSCALL_CODES = codes(4, 5, 6);
+const ARG_CODES = codes(11, 12, 13);
+
 function parseSyscall(msg: string, o: SearchOptions, items: SearchItems): number {
   const c = new Cursor(msg);
-  const field = (name: string, base: 10 | 16, codes: [number, number, number]): number | undefined | string => {
-    const at = c.find(name);
-    if (at < 0) return codes[0];
-    const sp = c.space(at + name.length);
-    if (sp < 0) return codes[1];
-    c.term = sp;
-    const v = strtoul(msg.slice(0, sp), at + name.length, base);
-    if (Number.isNaN(v)) return codes[2];
-    return `${v}`;
-  };
   if (o.format !== 'default' && o.format !== 'raw' || o.machine !== undefined) {
-    const v = field('arch=', 16, [1, 2, 3]);
-    if (typeof v === 'number') return v;
-    items.arch = u32(Number(v));
+    const v = syscallNumber(c, 'arch=', 16, ARCH_CODES);
+    if (v < 0) return -v;
+    items.arch = u32(v);
   }
-  const sc = field('syscall=', 10, [4, 5, 6]);
-  if (typeof sc === 'number') return sc;
-  items.syscall = u32(Number(sc));
+  const sc = syscallNumber(c, 'syscall=', 10, SYSCALL_CODES);
+  if (sc < 0) return -sc;
+  items.syscall = u32(sc);
   if (o.success !== undefined) {
     const at = c.find('success=');
     if (at >= 0) {
@@ -201,10 +228,10 @@ function parseSyscall(msg: string, o: SearchOptions, items: SearchItems): number
       items.success = msg.slice(at + 8, sp) === 'yes' ? 1 : 0;
     }
   }
-  for (const [name, codes] of [['a0=', [11, 12, 13]], ['a1=', [11, 12, 13]]] as const) {
-    const v = field(name, 16, codes as unknown as [number, number, number]);
-    if (typeof v === 'number') return v;
-  }
+  const a0 = syscallNumber(c, 'a0=', 16, ARG_CODES);
+  if (a0 < 0) return -a0;
+  const a1 = syscallNumber(c, 'a1=', 16, ARG_CODES);
+  if (a1 < 0) return -a1;
   const rc = taskInfo(c, o, items);
   if (rc) return rc;
   if (o.key !== undefined) {
@@ -221,7 +248,7 @@ function parseUser(msg: string, o: SearchOptions, items: SearchItems): number {
     if (at < 0) return 1;
     const sp = c.space(at + 4);
     if (sp < 0) return 2;
-    items.pid = strtoul(msg.slice(0, sp), at + 4, 10);
+    items.pid = strtoulTo(msg, at + 4, sp, 10);
     c.term = sp;
   }
   if (o.uid !== undefined) {
@@ -229,7 +256,7 @@ function parseUser(msg: string, o: SearchOptions, items: SearchItems): number {
     if (at < 0) return 4;
     const sp = c.space(at + 4);
     if (sp < 0) return 5;
-    items.uid = strtoul(msg.slice(0, sp), at + 4, 10);
+    items.uid = strtoulTo(msg, at + 4, sp, 10);
     c.term = sp;
   }
   if (o.loginuid !== undefined) {
@@ -238,7 +265,7 @@ function parseUser(msg: string, o: SearchOptions, items: SearchItems): number {
     if (at < 0) { at = c.find('loginuid='); skip = 9; if (at < 0) return 7; }
     const sp = c.space(at + skip);
     if (sp < 0) return 8;
-    items.loginuid = strtoul(msg.slice(0, sp), at + skip, 10);
+    items.loginuid = strtoulTo(msg, at + skip, sp, 10);
     c.term = sp;
   }
   if (o.success !== undefined) {
@@ -266,7 +293,7 @@ function numberAt(c: Cursor, label: string): number | 'missing' | 'unterminated'
   const sp = c.space(at + label.length);
   if (sp < 0) return 'unterminated';
   c.term = sp;
-  return strtoul(c.msg.slice(0, sp), at + label.length, 10);
+  return strtoulTo(c.msg, at + label.length, sp, 10);
 }
 
 /** LOGIN (the kernel's record of a loginuid change, e.g. pam_loginuid or `echo 1000 > /proc/self/loginuid`): parse_login. */
@@ -316,7 +343,7 @@ function parseDaemon(msg: string, o: SearchOptions, items: SearchItems): number 
     if (at < 0) return 1;
     const sp = c.space(at + 5);
     if (sp < 0) return 2;
-    items.loginuid = strtoul(msg.slice(0, sp), at + 5, 10);
+    items.loginuid = strtoulTo(msg, at + 5, sp, 10);
     c.term = sp;
   }
   if (o.pid !== undefined) {
@@ -324,7 +351,7 @@ function parseDaemon(msg: string, o: SearchOptions, items: SearchItems): number 
     if (at < 0) return 4;
     const sp = c.space(at + 4);
     if (sp < 0) return 5;
-    items.pid = strtoul(msg.slice(0, sp), at + 4, 10);
+    items.pid = strtoulTo(msg, at + 4, sp, 10);
     c.term = sp;
   }
   if (o.uid !== undefined) {
@@ -332,7 +359,7 @@ function parseDaemon(msg: string, o: SearchOptions, items: SearchItems): number 
     if (at >= 0) {
       const sp = c.space(at + 5);
       if (sp < 0) return 7;
-      items.uid = strtoul(msg.slice(0, sp), at + 5, 10);
+      items.uid = strtoulTo(msg, at + 5, sp, 10);
       c.term = sp;
     }
   }
@@ -402,7 +429,7 @@ function parseAvc(msg: string, typeNum: number, o: SearchOptions, items: SearchI
     if (at >= 0) {
       const sp = msg.indexOf(' ', at + 4);
       if (sp < 0) return 3;
-      items.pid = strtoul(msg.slice(0, sp), at + 4, 10);
+      items.pid = strtoulTo(msg, at + 4, sp, 10);
       term = sp;
     }
   }
