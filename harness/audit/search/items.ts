@@ -20,44 +20,30 @@ export interface SearchItems {
   keys?: string[];
 }
 
-/** strtoul of s[from, end): what the C code reads after it cut the string at `end`. */
+/** strtoul of s[from, end), with errno: NaN on overflow (C sets ERANGE); `end` is where the C code cut the string. */
 function strtoulTo(s: string, from: number, end: number, base: 10 | 16): number {
-  // Plain digits right up to the cut (the common case) need no copy of the text.
+  // Fast path: plain digits that fit a double exactly, read in place.
   let v = 0;
   let i = from;
   for (; i < end && i - from < 13; i++) {
-    const c = s.charCodeAt(i);
-    let d: number;
-    if (c >= 48 && c <= 57) d = c - 48;
-    else if (base === 16 && c >= 97 && c <= 102) d = c - 87;
-    else if (base === 16 && c >= 65 && c <= 70) d = c - 55;
-    else break;
+    const d = digitValue(s.charCodeAt(i), base);
+    if (d < 0) break;
     v = v * base + d;
   }
-  if (i === end && i > from) return v;
-  return strtoul(s.slice(0, end), from, base);
+  if (i > from && (i === end || digitValue(s.charCodeAt(i), base) < 0)) return v;
+  return strtoulSlow(end === s.length ? s : s.slice(0, end), from, base);
 }
 
-/** strtoul(s, NULL, base) with errno: NaN on overflow (C sets ERANGE). Reads from `from` to the end of `s`. */
+function digitValue(c: number, base: 10 | 16): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (base === 16 && c >= 97 && c <= 102) return c - 87;
+  if (base === 16 && c >= 65 && c <= 70) return c - 55;
+  return -1;
+}
+
+/** strtoul(s, NULL, base) from `from` to the end of `s`. */
 function strtoul(s: string, from: number, base: 10 | 16): number {
-  // Fast path: plain digits that fit a double exactly.
-  let v = 0;
-  let i = from;
-  for (; i < s.length && i - from < 13; i++) {
-    const c = s.charCodeAt(i);
-    let d: number;
-    if (c >= 48 && c <= 57) d = c - 48;
-    else if (base === 16 && c >= 97 && c <= 102) d = c - 87;
-    else if (base === 16 && c >= 65 && c <= 70) d = c - 55;
-    else break;
-    v = v * base + d;
-  }
-  if (i > from && (i === s.length || i - from < 13)) {
-    const c = s.charCodeAt(i);
-    const more = base === 16 ? /[0-9a-fA-F]/.test(s[i] ?? '') : c >= 48 && c <= 57;
-    if (!more) return v;
-  }
-  return strtoulSlow(s, from, base);
+  return strtoulTo(s, from, s.length, base);
 }
 
 function strtoulSlow(s: string, from: number, base: 10 | 16): number {
