@@ -1,7 +1,7 @@
 // ausearch -i (output_interpreted / output_interpreted_record in src/ausearch-report.c): records
 // newest first, each line re-tokenized the way ausearch does it, every value replaced by its
 // interpretation (interpretField, harness/audit/records/interpret/), times in local time.
-import { fieldKind, interpretField } from '../records/interpret/index.js';
+import { fieldKind, interpretField, readsOnlyArchAndSyscall } from '../records/interpret/index.js';
 import { recordTypeName } from '../records/record-types.js';
 import type { AuditEvent, AuditRecord } from '../records/types.js';
 import { messageOf } from './ausearch-line.js';
@@ -30,6 +30,8 @@ function headOf(t: number): string | null {
   return h;
 }
 
+const scratch: string[] = [];
+
 /** Writes one record; errors go to `err` exactly as ausearch prints them. */
 export function writeInterpretedRecord(r: AuditRecord, e: AuditEvent, out: Output, err: Output): void {
   let str = messageOf(r);
@@ -53,8 +55,10 @@ export function writeInterpretedRecord(r: AuditRecord, e: AuditEvent, out: Outpu
   out.write(stampOf(e));
   if (t === 1300 || t === 1326) {
     // SYSCALL and SECCOMP differ in every event (pid, pointers): interpreted field by field.
-    interpretBody(str, close + 1, r, e, out.parts);
-    out.wrote();
+    const parts = scratch;
+    parts.length = 0;
+    interpretBody(str, close + 1, r, e, parts);
+    for (let i = 0; i < parts.length; i++) out.write(parts[i]!);
     return;
   }
   // Other records are interpreted from their own text only: identical ones (PATH, CWD,
@@ -119,6 +123,42 @@ function piecesFor(type: number): Map<string, string> {
   return c;
 }
 
+/** Does the field at `at` start with `syscall=` or `a0=`..`a3=` (read with the record's arch and syscall)? */
+function readsArchAndSyscall(str: string, at: number): boolean {
+  const c = str.charCodeAt(at);
+  if (c === 97) {
+    const d = str.charCodeAt(at + 1);
+    return d >= 48 && d <= 51 && str.charCodeAt(at + 2) === 61;
+  }
+  return c === 115 && str.startsWith('syscall=', at);
+}
+
+/**
+ * Texts of syscall= and a0=..a3= by the record's `arch=… syscall=…` (the kernel writes them
+ * first), for fields whose text depends on nothing else; undefined for another layout.
+ */
+const byArchSyscall = new Map<string, Map<string, string>>();
+
+function archSyscallPieces(str: string, body: number): Map<string, string> | undefined {
+  const from = str.startsWith(': ', body) ? body + 2 : body;
+  if (!str.startsWith('arch=', from)) return undefined;
+  const sp1 = str.indexOf(' ', from);
+  if (sp1 < 0 || !str.startsWith('syscall=', sp1 + 1)) return undefined;
+  const sp2 = str.indexOf(' ', sp1 + 1);
+  if (sp2 < 0) return undefined;
+  for (let i = from + 5; i < sp2; i++) {
+    const c = str.charCodeAt(i);
+    if (c === 34 || c === 39 || c === 44) return undefined;
+  }
+  const key = str.slice(from, sp2);
+  let m = byArchSyscall.get(key);
+  if (m === undefined) {
+    if (byArchSyscall.size >= 1024) byArchSyscall.clear();
+    byArchSyscall.set(key, (m = new Map()));
+  }
+  return m;
+}
+
 /** Does the interpretation of field `name` read other fields of its record? */
 function readsRecord(name: string): boolean {
   return name === 'syscall' || name === 'msg' || (name.length === 2 && name.charCodeAt(0) === 97 && name.charCodeAt(1) >= 48 && name.charCodeAt(1) <= 51);
@@ -136,6 +176,7 @@ function interpretBody(str: string, from: number, record: AuditRecord, event: Au
   const t = record.typeNum ?? -1;
   const pieces = plain && t >= 0 ? piecesFor(t) : undefined;
   const tails = pieces && (t === 1300 || t === 1326) ? tailsFor(t) : undefined;
+  const archPieces = tails && t === 1300 ? archSyscallPieces(str, from) : undefined;
   // Where the text after the last changing field starts, and its first piece.
   let tailFrom = -1;
   let tailParts = 0;
@@ -185,8 +226,11 @@ function interpretBody(str: string, from: number, record: AuditRecord, event: Au
     }
     const spanEnd = next < 0 ? str.length : next;
     const span = pieces && !mac ? str.slice(s, spanEnd) : undefined;
+    // syscall= and a0=..a3= read the record's arch and syscall: a cached tail never holds them.
+    const archField = archPieces !== undefined && readsArchAndSyscall(str, s);
+    if (archField) tailFrom = -1;
     if (span !== undefined) {
-      const hit = pieces!.get(span);
+      const hit = (archField ? archPieces! : pieces!).get(span);
       if (hit !== undefined) {
         parts.push(hit);
         s = next;
@@ -216,14 +260,18 @@ function interpretBody(str: string, from: number, record: AuditRecord, event: Au
     }
     const value = str.slice(v, vEnd);
     // Fields ausearch prints as logged (pid=, ppid=, items=) skip the interpreter.
-    const piece = pieces !== undefined && name !== 'acct' && fieldKind(record.type, name, value) === 'UNCLASSIFIED'
+    const echo = pieces !== undefined && name !== 'acct' && fieldKind(record.type, name, value) === 'UNCLASSIFIED';
+    const piece = echo
       ? (span !== undefined && next > 0 && !comma && str.charCodeAt(next - 1) === 32 ? span : `${label}${value}${comma ? ',' : ' '}`)
       : label + interpretedValue(ctx, name, value, comma);
     parts.push(piece);
     s = next;
-    if (span !== undefined && piece !== span && !readsRecord(name)) {
+    if (span !== undefined && !echo && !readsRecord(name)) {
       if (pieces!.size >= PIECE_LIMIT) pieces!.clear();
       pieces!.set(span, piece);
+    } else if (archField && span !== undefined && readsOnlyArchAndSyscall(record, name)) {
+      if (archPieces!.size >= PIECE_LIMIT) archPieces!.clear();
+      archPieces!.set(span, piece);
     } else if (tails !== undefined && s >= 0 && s < str.length) {
       // A field that changes from event to event (pid=, a pointer): what follows it may repeat.
       if (name === tails.after) {

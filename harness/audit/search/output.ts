@@ -2,32 +2,28 @@
 import { writeSync } from 'node:fs';
 
 export class Output {
-  /** Pending text; a writer may push pieces here directly and then call wrote(). */
-  readonly parts: string[] = [];
-  private size = 0;
+  /** Pending text, built by concatenation (a rope: cheaper than an array of pieces and a join). */
+  private pending = '';
+  /** Reused for the bytes of each flush. */
+  private buf = Buffer.allocUnsafe(0);
 
   constructor(private readonly fd: number, private readonly limit = 1 << 16) {}
 
   write(s: string): void {
-    this.parts.push(s);
-    this.size += s.length;
-    if (this.size >= this.limit) this.flush();
-  }
-
-  /** After pushing onto parts directly: flushes once enough is pending (counted by pieces). */
-  wrote(): void {
-    if (this.parts.length >= 4096) this.flush();
+    this.pending += s;
+    if (this.pending.length >= this.limit) this.flush();
   }
 
   flush(): void {
-    if (this.parts.length === 0) return;
-    const buf = Buffer.from(this.parts.join(''), 'latin1');
-    this.parts.length = 0;
-    this.size = 0;
+    const text = this.pending;
+    if (text.length === 0) return;
+    this.pending = '';
+    if (this.buf.length < text.length) this.buf = Buffer.allocUnsafe(Math.max(text.length, 1 << 17));
+    const n = this.buf.write(text, 0, 'latin1');
     let off = 0;
-    while (off < buf.length) {
+    while (off < n) {
       try {
-        off += writeSync(this.fd, buf, off);
+        off += writeSync(this.fd, this.buf, off, n - off);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue;
         throw e;

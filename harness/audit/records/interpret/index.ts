@@ -9,7 +9,7 @@ import { printEnrichedId, printGid, printUid, setAccountFiles as setIdFiles } fr
 import { printMode, printModeShort, printPerm } from './mode.js';
 import * as S from './scalars.js';
 import { printSockaddr } from './sockaddr.js';
-import { clearArgMemo, printArg, type ArgContext } from './syscall-args.js';
+import { argReadsOnlyValue, clearArgMemo, printArg, type ArgContext } from './syscall-args.js';
 import { printEscaped, printKey, printProctitle, ttyEscape } from './text.js';
 import { printTtyData } from './tty-data.js';
 
@@ -319,6 +319,18 @@ function interpretKind(kind: string, record: AuditRecord, value: string): string
     default: // ADDR, MAC_LABEL
       return value;
   }
+}
+
+/**
+ * Is the text of field `name` (syscall, a0..a3) of this SYSCALL record decided by the record's
+ * arch, its syscall and the field's own value alone? Not for socketcall/ipc, whose name shows the
+ * call in a0, nor for arguments read together with a0/a1 (open's mode, fcntl's argument...).
+ */
+export function readsOnlyArchAndSyscall(record: AuditRecord, name: string): boolean {
+  const sys = stateOf(record).args.sys;
+  if (name === 'syscall') return sys !== 'socketcall' && sys !== 'ipc';
+  const index = name.charCodeAt(1) - 48;
+  return sys === undefined || argReadsOnlyValue(index, sys);
 }
 
 /** Every field of `record` with its interpreted value, in logged order. */

@@ -213,15 +213,25 @@ interface Resolved {
 const resolved = [new Map<string, Resolved>(), new Map<string, Resolved>(), new Map<string, Resolved>(), new Map<string, Resolved>()];
 const MEMO_LIMIT = 1024;
 
+function resolve(index: number, sys: string): Resolved {
+  let r = resolved[index].get(sys);
+  if (!r) {
+    const print = resolvers[index](sys);
+    r = { print, memo: print.length < 2 ? new Map() : undefined };
+    resolved[index].set(sys, r);
+  }
+  return r;
+}
+
+/** Is argument `index` of `sys` printed from its own value alone (not from a0/a1 of the record)? */
+export function argReadsOnlyValue(index: number, sys: string): boolean {
+  return resolve(index, sys).memo !== undefined;
+}
+
 /** Interprets argument `index` (0..3) logged as hex `val`. */
 export function printArg(index: number, val: string, ctx: ArgContext): string {
   if (ctx.sys === undefined) return `0x${val}`;
-  let r = resolved[index].get(ctx.sys);
-  if (!r) {
-    const print = resolvers[index](ctx.sys);
-    r = { print, memo: print.length < 2 ? new Map() : undefined };
-    resolved[index].set(ctx.sys, r);
-  }
+  const r = resolve(index, ctx.sys);
   if (!r.memo) return r.print(val, ctx);
   let text = r.memo.get(val);
   if (text === undefined) {
