@@ -159,6 +159,18 @@ function archSyscallPieces(str: string, body: number): Map<string, string> | und
   return m;
 }
 
+/**
+ * Names of fields that ausearch prints as logged, whatever their value, by record type (all but
+ * acct= and TRUSTED_APP records, whose value decides): learned as they are met.
+ */
+const echoNames = new Map<number, Set<string>>();
+
+function echoNamesFor(type: number): Set<string> {
+  let c = echoNames.get(type);
+  if (!c) echoNames.set(type, (c = new Set()));
+  return c;
+}
+
 /** Does the interpretation of field `name` read other fields of its record? */
 function readsRecord(name: string): boolean {
   return name === 'syscall' || name === 'msg' || (name.length === 2 && name.charCodeAt(0) === 97 && name.charCodeAt(1) >= 48 && name.charCodeAt(1) <= 51);
@@ -237,33 +249,46 @@ function interpretBody(str: string, from: number, record: AuditRecord, event: Au
         continue;
       }
     }
-    let nameStart = eq;
-    while (nameStart > s && str.charCodeAt(nameStart) !== 0x20) nameStart--;
-    const label = `${str.slice(s, eq)}=`;
-    let fname = str.slice(nameStart, eq);
-    if (fname === 'msg') {
-      parts.push(label);
-      s = v;
-      tailFrom = -1;
-      continue;
+    let name: string;
+    let echo: boolean;
+    let piece: string;
+    const known = span !== undefined && next > 0 && q !== 39 && q !== 34 && str.charCodeAt(next - 1) === 32 ? echoNamesFor(t) : undefined;
+    const plainName = known !== undefined ? str.slice(s, eq) : undefined;
+    if (plainName !== undefined && known!.has(plainName)) {
+      // A field ausearch prints as logged, seen before under this name: the logged text as is.
+      name = plainName;
+      echo = true;
+      piece = span!;
+    } else {
+      let nameStart = eq;
+      while (nameStart > s && str.charCodeAt(nameStart) !== 0x20) nameStart--;
+      const label = `${str.slice(s, eq)}=`;
+      let fname = str.slice(nameStart, eq);
+      if (fname === 'msg') {
+        parts.push(label);
+        s = v;
+        tailFrom = -1;
+        continue;
+      }
+      if (fname.charCodeAt(0) === 39) fname = fname.slice(1);
+      let trim = 0;
+      while (trim < fname.length && (fname.charCodeAt(trim) === 0x20 || fname.charCodeAt(trim) === 0x28)) trim++;
+      name = trim ? fname.slice(trim) : fname;
+      if (mac) {
+        if (MAC_LABEL_FIELDS.has(name)) {
+          // A MAC label keeps its commas: the value runs to the next space.
+          const sp = nextSpace;
+          if (sp >= 0) { vEnd = sp; next = sp + 1; } else { vEnd = str.length; next = -1; }
+        } else comma = true;
+      }
+      const value = str.slice(v, vEnd);
+      // Fields ausearch prints as logged (pid=, ppid=, items=) skip the interpreter.
+      echo = pieces !== undefined && name !== 'acct' && record.type !== 'TRUSTED_APP' && fieldKind(record.type, name, value) === 'UNCLASSIFIED';
+      if (echo && known !== undefined && name === plainName) known.add(name);
+      piece = echo
+        ? (span !== undefined && next > 0 && !comma && str.charCodeAt(next - 1) === 32 ? span : `${label}${value}${comma ? ',' : ' '}`)
+        : label + interpretedValue(ctx, name, value, comma);
     }
-    if (fname.charCodeAt(0) === 39) fname = fname.slice(1);
-    let trim = 0;
-    while (trim < fname.length && (fname.charCodeAt(trim) === 0x20 || fname.charCodeAt(trim) === 0x28)) trim++;
-    const name = trim ? fname.slice(trim) : fname;
-    if (mac) {
-      if (MAC_LABEL_FIELDS.has(name)) {
-        // A MAC label keeps its commas: the value runs to the next space.
-        const sp = nextSpace;
-        if (sp >= 0) { vEnd = sp; next = sp + 1; } else { vEnd = str.length; next = -1; }
-      } else comma = true;
-    }
-    const value = str.slice(v, vEnd);
-    // Fields ausearch prints as logged (pid=, ppid=, items=) skip the interpreter.
-    const echo = pieces !== undefined && name !== 'acct' && fieldKind(record.type, name, value) === 'UNCLASSIFIED';
-    const piece = echo
-      ? (span !== undefined && next > 0 && !comma && str.charCodeAt(next - 1) === 32 ? span : `${label}${value}${comma ? ',' : ' '}`)
-      : label + interpretedValue(ctx, name, value, comma);
     parts.push(piece);
     s = next;
     if (span !== undefined && !echo && !readsRecord(name)) {
