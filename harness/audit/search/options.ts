@@ -32,6 +32,8 @@ export interface SearchOptions {
   justOne: boolean;
   lineBuffered: boolean;
   eoeTimeout?: number;
+  /** --extra-keys, --extra-labels, --extra-obj2, --extra-time: more --format csv columns. */
+  extra: { keys: boolean; labels: boolean; obj2: boolean; time: boolean };
 }
 
 export class OptionsError extends Error {
@@ -48,6 +50,7 @@ const NAMES: Record<string, string> = {
   '--start': 'start', '-te': 'end', '--end': 'end', '-i': 'interpret', '--interpret': 'interpret', '-r': 'raw',
   '--raw': 'raw', '--format': 'format', '-w': 'word', '--word': 'word', '-a': 'event', '--event': 'event',
   '--just-one': 'just-one', '-l': 'line-buffered', '--line-buffered': 'line-buffered', '--eoe-timeout': 'eoe-timeout',
+  '--extra-keys': 'extra', '--extra-labels': 'extra', '--extra-obj2': 'extra', '--extra-time': 'extra',
 };
 
 /** What ausearch lists after a bad -m: names from USER (1005) to the last virt type, skipping 1007-1099. */
@@ -66,7 +69,7 @@ function isDigit(s: string | undefined): boolean {
 }
 
 /** getpwnam(3) on /etc/passwd: the uid of a user name, undefined when there is none. */
-function uidOfName(name: string, passwd = '/etc/passwd'): number | undefined {
+export function uidOfName(name: string, passwd = '/etc/passwd'): number | undefined {
   let text: string;
   try {
     text = readFileSync(passwd, 'utf8');
@@ -91,7 +94,8 @@ function leadingInt(s: string): number {
  * stderr text (the caller prints it and exits 1, as ausearch does).
  */
 export function parseSearchOptions(argv: string[], now: Date = new Date()): SearchOptions {
-  const o: SearchOptions = { format: 'default', exact: false, uidAll: false, justOne: false, lineBuffered: false };
+  const o: SearchOptions = { format: 'default', exact: false, uidAll: false, justOne: false, lineBuffered: false,
+    extra: { keys: false, labels: false, obj2: false, time: false } };
   const errors: string[] = [];
   const fail = (msg: string) => {
     errors.push(msg);
@@ -260,11 +264,16 @@ export function parseSearchOptions(argv: string[], now: Date = new Date()): Sear
         else fail(`EOE timeout must be a numeric value, was ${a}\n`);
         break;
       }
+      case 'extra':
+        o.extra[word.slice(8) as keyof SearchOptions['extra']] = true;
+        if (optarg !== undefined) fail(`Argument is NOT required for ${word}\n`);
+        break;
       default:
         fail(`${word} is an unsupported option\n`);
     }
     c++;
   }
+  if ((o.extra.time || o.extra.labels || o.extra.keys) && o.format !== 'csv') fail('--extra options requires format to be csv\n');
   if (errors.length) throw new OptionsError(errors.join(''));
   return o;
 }

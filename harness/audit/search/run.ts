@@ -7,6 +7,7 @@ import type { AuditEvent } from '../records/types.js';
 import { ausearchRecord } from './ausearch-line.js';
 import { writeDefault, writeRaw } from './format-raw.js';
 import { writeInterpreted } from './format-interpret.js';
+import { normalizedWriter, writeText } from './format-normalized.js';
 import { matchEvent } from './match.js';
 import { loadSearchConfig } from './config.js';
 import { OptionsError, parseSearchOptions, type SearchOptions } from './options.js';
@@ -66,10 +67,6 @@ function search(argv: string[], io: SearchIo, out: Output, err: Output): number 
     err.write(`audit-harness: search ${o.byName}: matching by user name is not implemented (give the numeric id)\n`);
     return 2;
   }
-  if (o.format === 'csv' || o.format === 'text') {
-    err.write(`audit-harness: search --format ${o.format} is not implemented (raw, default and interpret are)\n`);
-    return 2;
-  }
   let files: string[];
   if (o.inputFile !== undefined) {
     const f = inputFiles(o.inputFile, err);
@@ -97,6 +94,8 @@ function search(argv: string[], io: SearchIo, out: Output, err: Output): number 
   let stop = false;
   const write = o.format === 'raw' ? (e: AuditEvent) => writeRaw(e, out)
     : o.format === 'interpret' ? (e: AuditEvent) => writeInterpreted(e, out, err)
+    : o.format === 'csv' ? normalizedWriter(o, out, err, eoeTimeout)
+    : o.format === 'text' ? (e: AuditEvent) => writeText(e, out, eoeTimeout)
     : (e: AuditEvent) => writeDefault(e, out);
   const onEvent = (e: AuditEvent) => {
     if (stop || !matchEvent(e, o)) return;
