@@ -133,49 +133,53 @@ class Normalizer {
     return 0;
   }
 
+  /** Finds `name` from the cursor on; the location in record `rnum` as the caller numbers it. */
+  private locate(name: string, rnum: number): Loc | undefined {
+    return this.au.findField(name) === undefined ? undefined : this.here(rnum);
+  }
+
   private primeSubject(name: string, rnum: number): number {
-    if (this.au.findField(name) === undefined) return 1;
-    this.d.subjPrimary = this.here(rnum);
-    return 0;
+    const at = this.locate(name, rnum);
+    if (at) this.d.subjPrimary = at;
+    return at ? 0 : 1;
   }
 
   private secondarySubject(name: string, rnum: number): number {
-    if (this.au.findField(name) === undefined) return 1;
-    this.d.subjSecondary = this.here(rnum);
+    const at = this.locate(name, rnum);
+    if (!at) return 1;
+    this.d.subjSecondary = at;
     return this.subjectWhat();
   }
 
+  /** add_subj_attr / add_obj_attr: appended when found, else back to the start of record `rnum`. */
+  private attr(list: Loc[], name: string, rnum: number): number {
+    const at = this.locate(name, rnum);
+    if (at) list.push(at);
+    else this.au.gotoRecordNum(rnum);
+    return at ? 0 : 1;
+  }
+
   private subjAttr(name: string, rnum: number): number {
-    if (this.au.findField(name) !== undefined) {
-      this.d.subjAttrs.push(this.here(rnum));
-      return 0;
-    }
-    this.au.gotoRecordNum(rnum);
-    return 1;
+    return this.attr(this.d.subjAttrs, name, rnum);
+  }
+
+  private objAttr(name: string, rnum: number): number {
+    return this.attr(this.d.objAttrs, name, rnum);
   }
 
   private primeObject(name: string, rnum: number): number {
-    if (this.au.findField(name) === undefined) return 1;
-    this.d.objPrimary = this.here(rnum);
-    return 0;
+    const at = this.locate(name, rnum);
+    if (at) this.d.objPrimary = at;
+    return at ? 0 : 1;
   }
 
   private primeObject2(name: string, adjust: number): number {
     const rnum = 2 + adjust;
     this.au.gotoRecordNum(rnum);
     this.au.firstField();
-    if (this.au.findField(name) === undefined) return 1;
-    this.d.objTwo = this.here(rnum);
-    return 0;
-  }
-
-  private objAttr(name: string, rnum: number): number {
-    if (this.au.findField(name) !== undefined) {
-      this.d.objAttrs.push(this.here(rnum));
-      return 0;
-    }
-    this.au.gotoRecordNum(rnum);
-    return 1;
+    const at = this.locate(name, rnum);
+    if (at) this.d.objTwo = at;
+    return at ? 0 : 1;
   }
 
   private session(rnum: number): number {
