@@ -28,6 +28,12 @@ export const OPTION_SETS: string[][] = [
   ['-te', '11/22/25', '18:00:10'], ['-ts', '18:00:20', '11/22/25'], ['-ts', '11/22/2025'], ['-ts', 'today'],
   ['-ts', 'this-year'], ['-ts', 'recent'], ['-te', 'now'], ['-ts', 'week-ago', '-te', 'now'], ['-ts', '25:00:00'],
   ['-a', '40'], ['--just-one', '-k', 'modules'], ['-i', '--raw'], ['--raw', '-i'], ['-k'],
+  ['--format', 'csv'], ['--format', 'text'], ['--format', 'csv', '-k', 'modules'], ['--format', 'text', '-i'],
+  ['--format', 'text', '-k', 'modules'], ['--format', 'csv', '-k', 'nomatch'], ['--format', 'csv', '--just-one', '-k', 'modules'],
+  ['--format', 'csv', '-m', 'USER_CMD,CONFIG_CHANGE'], ['--format', 'text', '-sc', 'finit_module'], ['--format', 'text', '--success', 'no'],
+  ['--format', 'csv', '--extra-keys'], ['--format', 'csv', '--extra-labels', '-sc', 'execve'], ['--format', 'csv', '--extra-obj2'],
+  ['--format', 'csv', '--extra-time'], ['--format', 'csv', '--extra-keys', '--extra-labels', '--extra-obj2', '--extra-time'],
+  ['--extra-keys'], ['--format', 'text', '--extra-time'], ['--format', 'csv', '--extra-keys', 'x'],
 ];
 
 const logs = readdirSync(LOGS).filter((f) => /\.(txt|log)$/.test(f)).sort();

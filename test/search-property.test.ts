@@ -173,6 +173,8 @@ const OPTIONS: string[][] = [
   [], ['-i'], ['--raw'], ['-k', 'modules'], ['-k', 'modules', '-w', '-i'], ['-sc', 'init_module'], ['-sc', 'finit_module', '-i'],
   ['-m', 'KERN_MODULE'], ['-m', 'USER_CMD,CONFIG_CHANGE', '-i'], ['-p', '1001'], ['-ui', '1000'], ['-ua', '0', '-i'],
   ['--success', 'no'], ['--success', 'yes', '-i'], ['-ts', '11/22/25', '18:00:05'], ['-te', '11/22/25', '18:00:08', '-i'],
+  ['--format', 'csv'], ['--format', 'text'], ['--format', 'csv', '--extra-keys', '--extra-labels', '--extra-obj2', '--extra-time'],
+  ['--format', 'text', '-k', 'modules'],
 ];
 
 test('search and ausearch agree on generated logs with corruptions (fast-check)', async (t) => {
