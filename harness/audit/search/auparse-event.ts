@@ -71,7 +71,7 @@ function splitRecord(text: string): { type: number; fields: Field[] } {
       }
       fields.push({ name, val });
       if (fields.length === 1 && name === 'node') offset = 1;
-      else if (fields.length === 1 + offset && name === 'type') type = Math.max(recordTypeNumber(val), 0);
+      else if (fields.length === 1 + offset && name === 'type') type = recordTypeNumber(val);
     } else if (type === AVC || type === USER_AVC) {
       if (fields.length === 1 + offset) {
         if (tok.startsWith('avc')) continue;
