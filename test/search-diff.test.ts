@@ -34,6 +34,7 @@ export const OPTION_SETS: string[][] = [
   ['--format', 'csv', '--extra-keys'], ['--format', 'csv', '--extra-labels', '-sc', 'execve'], ['--format', 'csv', '--extra-obj2'],
   ['--format', 'csv', '--extra-time'], ['--format', 'csv', '--extra-keys', '--extra-labels', '--extra-obj2', '--extra-time'],
   ['--extra-keys'], ['--format', 'text', '--extra-time'], ['--format', 'csv', '--extra-keys', 'x'],
+  ['--format', 'csv', '--eoe-timeout', '1'], ['--eoe-timeout', '0'], ['--eoe-timeout', 'x'],
 ];
 
 const logs = readdirSync(LOGS).filter((f) => /\.(txt|log)$/.test(f)).sort();

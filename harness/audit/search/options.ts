@@ -260,8 +260,13 @@ export function parseSearchOptions(argv: string[], now: Date = new Date()): Sear
       case 'eoe-timeout': {
         const a = needArg();
         if (a === undefined) break;
-        if (isDigit(a)) { o.eoeTimeout = leadingInt(a); c++; }
-        else fail(`EOE timeout must be a numeric value, was ${a}\n`);
+        if (isDigit(a)) {
+          // strtoul: 0 and values past ULONG_MAX are refused
+          const n = BigInt(/^\d+/.exec(a)![0]);
+          if (n === 0n || n > 0xffffffffffffffffn) fail(`Illegal value for End of Event Timeout, was ${a}\n`);
+          else o.eoeTimeout = Number(n);
+          c++;
+        } else fail(`End of Event Timeout must be a numeric value, was ${a}\n`);
         break;
       }
       case 'extra':
