@@ -122,7 +122,32 @@ function digits(s: string, i: number, max: number): boolean {
 }
 
 /** type= words seen, with their number and the name ausearch prints. */
-const typeWords = new Map<string, { num: number; name: string }>();
+interface TypeWord {
+  word: string;
+  num: number;
+  name: string;
+}
+const typeWords = new Map<string, TypeWord>();
+/** The first types met, compared in place (no slice, no hashing): a log uses a handful of types. */
+const commonTypes: TypeWord[] = [];
+
+/** The type word of `line`, which runs from 5 to `end`. */
+function typeWordAt(line: string, end: number): TypeWord {
+  const len = end - 5;
+  for (let i = 0; i < commonTypes.length; i++) {
+    const t = commonTypes[i]!;
+    if (t.word.length === len && line.startsWith(t.word, 5)) return t;
+  }
+  const word = line.slice(5, end);
+  let known = typeWords.get(word);
+  if (known === undefined) {
+    const n = recordTypeNumber(word);
+    known = { word, num: n, name: n >= 0 ? recordTypeName(n) ?? `UNKNOWN[${n}]` : word };
+    if (typeWords.size < 1024) typeWords.set(word, known);
+    if (commonTypes.length < 12) commonTypes.push(known);
+  }
+  return known;
+}
 
 /**
  * The common case, without allocation beyond the record: `type=NAME msg=audit(SEC.MS:SERIAL): ...`
@@ -139,16 +164,10 @@ function fastRecord(line: string, file: string | undefined, lineNo: number): Sta
   if (!digits(line, dEnd + 1, 15) || line.charCodeAt(dEnd) !== 0x29 || dEnd >= 80) return undefined;
   const serial = dValue;
   const close = dEnd;
-  // ausearch ignores a msg= word of 18 characters or fewer.
-  const wordEnd = line.indexOf(' ', sp + 1);
+  // ausearch ignores a msg= word of 18 characters or fewer (the word usually ends at "): ").
+  const wordEnd = line.charCodeAt(close + 1) === 0x3a && line.charCodeAt(close + 2) === 0x20 ? close + 2 : line.indexOf(' ', sp + 1);
   if ((wordEnd < 0 ? line.length : wordEnd) - (sp + 1) <= 18) return undefined;
-  const typeText = line.slice(5, sp);
-  let known = typeWords.get(typeText);
-  if (known === undefined) {
-    const n = recordTypeNumber(typeText);
-    known = { num: n, name: n >= 0 ? recordTypeName(n) ?? `UNKNOWN[${n}]` : typeText };
-    if (typeWords.size < 1024) typeWords.set(typeText, known);
-  }
+  const known = typeWordAt(line, sp);
   let bodyStart = close + 1;
   if (line.charCodeAt(bodyStart) === 0x3a) bodyStart++;
   if (line.charCodeAt(bodyStart) === 0x20) bodyStart++;
