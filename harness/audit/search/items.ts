@@ -68,16 +68,43 @@ function u32(n: number): number {
   return n >>> 0;
 }
 
-/** Finds `what` at or after `from`, then the value up to the next space; undefined when no space follows. */
-class Cursor {
-  constructor(readonly msg: string, public term = 0) {}
-  find(what: string, from = this.term): number {
-    return this.msg.indexOf(what, from);
-  }
-  /** Index of the space ending the value starting at `at`, or -1. */
-  space(at: number): number {
-    return this.msg.indexOf(' ', at);
-  }
+/**
+ * A number read the way ausearch's parsers do: strstr(msg + from, label), then strtoul of the value up to
+ * the next space. `end` is that space, or -1 when the value ends the message (allowed only with `mayEnd`,
+ * C's `if (term) *term = 0`; without it a missing space is 'open'). 'range' is strtoul's ERANGE.
+ */
+type Read = { v: number; end: number; at: number } | 'missing' | 'open' | 'range';
+
+function readNum(msg: string, from: number, label: string, mayEnd = false, base: 10 | 16 = 10, skip = label.length): Read {
+  const at = msg.indexOf(label, from);
+  if (at < 0) return 'missing';
+  const p = at + skip;
+  const sp = msg.indexOf(' ', p);
+  if (sp < 0 && !mayEnd) return 'open';
+  const v = strtoulTo(msg, p, sp < 0 ? msg.length : sp, base);
+  if (Number.isNaN(v)) return 'range';
+  return { v, end: sp, at: p };
+}
+
+/** The parser's return code for a failed read (0 when the read worked, or when `missing` is 0: an optional field). */
+function fail(r: Read, missing: number, open: number, range: number): number {
+  if (r === 'missing') return missing;
+  if (r === 'open') return open;
+  if (r === 'range') return range;
+  return 0;
+}
+
+/** Where the next search starts after a value that may end the message: its space, or (C: term = ptr) its start. */
+function after(r: { end: number; at: number }): number {
+  return r.end < 0 ? r.at : r.end;
+}
+
+/** `res=N` read with strtoul up to a space or the end (the kernel's numeric res); `range` is the code on ERANGE. */
+function numericRes(msg: string, from: number, items: SearchItems, range: number): number {
+  const r = readNum(msg, from, 'res=', true);
+  if (r === 'range') return range;
+  if (typeof r !== 'string') items.success = u32(r.v);
+  return 0;
 }
 
 // Returns 0 on success, a non-zero code like ausearch when the record is malformed for the options.
@@ -113,155 +140,162 @@ function readKey(msg: string, at: number, items: SearchItems): number {
   return 0;
 }
 
-function taskInfo(c: Cursor, o: SearchOptions, items: SearchItems): number {
-  const msg = c.msg;
-  const num = (at: number, base: 10 | 16 = 10): number | undefined => {
-    const sp = c.space(at);
-    if (sp < 0) return undefined;
-    c.term = sp;
-    return strtoulTo(msg, at, sp, base);
-  };
+/** auid=, or the older loginuid=, at or after `from`. */
+function readAuid(msg: string, from: number): Read {
+  const r = readNum(msg, from, 'auid=');
+  return r === 'missing' ? readNum(msg, from, 'loginuid=') : r;
+}
+
+/** parse_task_info: the process fields of SYSCALL, FEATURE_CHANGE and ANOM_LINK, each search starting where the last value ended. */
+function parseTaskInfo(msg: string, o: SearchOptions, items: SearchItems): number {
+  let term = 0;
+  let rc: number;
   if (o.ppid !== undefined) {
-    const at = c.find('ppid=');
-    if (at >= 0) {
-      const v = num(at + 5);
-      if (v === undefined) return 14;
-      if (Number.isNaN(v)) return 15;
-      items.ppid = v;
-    }
+    const r = readNum(msg, term, 'ppid=');
+    if ((rc = fail(r, 0, 14, 15))) return rc;
+    if (typeof r !== 'string') { items.ppid = r.v; term = r.end; }
   }
   if (o.pid !== undefined) {
-    const at = c.find(' pid=');
-    if (at < 0) return 16;
-    const v = num(at + 5);
-    if (v === undefined) return 17;
-    if (Number.isNaN(v)) return 18;
-    items.pid = v;
+    const r = readNum(msg, term, ' pid=');
+    if ((rc = fail(r, 16, 17, 18)) || typeof r === 'string') return rc;
+    items.pid = r.v;
+    term = r.end;
   }
   if (o.loginuid !== undefined) {
-    let at = c.find('auid=');
-    let skip = 5;
-    if (at < 0) {
-      at = c.find('loginuid=');
-      if (at < 0) return 19;
-      skip = 9;
-    }
-    const v = num(at + skip);
-    if (v === undefined) return 20;
-    if (Number.isNaN(v)) return 21;
-    items.loginuid = v;
+    const r = readAuid(msg, term);
+    if ((rc = fail(r, 19, 20, 21)) || typeof r === 'string') return rc;
+    items.loginuid = u32(r.v);
+    term = r.end;
   }
   if (o.uid !== undefined) {
-    let from = c.term;
-    let at: number;
-    for (;;) {
-      at = c.find('uid=', from);
-      if (at < 0) return 22;
-      if (at > 0 && msg[at - 1] === 'a') { from = at + 1; continue; }
-      break;
+    // "uid=" may hit the end of "auid=": search again just past it.
+    let at = msg.indexOf('uid=', term);
+    while (at > 0 && msg[at - 1] === 'a') {
+      term = at + 1;
+      at = msg.indexOf('uid=', term);
     }
-    const v = num(at + 4);
-    if (v === undefined) return 23;
-    if (Number.isNaN(v)) return 24;
-    items.uid = v;
+    const r = readNum(msg, term, 'uid=');
+    if ((rc = fail(r, 22, 23, 24)) || typeof r === 'string') return rc;
+    items.uid = u32(r.v);
+    term = r.end;
   }
   if (o.euid !== undefined) {
-    const at = c.find('euid=');
-    if (at < 0) return 28;
-    const v = num(at + 5);
-    if (v === undefined) return 29;
-    if (Number.isNaN(v)) return 30;
-    items.euid = v;
+    const r = readNum(msg, term, 'euid=');
+    if ((rc = fail(r, 28, 29, 30)) || typeof r === 'string') return rc;
+    items.euid = u32(r.v);
+    term = r.end;
   }
+  if (o.success !== undefined) return numericRes(msg, term, items, 43);
   return 0;
 }
 
-/** `name` then a number ended by a space, at or after the cursor (c.term moves past it). */
-function syscallNumber(c: Cursor, name: string, base: 10 | 16, codes: number): number {
-  const at = c.find(name);
-  if (at < 0) return -(codes >> 16);
-  const from = at + name.length;
-  const sp = c.space(from);
-  if (sp < 0) return -((codes >> 8) & 0xff);
-  c.term = sp;
-  const v = strtoulTo(c.msg, from, sp, base);
-  if (Number.isNaN(v)) return -(codes & 0xff);
-  return v;
+/** `name` then a number ended by a space, at or after `from`: its value and end, or the error code. */
+function syscallNumber(msg: string, from: number, name: string, base: 10 | 16, codes: [number, number, number]): Exclude<Read, string> | number {
+  const r = readNum(msg, from, name, false, base);
+  return typeof r === 'string' ? fail(r, ...codes) : r;
 }
 
-/** Error codes of syscallNumber: missing, unterminated, out of range (one byte each). */
-const codes = (missing: number, open: number, range: number) => (missing << 16) | (open << 8) | range;
-const ARCH_CODES = codes(1, 2, 3);
-const SYSCALL_CODES = codes(4, 5, 6);
-const ARG_CODES = codes(11, 12, 13);
-
+/** parse_syscall: arch (only for --format/-m... as ausearch: report_format > RPT_DEFAULT or a machine), syscall, success, a0, a1, task info, key. */
 function parseSyscall(msg: string, o: SearchOptions, items: SearchItems): number {
-  const c = new Cursor(msg);
+  let term = 0;
   if (o.format !== 'default' && o.format !== 'raw' || o.machine !== undefined) {
-    const v = syscallNumber(c, 'arch=', 16, ARCH_CODES);
-    if (v < 0) return -v;
-    items.arch = u32(v);
+    const r = syscallNumber(msg, term, 'arch=', 16, [1, 2, 3]);
+    if (typeof r === 'number') return r;
+    items.arch = u32(r.v);
+    term = r.end;
   }
-  const sc = syscallNumber(c, 'syscall=', 10, SYSCALL_CODES);
-  if (sc < 0) return -sc;
-  items.syscall = u32(sc);
+  const sc = syscallNumber(msg, term, 'syscall=', 10, [4, 5, 6]);
+  if (typeof sc === 'number') return sc;
+  items.syscall = u32(sc.v);
+  term = sc.end;
   if (o.success !== undefined) {
-    const at = c.find('success=');
+    const at = msg.indexOf('success=', term);
     if (at >= 0) {
-      const sp = c.space(at + 8);
+      const sp = msg.indexOf(' ', at + 8);
       if (sp < 0) return 7;
-      c.term = sp;
+      term = sp;
       items.success = msg.slice(at + 8, sp) === 'yes' ? 1 : 0;
     }
   }
-  const a0 = syscallNumber(c, 'a0=', 16, ARG_CODES);
-  if (a0 < 0) return -a0;
-  const a1 = syscallNumber(c, 'a1=', 16, ARG_CODES);
-  if (a1 < 0) return -a1;
-  const rc = taskInfo(c, o, items);
+  for (const arg of ['a0=', 'a1=']) {
+    const r = syscallNumber(msg, term, arg, 16, [11, 12, 13]);
+    if (typeof r === 'number') return r;
+    term = r.end;
+  }
+  const rc = parseTaskInfo(msg, o, items);
   if (rc) return rc;
   if (o.key !== undefined) {
-    const at = c.find('key=');
+    const at = msg.indexOf('key=', term);
     if (at >= 0) return readKey(msg, at, items);
   }
   return 0;
 }
 
+/**
+ * parse_user (USER, USER_*, and USER_AVC through parse_avc): pid, uid, auid, then a second uid= (USER_LOGIN's
+ * id of the account), acct= (moves where res= is looked for), res='...' or result=(...).
+ */
 function parseUser(msg: string, o: SearchOptions, items: SearchItems): number {
-  const c = new Cursor(msg);
+  let term = 0;
+  let rc: number;
   if (o.pid !== undefined) {
-    const at = c.find('pid=');
-    if (at < 0) return 1;
-    const sp = c.space(at + 4);
-    if (sp < 0) return 2;
-    items.pid = strtoulTo(msg, at + 4, sp, 10);
-    c.term = sp;
+    const r = readNum(msg, term, 'pid=');
+    if ((rc = fail(r, 1, 2, 3)) || typeof r === 'string') return rc;
+    items.pid = r.v;
+    term = r.end;
   }
   if (o.uid !== undefined) {
-    const at = c.find('uid=');
-    if (at < 0) return 4;
-    const sp = c.space(at + 4);
-    if (sp < 0) return 5;
-    items.uid = strtoulTo(msg, at + 4, sp, 10);
-    c.term = sp;
+    const r = readNum(msg, term, 'uid=');
+    if ((rc = fail(r, 4, 5, 6)) || typeof r === 'string') return rc;
+    items.uid = u32(r.v);
+    term = r.end;
   }
   if (o.loginuid !== undefined) {
-    let at = c.find('auid=');
-    let skip = 5;
-    if (at < 0) { at = c.find('loginuid='); skip = 9; if (at < 0) return 7; }
-    const sp = c.space(at + skip);
-    if (sp < 0) return 8;
-    items.loginuid = strtoulTo(msg, at + skip, sp, 10);
-    c.term = sp;
+    const r = readAuid(msg, term);
+    if ((rc = fail(r, 7, 8, 9)) || typeof r === 'string') return rc;
+    items.loginuid = u32(r.v);
+    term = r.end;
+  }
+  if (o.uid !== undefined) {
+    // Some records (USER_LOGIN) carry the uid that matters second: skip auid=, stop at suid=/ouid=-like names.
+    for (;;) {
+      const at = msg.indexOf('uid=', term);
+      if (at < 0) break;
+      const before = msg[at - 1];
+      if (before === 'a') { term = at + 1; continue; }
+      if (before === 's' || before === 'u') break;
+      if (before !== "'" && before !== ' ') return 25;
+      let e = at + 4;
+      while (e < msg.length && msg.charCodeAt(e) >= 48 && msg.charCodeAt(e) <= 57) e++;
+      if (e === at + 4) return 14;
+      const v = strtoulTo(msg, at + 4, e, 10);
+      if (Number.isNaN(v)) return 15;
+      items.uid = u32(v);
+      term = e;
+      break;
+    }
+  }
+  // acct= is always read; the search for res= starts where it ends.
+  const acct = msg.indexOf('acct=', term);
+  if (acct >= 0) {
+    const p = acct + 5;
+    let e: number;
+    if (msg[p] === '"') {
+      e = msg.indexOf('"', p + 1);
+      if (e < 0) e = msg.length;
+    } else {
+      e = msg.indexOf(' ', p);
+      if (e < 0) e = msg.length;
+    }
+    term = e;
   }
   if (o.success !== undefined) {
-    const at = c.find('res=');
+    const at = msg.indexOf('res=', term);
     if (at >= 0) {
-      const q = msg.indexOf("'", at + 4);
-      if (q < 0) return 21;
+      if (msg.indexOf("'", at + 4) < 0) return 21;
       items.success = msg.startsWith('failed', at + 4) ? 0 : 1;
     } else {
-      const r = c.find('result=');
+      const r = msg.indexOf('result=', term);
       if (r >= 0) {
         const p = msg.indexOf(')', r + 7);
         if (p < 0) return 22;
@@ -272,127 +306,105 @@ function parseUser(msg: string, o: SearchOptions, items: SearchItems): number {
   return 0;
 }
 
-/** `label` then a number ended by a space, at or after the cursor; moves the cursor past it. */
-function numberAt(c: Cursor, label: string): number | 'missing' | 'unterminated' {
-  const at = c.find(label);
-  if (at < 0) return 'missing';
-  const sp = c.space(at + label.length);
-  if (sp < 0) return 'unterminated';
-  c.term = sp;
-  return strtoulTo(c.msg, at + label.length, sp, 10);
-}
-
-/** LOGIN (the kernel's record of a loginuid change, e.g. pam_loginuid or `echo 1000 > /proc/self/loginuid`): parse_login. */
+/** parse_login (LOGIN, the kernel's record of a loginuid change): pid, uid, the new auid (the value may end the line), res. */
 function parseLogin(msg: string, o: SearchOptions, items: SearchItems): number {
-  const c = new Cursor(msg);
-  let term: number | undefined = 0;
+  let term = 0;
+  let rc: number;
   if (o.pid !== undefined) {
-    const v = numberAt(c, 'pid=');
-    if (typeof v !== 'number') return v === 'missing' ? 1 : 2;
-    items.pid = v;
-    term = c.term;
+    const r = readNum(msg, term, 'pid=');
+    if ((rc = fail(r, 1, 2, 3)) || typeof r === 'string') return rc;
+    items.pid = r.v;
+    term = r.end;
   }
   if (o.uid !== undefined) {
-    const v = numberAt(c, 'uid=');
-    if (typeof v !== 'number') return v === 'missing' ? 4 : 5;
-    items.uid = v;
-    term = c.term;
+    const r = readNum(msg, term, 'uid=');
+    if ((rc = fail(r, 4, 5, 6)) || typeof r === 'string') return rc;
+    items.uid = u32(r.v);
+    term = r.end;
   }
   if (o.loginuid !== undefined) {
-    // "new auid=" (before 3.14), " auid=" (3.14 on), "new loginuid=" (older still); the value may end the line.
-    const label = ['new auid=', ' auid=', 'new loginuid='].find((l) => c.find(l) >= 0);
+    // "new auid=" (before 3.14), " auid=" (3.14 on), "new loginuid=" (older still).
+    const label = ['new auid=', ' auid=', 'new loginuid='].find((l) => msg.indexOf(l, term) >= 0);
     if (label === undefined) return 7;
-    const at = c.find(label) + label.length;
-    const sp = c.space(at);
-    items.loginuid = strtoul(sp < 0 ? msg : msg.slice(0, sp), at, 10);
-    term = sp < 0 ? undefined : sp;
-    if (sp >= 0) c.term = sp;
+    const r = readNum(msg, term, label, true);
+    if ((rc = fail(r, 7, 7, 8)) || typeof r === 'string') return rc;
+    items.loginuid = u32(r.v);
+    term = r.end < 0 ? 0 : r.end; // a value ending the line: res= is looked for from the start
   }
   if (o.success !== undefined) {
-    const at = msg.indexOf('res=', term ?? 0);
-    if (at >= 0) {
-      const sp = msg.indexOf(' ', at + 4);
-      const v = strtoul(sp < 0 ? msg : msg.slice(0, sp), at + 4, 10);
-      if (Number.isNaN(v)) return 9;
-      items.success = v;
-    } else items.success = 1; // older kernels: always successful
+    const r = readNum(msg, term, 'res=', true);
+    if (r === 'range') return 9;
+    items.success = typeof r === 'string' ? 1 : u32(r.v); // older kernels: always successful
   }
   return 0;
 }
 
-function parseDaemon(msg: string, o: SearchOptions, items: SearchItems): number {
+/** parse_daemon1 (DAEMON_START/END/ABORT/CONFIG/ROTATE/RESUME): after the first ')': auid, pid, optional uid, res=word. */
+function parseDaemon1(msg: string, o: SearchOptions, items: SearchItems): number {
   const paren = msg.indexOf(')');
   const mptr = paren < 0 ? 0 : paren;
-  const c = new Cursor(msg, mptr);
+  let term = mptr;
+  let rc: number;
   if (o.loginuid !== undefined) {
-    const at = c.find('auid=', mptr);
-    if (at < 0) return 1;
-    const sp = c.space(at + 5);
-    if (sp < 0) return 2;
-    items.loginuid = strtoulTo(msg, at + 5, sp, 10);
-    c.term = sp;
+    const r = readNum(msg, mptr, 'auid=');
+    if ((rc = fail(r, 1, 2, 3)) || typeof r === 'string') return rc;
+    items.loginuid = u32(r.v);
+    term = r.end;
   }
   if (o.pid !== undefined) {
-    const at = c.find('pid=');
-    if (at < 0) return 4;
-    const sp = c.space(at + 4);
-    if (sp < 0) return 5;
-    items.pid = strtoulTo(msg, at + 4, sp, 10);
-    c.term = sp;
+    const r = readNum(msg, term, 'pid=');
+    if ((rc = fail(r, 4, 5, 6)) || typeof r === 'string') return rc;
+    items.pid = r.v;
+    term = r.end;
   }
   if (o.uid !== undefined) {
-    const at = c.find(' uid=');
-    if (at >= 0) {
-      const sp = c.space(at + 5);
-      if (sp < 0) return 7;
-      items.uid = strtoulTo(msg, at + 5, sp, 10);
-      c.term = sp;
-    }
+    const r = readNum(msg, term, ' uid=');
+    if ((rc = fail(r, 0, 7, 8))) return rc;
+    if (typeof r !== 'string') items.uid = u32(r.v);
   }
-  if (o.success !== undefined) {
-    const at = msg.indexOf('res=', mptr);
-    if (at >= 0) {
-      let e = at + 4;
-      while (e < msg.length && /[A-Za-z]/.test(msg[e]!)) e++;
-      if (e === at + 4) return 12;
-      items.success = msg.startsWith('failed', at + 4) ? 0 : 1;
-    }
-  }
+  if (o.success !== undefined) return wordRes(msg, mptr, items, 12);
   return 0;
 }
 
+/** res= followed by letters ("success"/"failed"), as the daemon parsers read it; `empty` is the code for no letters. */
+function wordRes(msg: string, from: number, items: SearchItems, empty: number): number {
+  const at = msg.indexOf('res=', from);
+  if (at < 0) return 0;
+  let e = at + 4;
+  while (e < msg.length && /[A-Za-z]/.test(msg[e]!)) e++;
+  if (e === at + 4) return empty;
+  items.success = msg.startsWith('failed', at + 4) ? 0 : 1;
+  return 0;
+}
+
+/** parse_daemon2 (DAEMON_ACCEPT/CLOSE): only res= (addr= is for -hn). */
+function parseDaemon2(msg: string, o: SearchOptions, items: SearchItems): number {
+  return o.success !== undefined ? wordRes(msg, 0, items, 2) : 0;
+}
+
+/** parse_simple_message (CONFIG_CHANGE, MAC_*): auid (optional for CONFIG_CHANGE, may end the line), key, res. */
 function parseSimpleMessage(msg: string, typeNum: number, o: SearchOptions, items: SearchItems): number {
-  const c = new Cursor(msg);
+  let term = 0;
+  let rc: number;
   if (o.loginuid !== undefined) {
-    const at = c.find('auid=');
-    if (at < 0 && typeNum !== 1305) return 1;
-    if (at >= 0) {
-      const sp = c.space(at + 5);
-      items.loginuid = strtoul(sp < 0 ? msg : msg.slice(0, sp), at + 5, 10);
-      c.term = sp < 0 ? at + 5 : sp;
-    }
+    const r = readNum(msg, term, 'auid=', true);
+    if ((rc = fail(r, typeNum === 1305 ? 0 : 1, 0, 2))) return rc;
+    if (typeof r !== 'string') { items.loginuid = u32(r.v); term = after(r); }
   }
   if (o.key !== undefined) {
-    const at = c.find('key=');
+    const at = msg.indexOf('key=', term);
     if (at >= 0) {
-      const rc = readKey(msg, at, items);
+      rc = readKey(msg, at, items);
       if (rc) return rc === 44 ? 6 : 8;
     }
   }
   // The kernel logs CONFIG_CHANGE res= only sometimes: ausearch assumes success, then reads res=.
   if (typeNum === 1305) items.success = 1;
-  if (o.success !== undefined) {
-    const at = c.find('res=');
-    if (at >= 0) {
-      const sp = msg.indexOf(' ', at + 4);
-      const v = strtoul(sp < 0 ? msg : msg.slice(0, sp), at + 4, 10);
-      if (Number.isNaN(v)) return 7;
-      items.success = v >>> 0 === 0xffffffff ? -1 : v;
-    }
-  }
+  if (o.success !== undefined) return numericRes(msg, term, items, 7);
   return 0;
 }
 
+/** parse_avc (AVC, USER_AVC): denied/granted before '{', the permissions up to '}', then USER_AVC goes to parse_user. */
 function parseAvc(msg: string, typeNum: number, o: SearchOptions, items: SearchItems): number {
   let term = 0;
   const avc = msg.indexOf('avc: ');
@@ -405,22 +417,130 @@ function parseAvc(msg: string, typeNum: number, o: SearchOptions, items: SearchI
       term = close;
     }
   }
-  const userAvc = typeNum === 1107;
-  if (userAvc) {
-    const rc = parseUser(msg.slice(term), o, items);
+  if (typeNum === 1107) {
+    // parse_user reads the whole record again; its errors past 20 (res=, result=) are ignored here.
+    const rc = parseUser(msg, o, items);
     return rc > 20 ? 0 : rc;
   }
   if (o.pid !== undefined) {
-    const at = msg.indexOf('pid=', term);
-    if (at >= 0) {
-      const sp = msg.indexOf(' ', at + 4);
-      if (sp < 0) return 3;
-      items.pid = strtoulTo(msg, at + 4, sp, 10);
-      term = sp;
-    }
+    const r = readNum(msg, term, 'pid=');
+    const rc = fail(r, 0, 3, 4);
+    if (rc) return rc;
+    if (typeof r !== 'string') { items.pid = r.v; term = r.end; }
   }
   // The class is required (a cut AVC makes the whole event unmatchable).
   if (msg.indexOf('tclass=', term) < 0) return 9;
+  return 0;
+}
+
+/** parse_kernel_anom (SECCOMP, ANOM_PROMISCUOUS, ANOM_ABEND): auid, uid (from the start when no auid is asked for), pid, SECCOMP's arch/syscall, res. */
+function parseKernelAnom(msg: string, typeNum: number, o: SearchOptions, items: SearchItems): number {
+  let term = 0;
+  let rc: number;
+  if (o.loginuid !== undefined) {
+    const r = readNum(msg, term, 'auid=', true);
+    if ((rc = fail(r, 1, 0, 2)) || typeof r === 'string') return rc;
+    items.loginuid = u32(r.v);
+    term = after(r);
+  }
+  if (o.uid !== undefined) {
+    const r = readNum(msg, term, 'uid=');
+    if ((rc = fail(r, 0, 3, 4))) return rc;
+    if (typeof r !== 'string') { items.uid = u32(r.v); term = r.end; }
+  }
+  if (typeNum === 1700) return 0; // ANOM_PROMISCUOUS: nothing else
+  if (o.pid !== undefined) {
+    const r = readNum(msg, term, 'pid=');
+    if ((rc = fail(r, 0, 10, 11))) return rc;
+    if (typeof r !== 'string') { items.pid = r.v; term = r.end; }
+  }
+  if (typeNum === 1326) {
+    // A few kernels log SECCOMP without arch=: then nothing more is read, not even res=.
+    const arch = syscallNumber(msg, term, 'arch=', 16, [0, 15, 16]);
+    if (arch === 0) return 0;
+    if (typeof arch === 'number') return arch;
+    items.arch = u32(arch.v);
+    const sc = syscallNumber(msg, arch.end, 'syscall=', 10, [17, 18, 19]);
+    if (typeof sc === 'number') return sc;
+    items.syscall = u32(sc.v);
+    term = sc.end;
+  }
+  if (o.success !== undefined) return numericRes(msg, term, items, 68);
+  return 0;
+}
+
+/**
+ * The start parse_integrity and parse_tty share: pid= (codes 1, 2), then " uid=" read from its '=' as C does
+ * (no digits: always 0; codes 3, 4). Returns the code and where the next search starts.
+ */
+function pidAndZeroUid(msg: string, readPid: boolean, o: SearchOptions, items: SearchItems): [number, number] {
+  let term = 0;
+  let rc: number;
+  if (readPid) {
+    const r = readNum(msg, 0, 'pid=');
+    if ((rc = fail(r, 0, 1, 2))) return [rc, term];
+    if (typeof r !== 'string') { items.pid = r.v; term = r.end; }
+  }
+  if (o.uid !== undefined) {
+    const r = readNum(msg, term, ' uid=', false, 10, 4);
+    if ((rc = fail(r, 0, 3, 4))) return [rc, term];
+    if (typeof r !== 'string') { items.uid = u32(r.v); term = r.end; }
+  }
+  return [0, term];
+}
+
+/** parse_integrity (INTEGRITY_DATA..INTEGRITY_RULE): pid (whatever the options), uid 0, auid from the start, res. */
+function parseIntegrity(msg: string, o: SearchOptions, items: SearchItems): number {
+  let [rc, term] = pidAndZeroUid(msg, true, o, items);
+  if (rc) return rc;
+  if (o.loginuid !== undefined) {
+    const r = readNum(msg, 0, 'auid=');
+    if ((rc = fail(r, 0, 5, 6))) return rc;
+    if (typeof r !== 'string') { items.loginuid = u32(r.v); term = r.end; }
+  }
+  if (o.success !== undefined) return numericRes(msg, term, items, 9);
+  return 0;
+}
+
+/** parse_tty (TTY): pid, uid 0, auid (required, may end the line). */
+function parseTty(msg: string, o: SearchOptions, items: SearchItems): number {
+  const [rc0, term] = pidAndZeroUid(msg, o.pid !== undefined, o, items);
+  let rc = rc0;
+  if (rc) return rc;
+  if (o.loginuid !== undefined) {
+    const r = readNum(msg, term, 'auid=', true);
+    if ((rc = fail(r, 5, 0, 6)) || typeof r === 'string') return rc;
+    items.loginuid = u32(r.v);
+  }
+  return 0;
+}
+
+/**
+ * parse_kernel (NETFILTER_CFG, EVENT_LISTENER): fills only what no earlier record of the event did
+ * (ausearch's unset values: pid -1, uid -1, auid -2); pid is required, a missing uid is 0, a missing auid -1.
+ */
+function parseKernel(msg: string, o: SearchOptions, items: SearchItems): number {
+  let term = 0;
+  let rc: number;
+  if (o.pid !== undefined && (items.pid === undefined || (items.pid | 0) === -1)) {
+    const r = readNum(msg, term, ' pid=');
+    if ((rc = fail(r, 54, 52, 53)) || typeof r === 'string') return rc;
+    items.pid = r.v;
+    term = r.end;
+  }
+  if (o.uid !== undefined && (items.uid === undefined || items.uid === 0xffffffff)) {
+    const r = readNum(msg, term, 'uid=');
+    if ((rc = fail(r, 0, 55, 56))) return rc;
+    if (typeof r === 'string') items.uid = 0;
+    else { items.uid = u32(r.v); term = r.end; }
+  }
+  if (o.loginuid !== undefined && (items.loginuid === undefined || items.loginuid === 0xfffffffe)) {
+    const r = readNum(msg, term, 'auid=');
+    if ((rc = fail(r, 0, 57, 58))) return rc;
+    if (typeof r === 'string') items.loginuid = 0xffffffff;
+    else { items.loginuid = u32(r.v); term = r.end; }
+  }
+  if (o.success !== undefined) return numericRes(msg, term, items, 69);
   return 0;
 }
 
@@ -434,9 +554,18 @@ export function extractSearchItems(event: AuditEvent, o: SearchOptions): SearchI
     if (t === 1300) rc = parseSyscall(msg, o, items);
     else if (t === 1006) rc = parseLogin(msg, o, items);
     else if (t === 1005 || (t >= 1100 && t <= 1106) || (t >= 1108 && t <= 1199) || (t >= 2100 && t <= 2999)) rc = parseUser(msg, o, items);
-    else if (t === 1200 || t === 1201 || t === 1202 || t === 1203 || t === 1205 || t === 1206) rc = parseDaemon(msg, o, items);
+    else if (t === 1200 || t === 1201 || t === 1202 || t === 1203 || t === 1205 || t === 1206) rc = parseDaemon1(msg, o, items);
+    else if (t === 1207 || t === 1208) rc = parseDaemon2(msg, o, items);
     else if (t === 1305 || (t >= 1403 && t <= 1417)) rc = parseSimpleMessage(msg, t, o, items);
     else if (t === 1400 || t === 1107) rc = parseAvc(msg, t, o, items);
+    else if (t === 1328 || t === 1702) rc = parseTaskInfo(msg, o, items); // FEATURE_CHANGE, ANOM_LINK
+    else if (t === 1326 || t === 1700 || t === 1701) rc = parseKernelAnom(msg, t, o, items);
+    else if (t >= 1800 && t <= 1805) rc = parseIntegrity(msg, o, items);
+    else if (t === 1325 || t === 1335) rc = parseKernel(msg, o, items);
+    else if (t === 1319) rc = parseTty(msg, o, items);
+    // CWD (parse_dir), PATH (parse_path), AVC_PATH and CONFIG_CHANGE's path= (avc_parse_path), SOCKADDR
+    // (parse_sockaddr), IPC/OBJ_PID (parse_obj), NETFILTER_PKT (parse_pkt) read only values for -f, -hn and -o,
+    // which search does not support: for the options it has they read nothing and cannot fail.
     if (rc) return undefined;
   }
   return items;
