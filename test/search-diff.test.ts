@@ -35,6 +35,10 @@ export const OPTION_SETS: string[][] = [
   ['--format', 'csv', '--extra-time'], ['--format', 'csv', '--extra-keys', '--extra-labels', '--extra-obj2', '--extra-time'],
   ['--extra-keys'], ['--format', 'text', '--extra-time'], ['--format', 'csv', '--extra-keys', 'x'],
   ['--format', 'csv', '--eoe-timeout', '1'], ['--eoe-timeout', '0'], ['--eoe-timeout', 'x'],
+  // Each option makes ausearch's per-type parsers read (and require) more fields: see record-parsers.txt.
+  ['-pp', '1001'], ['-ue', '0'], ['-ul', '1000'], ['-ua', '0'], ['-ui', '1000'], ['--success', 'no'],
+  ['-p', '1001', '--success', 'yes'], ['-ui', '0', '-ul', '1000', '-ue', '0', '-pp', '1', '-p', '1100'],
+  ['-sc', 'execve', '-i'], ['-m', 'TTY', '-i'], ['-m', 'SECCOMP,ANOM_ABEND', '--success', 'yes'],
 ];
 
 const logs = readdirSync(LOGS).filter((f) => /\.(txt|log)$/.test(f)).sort();

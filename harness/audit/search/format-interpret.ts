@@ -348,8 +348,11 @@ function interpretedValue(ctx: { record: AuditRecord; event: AuditEvent }, name:
     const parts = text.split('\x01');
     return parts.map((p, i) => (i === 0 ? p : ` key=${p}`)).join('') + ' ';
   }
-  // ausearch keeps the comma only for values it does not interpret.
-  return text + (comma && text === val ? ',' : ' ');
+  // report_interpret prints a TTY_DATA value (TTY's data=) with no separator after it, and keeps the
+  // comma that ended a value only for an UNCLASSIFIED field (addr=?, is printed addr=? ).
+  const kind = name === 'data' || comma ? fieldKind(ctx.record.type, name, val) : undefined;
+  if (kind === 'TTY_DATA') return text;
+  return text + (kind === 'UNCLASSIFIED' ? ',' : ' ');
 }
 
 export function writeInterpreted(e: AuditEvent, out: Output, err: Output): void {
