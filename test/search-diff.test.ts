@@ -57,16 +57,6 @@ for (const log of logs) {
   });
 }
 
-// Record types and syscalls the module logs do not have (PAM, SECCOMP, ANOM_ABEND, USER_AVC, TTY, rename, chmod
-// with a relative path, setuid, kill, connect, mount, several keys): --format csv/text only.
-test('search --format csv/text matches ausearch on more record types', async (t) => {
-  const file = path.join(repoRoot, 'test/fixtures/normalize/record-types.txt');
-  for (const args of OPTION_SETS.filter((a) => a.includes('csv') || a.includes('text'))) {
-    const { ref, ours } = await runBoth(file, args);
-    assertSame(t, ref, ours, `record-types.txt [${args.join(' ')}]`);
-  }
-});
-
 test('search prints <no matches> on stderr and exits 1, like ausearch', async (t) => {
   const { ref, ours } = await runBoth(path.join(LOGS, 'modules-raw.txt'), ['-k', 'definitely-not-a-key']);
   t.is(ref.status, 1);
