@@ -3,7 +3,7 @@
 // text, only for the options in use, and a record missing a field an option needs makes the
 // whole event unmatchable. Covers the record types this project meets (SYSCALL, LOGIN, USER_*,
 // DAEMON_*, CONFIG_CHANGE, AVC); others contribute nothing, as in ausearch.
-import type { AuditEvent } from '../records/types.js';
+import type { AuditEvent, AuditRecord } from '../records/types.js';
 import type { SearchOptions } from './options.js';
 import { messageOf } from './ausearch-line.js';
 
@@ -404,8 +404,11 @@ function parseSimpleMessage(msg: string, typeNum: number, o: SearchOptions, item
   return 0;
 }
 
-/** parse_avc (AVC, USER_AVC): denied/granted before '{', the permissions up to '}', then USER_AVC goes to parse_user. */
-function parseAvc(msg: string, typeNum: number, o: SearchOptions, items: SearchItems): number {
+/**
+ * parse_avc (AVC, USER_AVC): denied/granted before '{', the permissions up to '}', then USER_AVC goes to parse_user.
+ * Cutting the permissions, C writes a space over the '}' when no space came before it: the record prints so.
+ */
+function parseAvc(r: AuditRecord, msg: string, typeNum: number, o: SearchOptions, items: SearchItems): number {
   let term = 0;
   const avc = msg.indexOf('avc: ');
   if (avc >= 0) {
@@ -415,6 +418,10 @@ function parseAvc(msg: string, typeNum: number, o: SearchOptions, items: SearchI
       const close = msg.indexOf('}', brace + 1);
       if (close < 0) return 2;
       term = close;
+      if (msg.charCodeAt(close - 1) !== 32) {
+        msg = `${msg.slice(0, close)} ${msg.slice(close + 1)}`;
+        r.raw = `${r.raw.slice(0, close)} ${r.raw.slice(close + 1)}`; // the message is the start of raw
+      }
     }
   }
   if (typeNum === 1107) {
@@ -557,7 +564,7 @@ export function extractSearchItems(event: AuditEvent, o: SearchOptions): SearchI
     else if (t === 1200 || t === 1201 || t === 1202 || t === 1203 || t === 1205 || t === 1206) rc = parseDaemon1(msg, o, items);
     else if (t === 1207 || t === 1208) rc = parseDaemon2(msg, o, items);
     else if (t === 1305 || (t >= 1403 && t <= 1417)) rc = parseSimpleMessage(msg, t, o, items);
-    else if (t === 1400 || t === 1107) rc = parseAvc(msg, t, o, items);
+    else if (t === 1400 || t === 1107) rc = parseAvc(r, msg, t, o, items);
     else if (t === 1328 || t === 1702) rc = parseTaskInfo(msg, o, items); // FEATURE_CHANGE, ANOM_LINK
     else if (t === 1326 || t === 1700 || t === 1701) rc = parseKernelAnom(msg, t, o, items);
     else if (t >= 1800 && t <= 1805) rc = parseIntegrity(msg, o, items);
