@@ -1,8 +1,10 @@
 // The searchable values of an event, taken from its records the way ausearch does
 // (extract_search_items in src/ausearch-parse.c, 3.0.9): plain substring scans of the logged
 // text, only for the options in use, and a record missing a field an option needs makes the
-// whole event unmatchable. Covers the record types this project meets (SYSCALL, LOGIN, USER_*,
-// DAEMON_*, CONFIG_CHANGE, AVC); others contribute nothing, as in ausearch.
+// whole event unmatchable. One function per C parser, each reading what the supported options
+// (-p, -pp, -ui, -ue, -ul, -ua, --success, -k, -sc, -m, the output formats) need, with the same
+// return codes; what C reads only for -f, -hn, -o, -tm, -x, -c, --session is left out. Types that
+// no parser takes (EXECVE, PROCTITLE, ... and unknown ones) contribute nothing, as in ausearch.
 import type { AuditEvent, AuditRecord } from '../records/types.js';
 import type { SearchOptions } from './options.js';
 import { messageOf } from './ausearch-line.js';
