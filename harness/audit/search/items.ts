@@ -19,7 +19,15 @@ export interface SearchItems {
   uid?: number;
   euid?: number;
   loginuid?: number;
+  /** A uid was given a name (lookup_uid: "unset" for -1) by a parser that does so: parse_daemon1 does not. */
+  uidNamed?: boolean;
   keys?: string[];
+}
+
+/** Sets the uid as the parsers that also look up its name (s->tuid) do. */
+function setUid(items: SearchItems, v: number): void {
+  items.uid = u32(v);
+  items.uidNamed = true;
 }
 
 /** strtoul of s[from, end), with errno: NaN on overflow (C sets ERANGE); `end` is where the C code cut the string. */
@@ -178,7 +186,7 @@ function parseTaskInfo(msg: string, o: SearchOptions, items: SearchItems): numbe
     }
     const r = readNum(msg, term, 'uid=');
     if ((rc = fail(r, 22, 23, 24)) || typeof r === 'string') return rc;
-    items.uid = u32(r.v);
+    setUid(items, r.v);
     term = r.end;
   }
   if (o.euid !== undefined) {
@@ -249,7 +257,7 @@ function parseUser(msg: string, o: SearchOptions, items: SearchItems): number {
   if (o.uid !== undefined) {
     const r = readNum(msg, term, 'uid=');
     if ((rc = fail(r, 4, 5, 6)) || typeof r === 'string') return rc;
-    items.uid = u32(r.v);
+    setUid(items, r.v);
     term = r.end;
   }
   if (o.loginuid !== undefined) {
@@ -272,7 +280,7 @@ function parseUser(msg: string, o: SearchOptions, items: SearchItems): number {
       if (e === at + 4) return 14;
       const v = strtoulTo(msg, at + 4, e, 10);
       if (Number.isNaN(v)) return 15;
-      items.uid = u32(v);
+      setUid(items, v);
       term = e;
       break;
     }
@@ -321,7 +329,7 @@ function parseLogin(msg: string, o: SearchOptions, items: SearchItems): number {
   if (o.uid !== undefined) {
     const r = readNum(msg, term, 'uid=');
     if ((rc = fail(r, 4, 5, 6)) || typeof r === 'string') return rc;
-    items.uid = u32(r.v);
+    setUid(items, r.v);
     term = r.end;
   }
   if (o.loginuid !== undefined) {
@@ -455,7 +463,7 @@ function parseKernelAnom(msg: string, typeNum: number, o: SearchOptions, items: 
   if (o.uid !== undefined) {
     const r = readNum(msg, term, 'uid=');
     if ((rc = fail(r, 0, 3, 4))) return rc;
-    if (typeof r !== 'string') { items.uid = u32(r.v); term = r.end; }
+    if (typeof r !== 'string') { setUid(items, r.v); term = r.end; }
   }
   if (typeNum === 1700) return 0; // ANOM_PROMISCUOUS: nothing else
   if (o.pid !== undefined) {
@@ -493,7 +501,7 @@ function pidAndZeroUid(msg: string, readPid: boolean, o: SearchOptions, items: S
   if (o.uid !== undefined) {
     const r = readNum(msg, term, ' uid=', false, 10, 4);
     if ((rc = fail(r, 0, 3, 4))) return [rc, term];
-    if (typeof r !== 'string') { items.uid = u32(r.v); term = r.end; }
+    if (typeof r !== 'string') { setUid(items, r.v); term = r.end; }
   }
   return [0, term];
 }
@@ -526,7 +534,8 @@ function parseTty(msg: string, o: SearchOptions, items: SearchItems): number {
 
 /**
  * parse_kernel (NETFILTER_CFG, EVENT_LISTENER): fills only what no earlier record of the event did
- * (ausearch's unset values: pid -1, uid -1, auid -2); pid is required, a missing uid is 0, a missing auid -1.
+ * (ausearch's unset values: pid -1, uid -1 with no name looked up, auid -2); pid is required, a missing uid is
+ * 0, a missing auid -1.
  */
 function parseKernel(msg: string, o: SearchOptions, items: SearchItems): number {
   let term = 0;
@@ -537,11 +546,11 @@ function parseKernel(msg: string, o: SearchOptions, items: SearchItems): number 
     items.pid = r.v;
     term = r.end;
   }
-  if (o.uid !== undefined && (items.uid === undefined || items.uid === 0xffffffff)) {
+  if (o.uid !== undefined && (items.uid === undefined || (items.uid === 0xffffffff && !items.uidNamed))) {
     const r = readNum(msg, term, 'uid=');
     if ((rc = fail(r, 0, 55, 56))) return rc;
-    if (typeof r === 'string') items.uid = 0;
-    else { items.uid = u32(r.v); term = r.end; }
+    if (typeof r === 'string') setUid(items, 0);
+    else { setUid(items, r.v); term = r.end; }
   }
   if (o.loginuid !== undefined && (items.loginuid === undefined || items.loginuid === 0xfffffffe)) {
     const r = readNum(msg, term, 'auid=');
