@@ -216,7 +216,7 @@ function interpretValue(record: AuditRecord, name: string, value: string): strin
   if (m === undefined) memo.set(kind, (m = new Map()));
   let text = m.get(value);
   if (text === undefined) {
-    text = kind === 'ESCAPED_KEY' ? printKey(value) : kind === 'TTY_DATA' ? printTtyData(value) : ttyEscape(interpretKind(kind, record, value));
+    text = kind === 'ESCAPED_KEY' ? printKey(value) : kind === 'TTY_DATA' ? ttyEscape(printTtyData(value)) : ttyEscape(interpretKind(kind, record, value));
     if (m.size >= MEMO_LIMIT) m.clear();
     m.set(value, text);
   }
