@@ -7,6 +7,7 @@ import type { AuditEvent, AuditRecord } from '../records/types.js';
 import { messageOf } from './ausearch-line.js';
 import { ttyEscape } from './format-raw.js';
 import type { Output } from './output.js';
+import { mapFor, remember } from '../memo.js';
 
 const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
 
@@ -63,31 +64,21 @@ export function writeInterpretedRecord(r: AuditRecord, e: AuditEvent, out: Outpu
   }
   // Other records are interpreted from their own text only: identical ones (PATH, CWD,
   // PROCTITLE of the same command) are rendered once.
-  const bodyCache = cacheFor(t);
+  const bodyCache = mapFor(bodyCaches, t, newTextMap);
   const sep = str === r.raw ? -1 : r.raw.indexOf('\x1d');
   const key = sep < 0 ? str.slice(close + 1) : `${str.slice(close + 1)}${r.raw.slice(sep)}`;
   let body = bodyCache.get(key);
   if (body === undefined) {
     const parts: string[] = [];
     interpretBody(str, close + 1, r, e, parts);
-    body = parts.join('');
-    if (bodyCache.size >= 2048) bodyCache.clear();
-    bodyCache.set(key, body);
+    body = remember(bodyCache, key, parts.join(''), 2048);
   }
   out.write(body);
 }
 
 // The type decides how fields are read: one cache per record type, each bounded.
 const bodyCaches = new Map<number, Map<string, string>>();
-
-function cacheFor(type: number): Map<string, string> {
-  let c = bodyCaches.get(type);
-  if (!c) {
-    c = new Map();
-    bodyCaches.set(type, c);
-  }
-  return c;
-}
+const newTextMap = () => new Map<string, string>();
 
 let lastEvent: AuditEvent | undefined;
 let lastSec = Number.NaN;
@@ -117,12 +108,6 @@ function stampOf(e: AuditEvent): string {
 const pieceCache = new Map<number, Map<string, string>>();
 const PIECE_LIMIT = 8192;
 
-function piecesFor(type: number): Map<string, string> {
-  let c = pieceCache.get(type);
-  if (!c) pieceCache.set(type, (c = new Map()));
-  return c;
-}
-
 /** Does the field at `at` start with `syscall=` or `a0=`..`a3=` (read with the record's arch and syscall)? */
 function readsArchAndSyscall(str: string, at: number): boolean {
   const c = str.charCodeAt(at);
@@ -151,12 +136,7 @@ function archSyscallPieces(str: string, body: number): Map<string, string> | und
     if (c === 34 || c === 39 || c === 44) return undefined;
   }
   const key = str.slice(from, sp2);
-  let m = byArchSyscall.get(key);
-  if (m === undefined) {
-    if (byArchSyscall.size >= 1024) byArchSyscall.clear();
-    byArchSyscall.set(key, (m = new Map()));
-  }
-  return m;
+  return byArchSyscall.get(key) ?? remember(byArchSyscall, key, newTextMap(), 1024);
 }
 
 /**
@@ -164,12 +144,7 @@ function archSyscallPieces(str: string, body: number): Map<string, string> | und
  * acct= and TRUSTED_APP records, whose value decides): learned as they are met.
  */
 const echoNames = new Map<number, Set<string>>();
-
-function echoNamesFor(type: number): Set<string> {
-  let c = echoNames.get(type);
-  if (!c) echoNames.set(type, (c = new Set()));
-  return c;
-}
+const newNameSet = () => new Set<string>();
 
 /** Does the interpretation of field `name` read other fields of its record? */
 function readsRecord(name: string): boolean {
@@ -186,8 +161,8 @@ function interpretBody(str: string, from: number, record: AuditRecord, event: Au
   // closing quote belongs to its last field) takes no cached pieces.
   const plain = record.raw.indexOf('\x1d') < 0 && str.charCodeAt(str.length - 1) !== 39 && str.charCodeAt(str.length - 1) !== 32;
   const t = record.typeNum ?? -1;
-  const pieces = plain && t >= 0 ? piecesFor(t) : undefined;
-  const tails = pieces && (t === 1300 || t === 1326) ? tailsFor(t) : undefined;
+  const pieces = plain && t >= 0 ? mapFor(pieceCache, t, newTextMap) : undefined;
+  const tails = pieces && (t === 1300 || t === 1326) ? mapFor(tailCache, t, newTails) : undefined;
   const archPieces = tails && t === 1300 ? archSyscallPieces(str, from) : undefined;
   // Where the text after the last changing field starts, and its first piece.
   let tailFrom = -1;
@@ -252,7 +227,7 @@ function interpretBody(str: string, from: number, record: AuditRecord, event: Au
     let name: string;
     let echo: boolean;
     let piece: string;
-    const known = span !== undefined && next > 0 && q !== 39 && q !== 34 && str.charCodeAt(next - 1) === 32 ? echoNamesFor(t) : undefined;
+    const known = span !== undefined && next > 0 && q !== 39 && q !== 34 && str.charCodeAt(next - 1) === 32 ? mapFor(echoNames, t, newNameSet) : undefined;
     const plainName = known !== undefined ? str.slice(s, eq) : undefined;
     if (plainName !== undefined && known!.has(plainName)) {
       // A field ausearch prints as logged, seen before under this name: the logged text as is.
@@ -292,11 +267,9 @@ function interpretBody(str: string, from: number, record: AuditRecord, event: Au
     parts.push(piece);
     s = next;
     if (span !== undefined && !echo && !readsRecord(name)) {
-      if (pieces!.size >= PIECE_LIMIT) pieces!.clear();
-      pieces!.set(span, piece);
+      remember(pieces!, span, piece, PIECE_LIMIT);
     } else if (archField && span !== undefined && readsOnlyArchAndSyscall(record, name)) {
-      if (archPieces!.size >= PIECE_LIMIT) archPieces!.clear();
-      archPieces!.set(span, piece);
+      remember(archPieces!, span, piece, PIECE_LIMIT);
     } else if (tails !== undefined && s >= 0 && s < str.length) {
       // A field that changes from event to event (pid=, a pointer): what follows it may repeat.
       if (name === tails.after) {
@@ -316,8 +289,7 @@ function interpretBody(str: string, from: number, record: AuditRecord, event: Au
   else if (comma && s >= 0) parts.push(`${ttyEscape(str.slice(s))}\n`);
   parts.push('\n');
   if (tails !== undefined && tailFrom >= 0) {
-    if (tails.texts.size >= TAIL_LIMIT) tails.texts.clear();
-    tails.texts.set(str.slice(tailFrom), parts.slice(tailParts).join(''));
+    remember(tails.texts, str.slice(tailFrom), parts.slice(tailParts).join(''), TAIL_LIMIT);
     tails.after = tailAfter;
   }
 }
@@ -334,11 +306,7 @@ interface Tails {
 const tailCache = new Map<number, Tails>();
 const TAIL_LIMIT = 4096;
 
-function tailsFor(type: number): Tails {
-  let c = tailCache.get(type);
-  if (!c) tailCache.set(type, (c = { after: '', texts: new Map() }));
-  return c;
-}
+const newTails = (): Tails => ({ after: '', texts: new Map() });
 
 function interpretedValue(ctx: { record: AuditRecord; event: AuditEvent }, name: string, rawVal: string, comma: boolean): string {
   let val = rawVal;

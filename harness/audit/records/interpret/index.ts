@@ -12,6 +12,7 @@ import { printSockaddr } from './sockaddr.js';
 import { argReadsOnlyValue, clearArgMemo, printArg, type ArgContext } from './syscall-args.js';
 import { printEscaped, printKey, printProctitle, ttyEscape } from './text.js';
 import { printTtyData } from './tty-data.js';
+import { mapFor, remember } from '../../memo.js';
 
 /**
  * How auparse classifies a field (for output formatting: ausearch prints TTY_DATA values without
@@ -212,15 +213,8 @@ function interpretValue(record: AuditRecord, name: string, value: string): strin
       // These depend on the record (arch, syscall, a0, a1): syscall-args memoizes what it can.
       return ttyEscape(interpretKind(kind, record, value));
   }
-  let m = memo.get(kind);
-  if (m === undefined) memo.set(kind, (m = new Map()));
-  let text = m.get(value);
-  if (text === undefined) {
-    text = kind === 'ESCAPED_KEY' ? printKey(value) : kind === 'TTY_DATA' ? ttyEscape(printTtyData(value)) : ttyEscape(interpretKind(kind, record, value));
-    if (m.size >= MEMO_LIMIT) m.clear();
-    m.set(value, text);
-  }
-  return text;
+  const m = mapFor(memo, kind, newTextMap);
+  return m.get(value) ?? remember(m, value, kind === 'ESCAPED_KEY' ? printKey(value) : kind === 'TTY_DATA' ? ttyEscape(printTtyData(value)) : ttyEscape(interpretKind(kind, record, value)), MEMO_LIMIT);
 }
 
 /**
@@ -229,6 +223,7 @@ function interpretValue(record: AuditRecord, name: string, value: string): strin
  */
 const memo = new Map<FieldKind, Map<string, string>>();
 const MEMO_LIMIT = 4096;
+const newTextMap = () => new Map<string, string>();
 
 /** Where names of uids and gids come from (see ids.ts); forgets interpretations made with the old ones. */
 export function setAccountFiles(files: { passwd?: string; group?: string }): void {

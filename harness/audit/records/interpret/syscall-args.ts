@@ -15,6 +15,7 @@ import {
 import { printGid, printUid } from './ids.js';
 import { printMode, printModeShort } from './mode.js';
 import * as S from './scalars.js';
+import { remember } from '../../memo.js';
 
 export interface ArgContext {
   /** Syscall name for the record's arch, undefined when unknown. */
@@ -233,13 +234,7 @@ export function printArg(index: number, val: string, ctx: ArgContext): string {
   if (ctx.sys === undefined) return `0x${val}`;
   const r = resolve(index, ctx.sys);
   if (!r.memo) return r.print(val, ctx);
-  let text = r.memo.get(val);
-  if (text === undefined) {
-    text = r.print(val, ctx);
-    if (r.memo.size >= MEMO_LIMIT) r.memo.clear();
-    r.memo.set(val, text);
-  }
-  return text;
+  return r.memo.get(val) ?? remember(r.memo, val, r.print(val, ctx), MEMO_LIMIT);
 }
 
 /** Forgets remembered texts (uid and gid names change with the account files). */
