@@ -3,8 +3,7 @@
 // the same with the same file, so that its stderr and its event grouping match on any host.
 // Of the keywords only end_of_event_timeout is read; the others are not checked (ausearch stops
 // at an unknown or invalid one with a message and the built-in defaults).
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { constants } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import type { Output } from './output.js';
 
 /** CONFIG_FILE, compiled into ausearch. */
@@ -19,17 +18,6 @@ const STRERROR: Record<string, string> = {
   EISDIR: 'Is a directory',
   ENOTDIR: 'Not a directory',
 };
-
-function readAll(fd: number): string {
-  const chunks: Buffer[] = [];
-  const buf = Buffer.alloc(65536);
-  for (;;) {
-    const n = readSync(fd, buf, 0, buf.length, null);
-    if (n === 0) break;
-    chunks.push(Buffer.from(buf.subarray(0, n)));
-  }
-  return Buffer.concat(chunks).toString('latin1');
-}
 
 /** end_of_event_timeout as ausearch would use it; messages go to `err` as ausearch prints them. */
 export function loadSearchConfig(err: Output, file = AUDITD_CONF): { eoeTimeout: number } {
@@ -65,7 +53,7 @@ export function loadSearchConfig(err: Output, file = AUDITD_CONF): { eoeTimeout:
       err.write(`Error - ${file} is not a regular file\n`);
       return failed();
     }
-    text = readAll(fd);
+    text = readFileSync(fd, 'latin1');
   } finally {
     closeSync(fd);
   }
