@@ -141,10 +141,10 @@ function archSyscallPieces(str: string, body: number): Map<string, string> | und
 
 /**
  * Names of fields that ausearch prints as logged, whatever their value, by record type (all but
- * acct= and TRUSTED_APP records, whose value decides): learned as they are met.
+ * acct= and TRUSTED_APP records, whose value decides): learned as they are met, each with its
+ * last logged text (one that repeats, tty=pts0, need not start a new tail).
  */
-const echoNames = new Map<number, Set<string>>();
-const newNameSet = () => new Set<string>();
+const echoNames = new Map<number, Map<string, string>>();
 
 /** Does the interpretation of field `name` read other fields of its record? */
 function readsRecord(name: string): boolean {
@@ -227,13 +227,17 @@ function interpretBody(str: string, from: number, record: AuditRecord, event: Au
     let name: string;
     let echo: boolean;
     let piece: string;
-    const known = span !== undefined && next > 0 && q !== 39 && q !== 34 && str.charCodeAt(next - 1) === 32 ? mapFor(echoNames, t, newNameSet) : undefined;
+    const known = span !== undefined && next > 0 && q !== 39 && q !== 34 && str.charCodeAt(next - 1) === 32 ? mapFor(echoNames, t, newTextMap) : undefined;
     const plainName = known !== undefined ? str.slice(s, eq) : undefined;
-    if (plainName !== undefined && known!.has(plainName)) {
+    const lastEcho = plainName !== undefined ? known!.get(plainName) : undefined;
+    let steady = false;
+    if (lastEcho !== undefined) {
       // A field ausearch prints as logged, seen before under this name: the logged text as is.
-      name = plainName;
+      name = plainName!;
       echo = true;
       piece = span!;
+      steady = lastEcho === piece;
+      if (!steady) known!.set(name, piece);
     } else {
       let nameStart = eq;
       while (nameStart > s && str.charCodeAt(nameStart) !== 0x20) nameStart--;
@@ -259,7 +263,7 @@ function interpretBody(str: string, from: number, record: AuditRecord, event: Au
       const value = str.slice(v, vEnd);
       // Fields ausearch prints as logged (pid=, ppid=, items=) skip the interpreter.
       echo = pieces !== undefined && name !== 'acct' && record.type !== 'TRUSTED_APP' && fieldKind(record.type, name, value) === 'UNCLASSIFIED';
-      if (echo && known !== undefined && name === plainName) known.add(name);
+      if (echo && known !== undefined && name === plainName) known.set(name, span!);
       piece = echo
         ? (span !== undefined && next > 0 && !comma && str.charCodeAt(next - 1) === 32 ? span : `${label}${value}${comma ? ',' : ' '}`)
         : label + interpretedValue(ctx, name, value, comma);
@@ -270,6 +274,8 @@ function interpretBody(str: string, from: number, record: AuditRecord, event: Au
       remember(pieces!, span, piece, PIECE_LIMIT);
     } else if (archField && span !== undefined && readsOnlyArchAndSyscall(record, name)) {
       remember(archPieces!, span, piece, PIECE_LIMIT);
+    } else if (steady) {
+      // Same text as last time: kept inside the tail.
     } else if (tails !== undefined && s >= 0 && s < str.length) {
       // A field that changes from event to event (pid=, a pointer): what follows it may repeat.
       if (name === tails.after) {
