@@ -10,11 +10,22 @@ export const INTERP_SEPARATOR = '\x1d';
 /** Values the kernel hex-encodes when they hold spaces or odd bytes; bad hex there is reported. */
 const HEX_ENCODED = new Set(['proctitle', 'name', 'cwd', 'exe', 'comm', 'cmd', 'acct', 'path', 'data']);
 
-export type RecordInit = ConstructorParameters<typeof ParsedRecord>[0];
+export interface RecordInit {
+  type: string; typeNum?: number; node?: string; sec: number; msec: number; serial: number;
+  raw: string; file?: string; line: number; bodyStart: number; sepAt: number;
+}
 
 /** A record whose fields are split on first use (bodyStart: first field; sepAt: 0x1d or -1). */
 export function makeRecord(init: RecordInit): AuditRecord & { readonly message: string } {
-  return new ParsedRecord(init);
+  return new ParsedRecord(init.type, init.typeNum, init.node, init.sec, init.msec, init.serial, init.raw, init.file, init.line, init.bodyStart, init.sepAt);
+}
+
+/** makeRecord without the RecordInit object, for the per-line path of the search command. */
+export function newRecord(
+  type: string, typeNum: number | undefined, node: string | undefined, sec: number, msec: number, serial: number,
+  raw: string, file: string | undefined, line: number, bodyStart: number, sepAt: number,
+): AuditRecord & { readonly message: string } {
+  return new ParsedRecord(type, typeNum, node, sec, msec, serial, raw, file, line, bodyStart, sepAt);
 }
 
 class ParsedRecord implements AuditRecord {
@@ -32,21 +43,21 @@ class ParsedRecord implements AuditRecord {
   private readonly sepAt: number;
   private parsed?: AuditField[];
 
-  constructor(init: {
-    type: string; typeNum?: number; node?: string; sec: number; msec: number; serial: number;
-    raw: string; file?: string; line: number; bodyStart: number; sepAt: number;
-  }) {
-    this.type = init.type;
-    if (init.typeNum !== undefined) this.typeNum = init.typeNum;
-    if (init.node !== undefined) this.node = init.node;
-    this.sec = init.sec;
-    this.msec = init.msec;
-    this.serial = init.serial;
-    this.raw = init.raw;
-    if (init.file !== undefined) this.file = init.file;
-    this.line = init.line;
-    this.bodyStart = init.bodyStart;
-    this.sepAt = init.sepAt;
+  constructor(
+    type: string, typeNum: number | undefined, node: string | undefined, sec: number, msec: number, serial: number,
+    raw: string, file: string | undefined, line: number, bodyStart: number, sepAt: number,
+  ) {
+    this.type = type;
+    if (typeNum !== undefined) this.typeNum = typeNum;
+    if (node !== undefined) this.node = node;
+    this.sec = sec;
+    this.msec = msec;
+    this.serial = serial;
+    this.raw = raw;
+    if (file !== undefined) this.file = file;
+    this.line = line;
+    this.bodyStart = bodyStart;
+    this.sepAt = sepAt;
   }
 
   get fields(): AuditField[] {
@@ -131,8 +142,7 @@ export function parseLine(text: string, file: string | undefined, line: number):
   if (typeNum >= 0) init.typeNum = typeNum;
   if (node !== undefined) init.node = node;
   if (file !== undefined) init.file = file;
-  const record = new ParsedRecord(init);
-  return { record, problems };
+  return { record: makeRecord(init), problems };
 }
 
 /** Problems inside the fields of a parsed record (bad hex in hex-encoded values). */

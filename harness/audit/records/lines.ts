@@ -10,6 +10,21 @@ type Latin1Buffer = Buffer & { latin1Slice(start: number, end: number): string }
 
 export type LineSink = (text: string, line: number, piece: number) => void;
 
+// What one memchr over a whole chunk tells about the line being handed to a sink (false: unknown),
+// so that per-line code can skip its own scans for bytes that almost never occur.
+let noSeparator = false;
+let noNul = false;
+
+/** Inside a LineSink call: is the line known to hold no 0x1d (ENRICHED separator)? */
+export function lineHasNoSeparator(): boolean {
+  return noSeparator;
+}
+
+/** Inside a LineSink call: is the line known to hold no NUL byte? */
+export function lineHasNoNul(): boolean {
+  return noNul;
+}
+
 export class LineSplitter {
   private carry: Buffer | undefined;
   private lineNo = 0;
@@ -36,6 +51,9 @@ export class LineSplitter {
   private scan(buf: Buffer, from: number): void {
     let start = from;
     const n = buf.length;
+    // First 0x1d and NUL at or after `start` (n: none).
+    let gs = -1;
+    let nul = -1;
     while (start < n) {
       const nl = buf.indexOf(0x0a, start);
       if (nl < 0) {
@@ -53,7 +71,15 @@ export class LineSplitter {
         continue;
       }
       if (this.piece === 0) this.lineNo++;
-      this.sink((buf as Latin1Buffer).latin1Slice(start, nl), this.lineNo, this.piece);
+      if (gs < start) gs = after(buf, 0x1d, start);
+      if (nul < start) nul = after(buf, 0, start);
+      noSeparator = gs > nl;
+      noNul = nul > nl;
+      try {
+        this.sink((buf as Latin1Buffer).latin1Slice(start, nl), this.lineNo, this.piece);
+      } finally {
+        noSeparator = noNul = false;
+      }
       this.piece = 0;
       start = nl + 1;
     }
@@ -79,4 +105,10 @@ export class LineSplitter {
   get lines(): number {
     return this.lineNo;
   }
+}
+
+/** Index of the first `byte` at or after `from` in `buf`, or its length when there is none. */
+function after(buf: Buffer, byte: number, from: number): number {
+  const i = buf.indexOf(byte, from);
+  return i < 0 ? buf.length : i;
 }
