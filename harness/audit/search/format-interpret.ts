@@ -7,7 +7,7 @@ import type { AuditEvent, AuditRecord } from '../records/types.js';
 import { messageOf } from './ausearch-line.js';
 import { ttyEscape } from './format-raw.js';
 import type { Output } from './output.js';
-import { mapFor, remember } from '../memo.js';
+import { mapFor, remember, SpanMemo } from '../memo.js';
 
 const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
 
@@ -64,20 +64,23 @@ export function writeInterpretedRecord(r: AuditRecord, e: AuditEvent, out: Outpu
   }
   // Other records are interpreted from their own text only: identical ones (PATH, CWD,
   // PROCTITLE of the same command) are rendered once.
-  const bodyCache = mapFor(bodyCaches, t, newTextMap);
+  const bodyCache = mapFor(bodyCaches, t, newBodyMemo);
   const sep = str === r.raw ? -1 : r.raw.indexOf('\x1d');
-  const key = sep < 0 ? str.slice(close + 1) : `${str.slice(close + 1)}${r.raw.slice(sep)}`;
-  let body = bodyCache.get(key);
+  // Keyed by the text after ')' (and any ENRICHED part).
+  const keyText = sep < 0 ? str : `${str.slice(close + 1)}${r.raw.slice(sep)}`;
+  const keyFrom = sep < 0 ? close + 1 : 0;
+  let body = bodyCache.get(keyText, keyFrom, keyText.length);
   if (body === undefined) {
     const parts: string[] = [];
     interpretBody(str, close + 1, r, e, parts);
-    body = remember(bodyCache, key, parts.join(''), 2048);
+    body = bodyCache.set(keyText, keyFrom, keyText.length, parts.join(''));
   }
   out.write(body);
 }
 
 // The type decides how fields are read: one cache per record type, each bounded.
-const bodyCaches = new Map<number, Map<string, string>>();
+const bodyCaches = new Map<number, SpanMemo>();
+const newBodyMemo = () => new SpanMemo(2048);
 const newTextMap = () => new Map<string, string>();
 
 let lastEvent: AuditEvent | undefined;
@@ -142,9 +145,14 @@ function archSyscallPieces(str: string, body: number): Map<string, string> | und
 /**
  * Names of fields that ausearch prints as logged, whatever their value, by record type (all but
  * acct= and TRUSTED_APP records, whose value decides): learned as they are met, each with its
- * last logged text (one that repeats, tty=pts0, need not start a new tail).
+ * last two logged texts (one that repeats, tty=pts0 or items=0|2, need not end a head or start a tail).
  */
-const echoNames = new Map<number, Map<string, string>>();
+const echoNames = new Map<number, Map<string, Echoed>>();
+interface Echoed {
+  last: string;
+  prev: string;
+}
+const newEchoMap = () => new Map<string, Echoed>();
 
 /** Does the interpretation of field `name` read other fields of its record? */
 function readsRecord(name: string): boolean {
@@ -156,14 +164,15 @@ function readsRecord(name: string): boolean {
  * pushed onto `parts`.
  */
 function interpretBody(str: string, from: number, record: AuditRecord, event: AuditEvent, parts: string[]): void {
-  const ctx = { record, event };
+  let ctx: { record: AuditRecord; event: AuditEvent } | undefined;
   // A record that is not the kernel's plain text (ENRICHED part, a user-space msg='…' whose
   // closing quote belongs to its last field) takes no cached pieces.
   const plain = record.raw.indexOf('\x1d') < 0 && str.charCodeAt(str.length - 1) !== 39 && str.charCodeAt(str.length - 1) !== 32;
   const t = record.typeNum ?? -1;
   const pieces = plain && t >= 0 ? mapFor(pieceCache, t, newTextMap) : undefined;
   const tails = pieces && (t === 1300 || t === 1326) ? mapFor(tailCache, t, newTails) : undefined;
-  const archPieces = tails && t === 1300 ? archSyscallPieces(str, from) : undefined;
+  // Looked up at the first syscall= or a0=..a3= (null: not yet).
+  let archPieces: Map<string, string> | undefined | null = tails && t === 1300 ? null : undefined;
   // Where the text after the last changing field starts, and its first piece.
   let tailFrom = -1;
   let tailParts = 0;
@@ -177,9 +186,25 @@ function interpretBody(str: string, from: number, record: AuditRecord, event: Au
   // Next ',' and ' ' at or after the value (-1: none left), found once and reused.
   let nextComma = -2;
   let nextSpace = -2;
+  // The text before the first changing field, remembered whole: until the first such field is met.
+  let headOpen = tails !== undefined;
+  const base = parts.length;
+  // End of a head found in the memo: it grows when the fields after it turn out not to change.
+  let headHit = -1;
+  if (tails !== undefined && tails.headLabel !== '') {
+    const e = str.indexOf(tails.headLabel, from);
+    const hit = e >= from ? tails.heads.get(str, from, e + 1) : undefined;
+    if (hit !== undefined) {
+      // The same text up to there is tokenized and read the same: go on after it.
+      parts.push(hit);
+      s = headHit = e + 1;
+      found = true;
+    }
+  }
   while (s >= 0 && s < str.length && !(ptrNull = (eq = str.indexOf('=', s)) < 0)) {
     comma = false;
     found = true;
+    const fieldStart = s;
     const v = eq + 1;
     let vEnd: number;
     let next: number;
@@ -214,7 +239,11 @@ function interpretBody(str: string, from: number, record: AuditRecord, event: Au
     const spanEnd = next < 0 ? str.length : next;
     const span = pieces && !mac ? str.slice(s, spanEnd) : undefined;
     // syscall= and a0=..a3= read the record's arch and syscall: a cached tail never holds them.
-    const archField = archPieces !== undefined && readsArchAndSyscall(str, s);
+    let archField = false;
+    if (archPieces !== undefined && readsArchAndSyscall(str, s)) {
+      if (archPieces === null) archPieces = archSyscallPieces(str, from);
+      archField = archPieces !== undefined;
+    }
     if (archField) tailFrom = -1;
     if (span !== undefined) {
       const hit = (archField ? archPieces! : pieces!).get(span);
@@ -227,23 +256,27 @@ function interpretBody(str: string, from: number, record: AuditRecord, event: Au
     let name: string;
     let echo: boolean;
     let piece: string;
-    const known = span !== undefined && next > 0 && q !== 39 && q !== 34 && str.charCodeAt(next - 1) === 32 ? mapFor(echoNames, t, newTextMap) : undefined;
+    const known = span !== undefined && next > 0 && q !== 39 && q !== 34 && str.charCodeAt(next - 1) === 32 ? mapFor(echoNames, t, newEchoMap) : undefined;
     const plainName = known !== undefined ? str.slice(s, eq) : undefined;
-    const lastEcho = plainName !== undefined ? known!.get(plainName) : undefined;
+    const seen = plainName !== undefined ? known!.get(plainName) : undefined;
     let steady = false;
-    if (lastEcho !== undefined) {
+    if (seen !== undefined) {
       // A field ausearch prints as logged, seen before under this name: the logged text as is.
       name = plainName!;
       echo = true;
       piece = span!;
-      steady = lastEcho === piece;
-      if (!steady) known!.set(name, piece);
+      steady = seen.last === piece || seen.prev === piece;
+      if (seen.last !== piece) {
+        seen.prev = seen.last;
+        seen.last = piece;
+      }
     } else {
       let nameStart = eq;
       while (nameStart > s && str.charCodeAt(nameStart) !== 0x20) nameStart--;
       const label = `${str.slice(s, eq)}=`;
       let fname = str.slice(nameStart, eq);
       if (fname === 'msg') {
+        if (headOpen) headOpen = endHead(tails!, str, from, fieldStart, eq, parts, base, headHit);
         parts.push(label);
         s = v;
         tailFrom = -1;
@@ -263,23 +296,24 @@ function interpretBody(str: string, from: number, record: AuditRecord, event: Au
       const value = str.slice(v, vEnd);
       // Fields ausearch prints as logged (pid=, ppid=, items=) skip the interpreter.
       echo = pieces !== undefined && name !== 'acct' && record.type !== 'TRUSTED_APP' && fieldKind(record.type, name, value) === 'UNCLASSIFIED';
-      if (echo && known !== undefined && name === plainName) known.set(name, span!);
+      if (echo && known !== undefined && name === plainName) known.set(name, { last: span!, prev: '' });
       piece = echo
         ? (span !== undefined && next > 0 && !comma && str.charCodeAt(next - 1) === 32 ? span : `${label}${value}${comma ? ',' : ' '}`)
-        : label + interpretedValue(ctx, name, value, comma);
+        : label + interpretedValue((ctx ??= { record, event }), name, value, comma);
     }
+    // A field read from more than its own text, or whose text changed (pid=), ends the head;
+    // one whose text repeats (tty=pts0) stays inside the head or the tail.
+    let changing = false;
+    if (span !== undefined && !echo && !readsRecord(name)) remember(pieces!, span, piece, PIECE_LIMIT);
+    else if (archField && span !== undefined && readsOnlyArchAndSyscall(record, name)) remember(archPieces!, span, piece, PIECE_LIMIT);
+    else changing = !steady;
+    if (changing && headOpen) headOpen = endHead(tails!, str, from, fieldStart, eq, parts, base, headHit);
     parts.push(piece);
     s = next;
-    if (span !== undefined && !echo && !readsRecord(name)) {
-      remember(pieces!, span, piece, PIECE_LIMIT);
-    } else if (archField && span !== undefined && readsOnlyArchAndSyscall(record, name)) {
-      remember(archPieces!, span, piece, PIECE_LIMIT);
-    } else if (steady) {
-      // Same text as last time: kept inside the tail.
-    } else if (tails !== undefined && s >= 0 && s < str.length) {
+    if (changing && tails !== undefined && s >= 0 && s < str.length) {
       // A field that changes from event to event (pid=, a pointer): what follows it may repeat.
       if (name === tails.after) {
-        const hit = tails.texts.get(str.slice(s));
+        const hit = tails.texts.get(str, s, str.length);
         if (hit !== undefined) {
           parts.push(hit);
           return;
@@ -295,7 +329,7 @@ function interpretBody(str: string, from: number, record: AuditRecord, event: Au
   else if (comma && s >= 0) parts.push(`${ttyEscape(str.slice(s))}\n`);
   parts.push('\n');
   if (tails !== undefined && tailFrom >= 0) {
-    remember(tails.texts, str.slice(tailFrom), parts.slice(tailParts).join(''), TAIL_LIMIT);
+    tails.texts.set(str, tailFrom, str.length, parts.slice(tailParts).join(''));
     tails.after = tailAfter;
   }
 }
@@ -307,12 +341,30 @@ function interpretBody(str: string, from: number, record: AuditRecord, event: Au
  */
 interface Tails {
   after: string;
-  texts: Map<string, string>;
+  texts: SpanMemo;
+  /**
+   * The text before the first changing field (`arch=… items=2 ` before ` ppid=`), and what starts
+   * that field in the record it was stored from (its label with the character before it).
+   */
+  heads: SpanMemo;
+  headLabel: string;
 }
 const tailCache = new Map<number, Tails>();
 const TAIL_LIMIT = 4096;
 
-const newTails = (): Tails => ({ after: '', texts: new Map() });
+const newTails = (): Tails => ({ after: '', texts: new SpanMemo(TAIL_LIMIT), heads: new SpanMemo(TAIL_LIMIT), headLabel: '' });
+
+/**
+ * Stores the head of a record, its text from `from` to the changing field at `field`, unless
+ * that is the head just found (`known`); returns false (the head is closed).
+ */
+function endHead(tails: Tails, str: string, from: number, field: number, eq: number, parts: string[], base: number, known: number): boolean {
+  if (field > from && field !== known) {
+    tails.heads.set(str, from, field, (base === 0 ? parts : parts.slice(base)).join(''));
+    tails.headLabel = str.slice(field - 1, eq + 1);
+  }
+  return false;
+}
 
 function interpretedValue(ctx: { record: AuditRecord; event: AuditEvent }, name: string, rawVal: string, comma: boolean): string {
   let val = rawVal;
