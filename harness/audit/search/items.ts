@@ -205,19 +205,37 @@ function syscallNumber(msg: string, from: number, name: string, base: 10 | 16, c
   return typeof r === 'string' ? fail(r, ...codes) : r;
 }
 
+// The value and end of the last scanNum (no object per read: every SYSCALL record takes four).
+let numValue = 0;
+let numEnd = 0;
+
+/** readNum of a value ended by a space, into numValue/numEnd: 0, or 1 missing, 2 open, 3 range. */
+function scanNum(msg: string, from: number, label: string, base: 10 | 16): number {
+  const at = msg.indexOf(label, from);
+  if (at < 0) return 1;
+  const p = at + label.length;
+  const sp = msg.indexOf(' ', p);
+  if (sp < 0) return 2;
+  const v = strtoulTo(msg, p, sp, base);
+  if (Number.isNaN(v)) return 3;
+  numValue = v;
+  numEnd = sp;
+  return 0;
+}
+
 /** parse_syscall: arch (only for --format/-m... as ausearch: report_format > RPT_DEFAULT or a machine), syscall, success, a0, a1, task info, key. */
 function parseSyscall(msg: string, o: SearchOptions, items: SearchItems): number {
   let term = 0;
+  let bad: number;
+  // Return codes: arch 1-3, syscall 4-6, a0 and a1 11-13 (missing, open, range).
   if (o.format !== 'default' && o.format !== 'raw' || o.machine !== undefined) {
-    const r = syscallNumber(msg, term, 'arch=', 16, [1, 2, 3]);
-    if (typeof r === 'number') return r;
-    items.arch = u32(r.v);
-    term = r.end;
+    if ((bad = scanNum(msg, term, 'arch=', 16))) return bad;
+    items.arch = u32(numValue);
+    term = numEnd;
   }
-  const sc = syscallNumber(msg, term, 'syscall=', 10, [4, 5, 6]);
-  if (typeof sc === 'number') return sc;
-  items.syscall = u32(sc.v);
-  term = sc.end;
+  if ((bad = scanNum(msg, term, 'syscall=', 10))) return 3 + bad;
+  items.syscall = u32(numValue);
+  term = numEnd;
   if (o.success !== undefined) {
     const at = msg.indexOf('success=', term);
     if (at >= 0) {
@@ -227,11 +245,10 @@ function parseSyscall(msg: string, o: SearchOptions, items: SearchItems): number
       items.success = msg.slice(at + 8, sp) === 'yes' ? 1 : 0;
     }
   }
-  for (const arg of ['a0=', 'a1=']) {
-    const r = syscallNumber(msg, term, arg, 16, [11, 12, 13]);
-    if (typeof r === 'number') return r;
-    term = r.end;
-  }
+  if ((bad = scanNum(msg, term, 'a0=', 16))) return 10 + bad;
+  term = numEnd;
+  if ((bad = scanNum(msg, term, 'a1=', 16))) return 10 + bad;
+  term = numEnd;
   const rc = parseTaskInfo(msg, o, items);
   if (rc) return rc;
   if (o.key !== undefined) {

@@ -29,8 +29,12 @@ export function matchEvent(e: AuditEvent, o: SearchOptions): boolean {
   }
   if (o.key !== undefined) {
     if (!s.keys || s.keys.length === 0) return false;
-    const k = o.key;
-    if (!s.keys.some((h) => (o.exact ? h === k : h.includes(k)))) return false;
+    if (!hasKey(s.keys, o.key, o.exact)) return false;
   }
   return true;
+}
+
+function hasKey(keys: string[], k: string, exact: boolean): boolean {
+  for (const h of keys) if (exact ? h === k : h.includes(k)) return true;
+  return false;
 }
