@@ -25,6 +25,7 @@ export class LogReader {
   private splitter: LineSplitter;
   private readonly assembler: EventAssembler;
   private file: string | undefined;
+  private readonly ready = (e: AuditEvent) => this.emit(e);
   problemCount = 0;
 
   constructor(
@@ -83,7 +84,7 @@ export class LogReader {
   private line(text: string, line: number, piece: number): void {
     if (this.opts.parse) {
       const r = this.opts.parse(text, this.file, line);
-      if (r) this.assembler.add(r, (e) => this.emit(e));
+      if (r) this.assembler.add(r, this.ready);
       return;
     }
     if (piece > 0) {

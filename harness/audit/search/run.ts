@@ -4,7 +4,8 @@ import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync } from 
 import path from 'node:path';
 import { LogReader } from '../records/reader.js';
 import type { AuditEvent } from '../records/types.js';
-import { ausearchRecord } from './ausearch-line.js';
+import { searchRecord } from './ausearch-line.js';
+import { lineHasNoNul } from '../records/lines.js';
 import { writeDefault, writeRaw } from './format-raw.js';
 import { writeInterpreted } from './format-interpret.js';
 import { normalizedWriter, writeText } from './format-normalized.js';
@@ -109,13 +110,12 @@ function search(argv: string[], io: SearchIo, out: Output, err: Output): number 
     parse: (text, file, line) => {
       // After --just-one's match ausearch reads no further lines.
       if (stop) return undefined;
-      const nul = text.indexOf('\0');
-      const res = ausearchRecord(nul >= 0 ? text.slice(0, nul) : text, file, line, eoeTimeout);
-      if (!res.ok) {
-        if (res.error) err.write(res.error);
+      const nul = lineHasNoNul() ? -1 : text.indexOf('\0');
+      const r = searchRecord(nul >= 0 ? text.slice(0, nul) : text, file, line, eoeTimeout);
+      if (typeof r !== 'object') {
+        if (r) err.write(r);
         return undefined;
       }
-      const r = res.record;
       if ((o.startTime !== undefined && r.sec < o.startTime) || (o.endTime !== undefined && r.sec > o.endTime)) return undefined;
       return r;
     },
