@@ -1,7 +1,7 @@
 // ausearch -i (output_interpreted / output_interpreted_record in src/ausearch-report.c): records
 // newest first, each line re-tokenized the way ausearch does it, every value replaced by its
 // interpretation (interpretField, harness/audit/records/interpret/), times in local time.
-import { fieldKind, interpretField, readsOnlyArchAndSyscall } from '../records/interpret/index.js';
+import { fieldKind, interpretField, readsOnlyArchAndSyscall, syscallRecordPrinted } from '../records/interpret/index.js';
 import { recordTypeName } from '../records/record-types.js';
 import type { AuditEvent, AuditRecord } from '../records/types.js';
 import { messageOf } from './ausearch-line.js';
@@ -54,6 +54,7 @@ export function writeInterpretedRecord(r: AuditRecord, e: AuditEvent, out: Outpu
   const close = str.indexOf(')', open + 1);
   if (close < 0) return;
   out.write(stampOf(e));
+  if (t === 1300) syscallRecordPrinted(r);
   if (t === 1300 || t === 1326) {
     // SYSCALL and SECCOMP differ in every event (pid, pointers): interpreted field by field.
     const parts = scratch;

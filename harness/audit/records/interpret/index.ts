@@ -60,6 +60,29 @@ class LazyArgs implements ArgContext {
   }
 }
 
+/**
+ * ausearch keeps a0 and a1 in globals set by each SYSCALL record it prints (output_interpreted_record
+ * in src/ausearch-report.c): a SECCOMP record's syscall=socketcall is named by the a0 of the last
+ * SYSCALL record printed before it, in any event. Zero before the first.
+ */
+let lastSyscall: AuditRecord | undefined;
+
+/** ausearch -i printed `record`, a SYSCALL record: its a0 and a1 are now the ones others see. */
+export function syscallRecordPrinted(record: AuditRecord): void {
+  lastSyscall = record;
+}
+
+function lastSyscallArgs(sys: string | undefined): ArgContext {
+  if (lastSyscall === undefined) return { ...NO_SYSCALL, sys };
+  let a0: string | undefined;
+  let a1: string | undefined;
+  for (const f of lastSyscall.fields) {
+    if (f.name === 'a0' && a0 === undefined) a0 = f.value;
+    else if (f.name === 'a1' && a1 === undefined) a1 = f.value;
+  }
+  return new LazyArgs(sys, a0, a1);
+}
+
 // ausearch walks the fields of one record at a time: the state of the last record is kept.
 let lastRecord: AuditRecord | undefined;
 let lastState: RecordState | undefined;
@@ -170,7 +193,7 @@ function computeState(record: AuditRecord): RecordState {
     s = {
       machine,
       syscall,
-      args: record.type === 'SYSCALL' ? new LazyArgs(syscallNameFor(machine, syscall), a0, a1) : NO_SYSCALL,
+      args: record.type === 'SYSCALL' ? new LazyArgs(syscallNameFor(machine, syscall), a0, a1) : lastSyscallArgs(syscallNameFor(machine, syscall)),
       enriched,
       closing,
     };
