@@ -97,14 +97,15 @@ function records(e: GenEvent, sec: number, serial: number): string[] {
       r('EOE', '');
       break;
     case 'connect':
-      r('SYSCALL', `arch=c000003e syscall=42 ${res} a0=3 a1=7ffd a2=10 a3=0 items=0 ${task('curl', '/usr/bin/curl')}`);
+      r('SYSCALL', `${e.pid === 1002 ? 'arch=40000003 syscall=102' : 'arch=c000003e syscall=42'} ${res} a0=${e.pid === 1100 ? 2 : 3} a1=7ffd a2=10 a3=0 items=0 ${task('curl', '/usr/bin/curl')}`);
       r('SOCKADDR', `saddr=020000500A000202${'0'.repeat(16)}`);
       r('PROCTITLE', 'proctitle=6375726C');
       break;
     // One record each, read by its own parser in ausearch (parse_kernel_anom, parse_tty, parse_avc + parse_user,
     // parse_task_info, parse_kernel, parse_integrity): truncations make them skip the event for some options.
     case 'seccomp':
-      r('SECCOMP', `auid=${e.auid} uid=${e.uid} gid=0 ses=${ses} subj=unconfined pid=${e.pid} comm="x" exe="/usr/bin/x" sig=31 arch=c000003e syscall=313 compat=0 ip=0x7f code=0x0`);
+      // An i386 socketcall/ipc is named by the a0 of the last SYSCALL record ausearch printed (any event).
+      r('SECCOMP', `auid=${e.auid} uid=${e.uid} gid=0 ses=${ses} subj=unconfined pid=${e.pid} comm="x" exe="/usr/bin/x" sig=31 ${e.pid === 1002 ? 'arch=40000003 syscall=102' : e.pid === 1100 ? 'arch=40000003 syscall=117' : 'arch=c000003e syscall=313'} compat=0 ip=0x7f code=0x0`);
       break;
     case 'abend':
       r('ANOM_ABEND', `auid=${e.auid} uid=${e.uid} gid=0 ses=${ses} subj=unconfined pid=${e.pid} comm="y" exe="/usr/bin/y" sig=11 res=${e.success ? 1 : 0}`);
