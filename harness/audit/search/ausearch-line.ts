@@ -7,10 +7,6 @@ import { lineHasNoSeparator } from '../records/lines.js';
 import { recordTypeName, recordTypeNumber } from '../records/record-types.js';
 import type { AuditRecord } from '../records/types.js';
 
-export type StampResult =
-  | { ok: true; record: AuditRecord }
-  | { ok: false; error?: string };
-
 const LONG_MAX = 9223372036854775807n;
 
 /** C strtoul on the leading digits; undefined on overflow (ERANGE). */
@@ -35,17 +31,9 @@ export function messageOf(r: AuditRecord): string {
 }
 
 /**
- * Parses one line (already cut at any NUL byte) as ausearch does. `eoeTimeout` matters because
- * ausearch rejects seconds above LONG_MAX - eoeTimeout - 1.
- */
-export function ausearchRecord(line: string, file: string | undefined, lineNo: number, eoeTimeout: number): StampResult {
-  const r = searchRecord(line, file, lineNo, eoeTimeout);
-  return typeof r === 'object' ? { ok: true, record: r } : r === undefined ? { ok: false } : { ok: false, error: r };
-}
-
-/**
- * ausearchRecord without a result object per line: the record, the error ausearch prints for the
- * line, or undefined for a line it drops silently. Inside a LineSink, `line` must be the sink's
+ * Parses one line (already cut at any NUL byte) as ausearch does: the record, the error ausearch
+ * prints for the line, or undefined for a line it drops silently. `eoeTimeout` matters because
+ * ausearch rejects seconds above LONG_MAX - eoeTimeout - 1. Inside a LineSink, `line` must be the sink's
  * line or a prefix of it (lineHasNoSeparator speaks of that line).
  */
 export function searchRecord(line: string, file: string | undefined, lineNo: number, eoeTimeout: number): AuditRecord | string | undefined {

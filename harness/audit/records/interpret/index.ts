@@ -74,13 +74,9 @@ export function syscallRecordPrinted(record: AuditRecord): void {
 
 function lastSyscallArgs(sys: string | undefined): ArgContext {
   if (lastSyscall === undefined) return { ...NO_SYSCALL, sys };
-  let a0: string | undefined;
-  let a1: string | undefined;
-  for (const f of lastSyscall.fields) {
-    if (f.name === 'a0' && a0 === undefined) a0 = f.value;
-    else if (f.name === 'a1' && a1 === undefined) a1 = f.value;
-  }
-  return new LazyArgs(sys, a0, a1);
+  // Read as that SYSCALL record's own interpretation reads them.
+  const args = computeState(lastSyscall).args;
+  return { sys, a0: args.a0, a1: args.a1 };
 }
 
 // ausearch walks the fields of one record at a time: the state of the last record is kept.
