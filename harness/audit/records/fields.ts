@@ -48,8 +48,10 @@ export function attachEnriched(fields: AuditField[], text: string): void {
     const lower = e.name.toLowerCase();
     const value = e.value.length >= 2 && e.value.startsWith('"') && e.value.endsWith('"') ? e.value.slice(1, -1) : e.value;
     const target = fields.find((f) => f.name === lower && f.enriched === undefined);
-    if (target) target.enriched = value;
-    else fields.push({ name: e.name, value: e.value, enriched: value });
+    if (target) {
+      target.enriched = value;
+      target.enrichedLogged = e.value;
+    } else fields.push({ name: e.name, value: e.value, enriched: value, enrichedLogged: e.value });
   }
 }
 

@@ -31,7 +31,7 @@ interface RecordState {
   syscall: number;
   args: ArgContext;
   /** ENRICHED values by field name, when the line had any. */
-  enriched: Map<string, string> | undefined;
+  enriched: Map<string, AuditField> | undefined;
   /**
    * The last field inside a user-space msg='…' when the parser dropped the closing quote:
    * ausearch reads that quote as part of the value (res=1' prints yes, res=success' prints success').
@@ -83,13 +83,13 @@ function lastSyscallArgs(sys: string | undefined): ArgContext {
 let lastRecord: AuditRecord | undefined;
 let lastState: RecordState | undefined;
 
-function enrichedMap(record: AuditRecord): Map<string, string> | undefined {
-  let m: Map<string, string> | undefined;
+function enrichedMap(record: AuditRecord): Map<string, AuditField> | undefined {
+  let m: Map<string, AuditField> | undefined;
   for (const f of record.fields) {
     if (f.enriched === undefined) continue;
     m ??= new Map();
     // auparse finds the first entry of that name
-    if (!m.has(f.name)) m.set(f.name, f.enriched);
+    if (!m.has(f.name)) m.set(f.name, f);
   }
   return m;
 }
@@ -217,10 +217,13 @@ function interpretValue(record: AuditRecord, name: string, value: string): strin
   const kind = kindOf(record.type, name, value);
   if (kind === 'UNCLASSIFIED') return value;
 
-  const enriched = stateOf(record).enriched?.get(name);
+  const field = stateOf(record).enriched?.get(name);
+  const enriched = field?.enriched;
   // A SADDR={ … } cut at its first space by a field splitter is no use: compute it instead.
   if (enriched !== undefined && !enriched.startsWith('unknown-') && (kind !== 'SOCKADDR' || enriched.endsWith('}'))) {
-    return ttyEscape(kind === 'UID' || kind === 'GID' ? printEnrichedId(enriched) : enriched);
+    if (kind !== 'UID' && kind !== 'GID') return ttyEscape(enriched);
+    // print_escaped of the value as logged: AUID="root" is root, and a name auditd hex-encoded is decoded.
+    return ttyEscape(field!.enrichedLogged !== undefined ? printEscaped(field!.enrichedLogged) : printEnrichedId(enriched));
   }
 
   switch (kind) {
