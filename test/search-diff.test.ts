@@ -39,6 +39,10 @@ export const OPTION_SETS: string[][] = [
   ['-pp', '1001'], ['-ue', '0'], ['-ul', '1000'], ['-ua', '0'], ['-ui', '1000'], ['--success', 'no'],
   ['-p', '1001', '--success', 'yes'], ['-ui', '0', '-ul', '1000', '-ue', '0', '-pp', '1', '-p', '1100'],
   ['-sc', 'execve', '-i'], ['-m', 'TTY', '-i'], ['-m', 'SECCOMP,ANOM_ABEND', '--success', 'yes'],
+  // By user name: each record's uid is named as ausearch's lookup_uid does (root, unset, this host's
+  // passwd); see user-names.txt. daemon (1) and nobody (65534) are in every Debian's base passwd.
+  ['-ui', 'root'], ['-ue', 'root', '-i'], ['-ul', 'root'], ['-ua', 'root'], ['-ui', 'daemon'], ['-ua', 'nobody', '-i'],
+  ['-ul', 'daemon', '-ue', 'nobody'], ['-ui', 'root', '-ue', '1000'], ['-ua', 'daemon', '-k', 'modules'],
 ];
 
 const logs = readdirSync(LOGS).filter((f) => /\.(txt|log)$/.test(f)).sort();

@@ -8,6 +8,8 @@
 import type { AuditEvent, AuditRecord } from '../records/types.js';
 import type { SearchOptions } from './options.js';
 import { messageOf } from './ausearch-line.js';
+import { searchUserName } from '../records/interpret/ids.js';
+import { printEscaped } from '../records/interpret/text.js';
 
 export interface SearchItems {
   arch?: number;
@@ -19,15 +21,69 @@ export interface SearchItems {
   uid?: number;
   euid?: number;
   loginuid?: number;
-  /** A uid was given a name (lookup_uid: "unset" for -1) by a parser that does so: parse_daemon1 does not. */
-  uidNamed?: boolean;
+  /**
+   * The uid, euid and auid that were last given a name (s->tuid, s->teuid, s->tauid: lookup_uid), for
+   * -ui NAME and the like: every parser that reads them does so, except parse_daemon1 for the uid.
+   */
+  tuidOf?: number;
+  teuidOf?: number;
+  tauidOf?: number;
+  /**
+   * With a name option, ausearch loads the enriched part of the event's first record (when the event has one
+   * record or starts with a SYSCALL) before it parses, and lookup_uid names every uid by that part's UID=,
+   * EUID= or AUID= when it has one (load_interpretations in src/ausearch-match.c).
+   */
+  interp?: Map<string, string>;
   keys?: string[];
 }
 
 /** Sets the uid as the parsers that also look up its name (s->tuid) do. */
 function setUid(items: SearchItems, v: number): void {
-  items.uid = u32(v);
-  items.uidNamed = true;
+  items.tuidOf = items.uid = u32(v);
+}
+
+/** Sets the auid, whose name every parser looks up (s->tauid). */
+function setLoginuid(items: SearchItems, v: number): void {
+  items.tauidOf = items.loginuid = u32(v);
+}
+
+/**
+ * lookup_uid's name for a uid a parser named (s->tuid, s->teuid, s->tauid): the loaded enriched value, else
+ * root, unset or this machine's name; undefined for no lookup, or none (NULL).
+ */
+export function lookupName(items: SearchItems, field: 'uid' | 'euid' | 'auid', uid: number | undefined): string | undefined {
+  if (uid === undefined) return undefined;
+  return items.interp?.get(field) ?? searchUserName(uid);
+}
+
+/** Is s->tauid set? */
+function loginuidNamed(items: SearchItems): boolean {
+  return lookupName(items, 'auid', items.tauidOf) !== undefined;
+}
+
+/** Is s->tuid set? lookup_uid gives NULL for a uid this machine has no name for. */
+function uidNamed(items: SearchItems): boolean {
+  return lookupName(items, 'uid', items.tuidOf) !== undefined;
+}
+
+/**
+ * The names of an enriched part as load_interpretation_list keeps them (lower case, first one wins), with the
+ * values print_escaped gives (cut at a NUL, as C compares them). A SOCKADDR's SADDR= part names no uid.
+ */
+function enrichedNames(r: AuditRecord): Map<string, string> | undefined {
+  const sep = r.raw.indexOf('\x1d');
+  if (sep < 0) return undefined;
+  const nul = r.raw.indexOf('\0', sep);
+  const part = r.raw.slice(sep + 1, nul < 0 ? undefined : nul);
+  const names = new Map<string, string>();
+  if (part.startsWith('SADDR=')) return names;
+  for (const word of part.split(/[ ]+/)) {
+    const eq = word.indexOf('=');
+    if (eq < 0) continue;
+    const name = word.slice(0, eq).toLowerCase();
+    if (!names.has(name)) names.set(name, printEscaped(word.slice(eq + 1)).split('\0')[0]!);
+  }
+  return names;
 }
 
 /** strtoul of s[from, end), with errno: NaN on overflow (C sets ERANGE); `end` is where the C code cut the string. */
@@ -174,7 +230,7 @@ function parseTaskInfo(msg: string, o: SearchOptions, items: SearchItems): numbe
   if (o.loginuid !== undefined) {
     const r = readAuid(msg, term);
     if ((rc = fail(r, 19, 20, 21)) || typeof r === 'string') return rc;
-    items.loginuid = u32(r.v);
+    setLoginuid(items, r.v);
     term = r.end;
   }
   if (o.uid !== undefined) {
@@ -192,7 +248,7 @@ function parseTaskInfo(msg: string, o: SearchOptions, items: SearchItems): numbe
   if (o.euid !== undefined) {
     const r = readNum(msg, term, 'euid=');
     if ((rc = fail(r, 28, 29, 30)) || typeof r === 'string') return rc;
-    items.euid = u32(r.v);
+    items.teuidOf = items.euid = u32(r.v);
     term = r.end;
   }
   if (o.success !== undefined) return numericRes(msg, term, items, 43);
@@ -280,7 +336,7 @@ function parseUser(msg: string, o: SearchOptions, items: SearchItems): number {
   if (o.loginuid !== undefined) {
     const r = readAuid(msg, term);
     if ((rc = fail(r, 7, 8, 9)) || typeof r === 'string') return rc;
-    items.loginuid = u32(r.v);
+    setLoginuid(items, r.v);
     term = r.end;
   }
   if (o.uid !== undefined) {
@@ -355,7 +411,7 @@ function parseLogin(msg: string, o: SearchOptions, items: SearchItems): number {
     if (label === undefined) return 7;
     const r = readNum(msg, term, label, true);
     if ((rc = fail(r, 7, 7, 8)) || typeof r === 'string') return rc;
-    items.loginuid = u32(r.v);
+    setLoginuid(items, r.v);
     term = r.end < 0 ? 0 : r.end; // a value ending the line: res= is looked for from the start
   }
   if (o.success !== undefined) {
@@ -375,7 +431,7 @@ function parseDaemon1(msg: string, o: SearchOptions, items: SearchItems): number
   if (o.loginuid !== undefined) {
     const r = readNum(msg, mptr, 'auid=');
     if ((rc = fail(r, 1, 2, 3)) || typeof r === 'string') return rc;
-    items.loginuid = u32(r.v);
+    setLoginuid(items, r.v);
     term = r.end;
   }
   if (o.pid !== undefined) {
@@ -416,7 +472,7 @@ function parseSimpleMessage(msg: string, typeNum: number, o: SearchOptions, item
   if (o.loginuid !== undefined) {
     const r = readNum(msg, term, 'auid=', true);
     if ((rc = fail(r, typeNum === 1305 ? 0 : 1, 0, 2))) return rc;
-    if (typeof r !== 'string') { items.loginuid = u32(r.v); term = after(r); }
+    if (typeof r !== 'string') { setLoginuid(items, r.v); term = after(r); }
   }
   if (o.key !== undefined) {
     const at = msg.indexOf('key=', term);
@@ -474,7 +530,7 @@ function parseKernelAnom(msg: string, typeNum: number, o: SearchOptions, items: 
   if (o.loginuid !== undefined) {
     const r = readNum(msg, term, 'auid=', true);
     if ((rc = fail(r, 1, 0, 2)) || typeof r === 'string') return rc;
-    items.loginuid = u32(r.v);
+    setLoginuid(items, r.v);
     term = after(r);
   }
   if (o.uid !== undefined) {
@@ -530,7 +586,7 @@ function parseIntegrity(msg: string, o: SearchOptions, items: SearchItems): numb
   if (o.loginuid !== undefined) {
     const r = readNum(msg, 0, 'auid=');
     if ((rc = fail(r, 0, 5, 6))) return rc;
-    if (typeof r !== 'string') { items.loginuid = u32(r.v); term = r.end; }
+    if (typeof r !== 'string') { setLoginuid(items, r.v); term = r.end; }
   }
   if (o.success !== undefined) return numericRes(msg, term, items, 9);
   return 0;
@@ -544,7 +600,7 @@ function parseTty(msg: string, o: SearchOptions, items: SearchItems): number {
   if (o.loginuid !== undefined) {
     const r = readNum(msg, term, 'auid=', true);
     if ((rc = fail(r, 5, 0, 6)) || typeof r === 'string') return rc;
-    items.loginuid = u32(r.v);
+    setLoginuid(items, r.v);
   }
   return 0;
 }
@@ -563,17 +619,17 @@ function parseKernel(msg: string, o: SearchOptions, items: SearchItems): number 
     items.pid = r.v;
     term = r.end;
   }
-  if (o.uid !== undefined && (items.uid === undefined || (items.uid === 0xffffffff && !items.uidNamed))) {
+  if (o.uid !== undefined && (items.uid === undefined || items.uid === 0xffffffff) && !uidNamed(items)) {
     const r = readNum(msg, term, 'uid=');
     if ((rc = fail(r, 0, 55, 56))) return rc;
     if (typeof r === 'string') setUid(items, 0);
     else { setUid(items, r.v); term = r.end; }
   }
-  if (o.loginuid !== undefined && (items.loginuid === undefined || items.loginuid === 0xfffffffe)) {
+  if (o.loginuid !== undefined && (items.loginuid === undefined || items.loginuid === 0xfffffffe) && !loginuidNamed(items)) {
     const r = readNum(msg, term, 'auid=');
     if ((rc = fail(r, 0, 57, 58))) return rc;
-    if (typeof r === 'string') items.loginuid = 0xffffffff;
-    else { items.loginuid = u32(r.v); term = r.end; }
+    if (typeof r === 'string') setLoginuid(items, 0xffffffff);
+    else { setLoginuid(items, r.v); term = r.end; }
   }
   if (o.success !== undefined) return numericRes(msg, term, items, 69);
   return 0;
@@ -582,6 +638,9 @@ function parseKernel(msg: string, o: SearchOptions, items: SearchItems): number 
 /** Search items of an event, or undefined when ausearch would skip it as malformed. */
 export function extractSearchItems(event: AuditEvent, o: SearchOptions): SearchItems | undefined {
   const items: SearchItems = {};
+  const head = event.records[0];
+  if ((o.uidName !== undefined || o.euidName !== undefined || o.loginuidName !== undefined) && head !== undefined &&
+      (event.records.length === 1 || head.typeNum === 1300)) items.interp = enrichedNames(head);
   for (const r of event.records) {
     const t = r.typeNum ?? -1;
     const msg = messageOf(r);

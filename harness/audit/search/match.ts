@@ -1,6 +1,6 @@
 // Does an event match the search options? (match() in src/ausearch-match.c: every option must hold.)
 import type { AuditEvent } from '../records/types.js';
-import { extractSearchItems } from './items.js';
+import { extractSearchItems, lookupName, type SearchItems } from './items.js';
 import type { SearchOptions } from './options.js';
 
 const ARCH_X86_64 = 0xc000003e;
@@ -11,7 +11,9 @@ export function matchEvent(e: AuditEvent, o: SearchOptions): boolean {
   if (o.eventId !== undefined && e.serial !== o.eventId) return false;
   const s = extractSearchItems(e, o);
   if (!s) return false;
-  if (o.uidAll) {
+  if (o.uidName !== undefined || o.euidName !== undefined || o.loginuidName !== undefined) {
+    if (!userNameMatch(s, o)) return false;
+  } else if (o.uidAll) {
     if (!(o.uid === s.uid || o.euid === s.euid || o.loginuid === s.loginuid)) return false;
   } else {
     if (o.uid !== undefined && o.uid !== s.uid) return false;
@@ -31,6 +33,21 @@ export function matchEvent(e: AuditEvent, o: SearchOptions): boolean {
     if (!s.keys || s.keys.length === 0) return false;
     if (!hasKey(s.keys, o.key, o.exact)) return false;
   }
+  return true;
+}
+
+/** user_match by name: -ua ORs the three names, the others AND the names given (the numbers are not compared). */
+function userNameMatch(s: SearchItems, o: SearchOptions): boolean {
+  const uid = lookupName(s, 'uid', s.tuidOf);
+  const euid = lookupName(s, 'euid', s.teuidOf);
+  const auid = lookupName(s, 'auid', s.tauidOf);
+  if (o.uidAll && o.uidName !== undefined) {
+    return (uid !== undefined && uid === o.uidName) || (euid !== undefined && euid === o.euidName) ||
+      (auid !== undefined && auid === o.loginuidName);
+  }
+  if (o.uidName !== undefined && uid !== o.uidName) return false;
+  if (o.euidName !== undefined && euid !== o.euidName) return false;
+  if (o.loginuidName !== undefined && auid !== o.loginuidName) return false;
   return true;
 }
 

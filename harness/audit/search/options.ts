@@ -23,8 +23,13 @@ export interface SearchOptions {
   euid?: number;
   loginuid?: number;
   uidAll: boolean;
-  /** `-ui NAME` and the like with a name this host knows: matching by name is not implemented. */
-  byName?: string;
+  /**
+   * Names given to -ui, -ue, -ul or -ua (ausearch's event_tuid, event_teuid, event_tauid): when any
+   * is set, users match by the name ausearch gives each record's uid, and the numbers are not compared.
+   */
+  uidName?: string;
+  euidName?: string;
+  loginuidName?: string;
   success?: 'yes' | 'no';
   startTime?: number;
   endTime?: number;
@@ -166,14 +171,17 @@ export function parseSearchOptions(argv: string[], now: Date = new Date()): Sear
         if (isDigit(a)) v = leadingInt(a);
         else if (name === 'loginuid' && /^-\d/.test(a)) v = leadingInt(a) >>> 0; // -ul -1: unset
         else {
-          // ausearch's getpwnam: an unknown name is an error; a known one makes it match by name (the names the
-          // log's enrichment or this host give each record), which is not implemented: run() refuses it.
-          if (uidOfName(a) === undefined) {
+          // ausearch's getpwnam: an unknown name is an error; a known one sets the uid and the name to match.
+          const u = uidOfName(a);
+          if (u === undefined) {
             const what = name === 'uid' ? 'Effective user ID' : name === 'loginuid' ? 'Login user ID' : 'User ID';
             fail(`${what} is non-numeric and unknown (${a})\n`);
-          } else o.byName = `${word} ${a}`;
-          c++;
-          break;
+            break;
+          }
+          v = u;
+          if (name === 'uid' || name === 'uid-all') o.uidName = a;
+          if (name === 'euid' || name === 'uid-all') o.euidName = a;
+          if (name === 'loginuid' || name === 'uid-all') o.loginuidName = a;
         }
         if (name === 'uid') o.uid = v;
         else if (name === 'euid') o.euid = v;

@@ -64,10 +64,6 @@ function search(argv: string[], io: SearchIo, out: Output, err: Output): number 
     throw e;
   }
   const config = loadSearchConfig(err);
-  if (o.byName !== undefined) {
-    err.write(`audit-harness: search ${o.byName}: matching by user name is not implemented (give the numeric id)\n`);
-    return 2;
-  }
   let files: string[];
   if (o.inputFile !== undefined) {
     const f = inputFiles(o.inputFile, err);

@@ -71,6 +71,17 @@ export function printUid(val: string, base = 10): string {
   return name(users, id);
 }
 
+/**
+ * ausearch's lookup_uid (src/ausearch-parse.c), which names the uids an option asks about while it
+ * searches: root, unset, or this machine's name for the uid; undefined when it has none.
+ */
+export function searchUserName(uid: number): string | undefined {
+  if (uid === 0) return 'root';
+  if ((uid | 0) === -1) return 'unset';
+  users ??= readIds(passwdFile);
+  return users.get(uid | 0);
+}
+
 export function printGid(val: string, base = 10): string {
   const id = parseId(val, base);
   if (id === undefined) return conversionError(val);
