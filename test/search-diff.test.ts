@@ -43,6 +43,8 @@ export const OPTION_SETS: string[][] = [
   // passwd); see user-names.txt. daemon (1) and nobody (65534) are in every Debian's base passwd.
   ['-ui', 'root'], ['-ue', 'root', '-i'], ['-ul', 'root'], ['-ua', 'root'], ['-ui', 'daemon'], ['-ua', 'nobody', '-i'],
   ['-ul', 'daemon', '-ue', 'nobody'], ['-ui', 'root', '-ue', '1000'], ['-ua', 'daemon', '-k', 'modules'],
+  // pids are C's 32-bit pid_t, in the log and in the option (-p 4294967295 is -1: no -p at all).
+  ['-p', '4294968297'], ['-pp', '4294967297'], ['-p', '4294967295'], ['-p', '1000000000'], ['-p', '99999999999999999999'],
 ];
 
 const logs = readdirSync(LOGS).filter((f) => /\.(txt|log)$/.test(f)).sort();

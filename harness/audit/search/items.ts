@@ -219,12 +219,12 @@ function parseTaskInfo(msg: string, o: SearchOptions, items: SearchItems): numbe
   if (o.ppid !== undefined) {
     const r = readNum(msg, term, 'ppid=');
     if ((rc = fail(r, 0, 14, 15))) return rc;
-    if (typeof r !== 'string') { items.ppid = r.v; term = r.end; }
+    if (typeof r !== 'string') { items.ppid = r.v | 0; term = r.end; }
   }
   if (o.pid !== undefined) {
     const r = readNum(msg, term, ' pid=');
     if ((rc = fail(r, 16, 17, 18)) || typeof r === 'string') return rc;
-    items.pid = r.v;
+    items.pid = r.v | 0;
     term = r.end;
   }
   if (o.loginuid !== undefined) {
@@ -324,7 +324,7 @@ function parseUser(msg: string, o: SearchOptions, items: SearchItems): number {
   if (o.pid !== undefined) {
     const r = readNum(msg, term, 'pid=');
     if ((rc = fail(r, 1, 2, 3)) || typeof r === 'string') return rc;
-    items.pid = r.v;
+    items.pid = r.v | 0;
     term = r.end;
   }
   if (o.uid !== undefined) {
@@ -396,7 +396,7 @@ function parseLogin(msg: string, o: SearchOptions, items: SearchItems): number {
   if (o.pid !== undefined) {
     const r = readNum(msg, term, 'pid=');
     if ((rc = fail(r, 1, 2, 3)) || typeof r === 'string') return rc;
-    items.pid = r.v;
+    items.pid = r.v | 0;
     term = r.end;
   }
   if (o.uid !== undefined) {
@@ -437,7 +437,7 @@ function parseDaemon1(msg: string, o: SearchOptions, items: SearchItems): number
   if (o.pid !== undefined) {
     const r = readNum(msg, term, 'pid=');
     if ((rc = fail(r, 4, 5, 6)) || typeof r === 'string') return rc;
-    items.pid = r.v;
+    items.pid = r.v | 0;
     term = r.end;
   }
   if (o.uid !== undefined) {
@@ -516,7 +516,7 @@ function parseAvc(r: AuditRecord, msg: string, typeNum: number, o: SearchOptions
     const r = readNum(msg, term, 'pid=');
     const rc = fail(r, 0, 3, 4);
     if (rc) return rc;
-    if (typeof r !== 'string') { items.pid = r.v; term = r.end; }
+    if (typeof r !== 'string') { items.pid = r.v | 0; term = r.end; }
   }
   // The class is required (a cut AVC makes the whole event unmatchable).
   if (msg.indexOf('tclass=', term) < 0) return 9;
@@ -542,7 +542,7 @@ function parseKernelAnom(msg: string, typeNum: number, o: SearchOptions, items: 
   if (o.pid !== undefined) {
     const r = readNum(msg, term, 'pid=');
     if ((rc = fail(r, 0, 10, 11))) return rc;
-    if (typeof r !== 'string') { items.pid = r.v; term = r.end; }
+    if (typeof r !== 'string') { items.pid = r.v | 0; term = r.end; }
   }
   if (typeNum === 1326) {
     // A few kernels log SECCOMP without arch=: then nothing more is read, not even res=.
@@ -569,7 +569,7 @@ function pidAndZeroUid(msg: string, readPid: boolean, o: SearchOptions, items: S
   if (readPid) {
     const r = readNum(msg, 0, 'pid=');
     if ((rc = fail(r, 0, 1, 2))) return [rc, term];
-    if (typeof r !== 'string') { items.pid = r.v; term = r.end; }
+    if (typeof r !== 'string') { items.pid = r.v | 0; term = r.end; }
   }
   if (o.uid !== undefined) {
     const r = readNum(msg, term, ' uid=', false, 10, 4);
@@ -616,7 +616,7 @@ function parseKernel(msg: string, o: SearchOptions, items: SearchItems): number 
   if (o.pid !== undefined && (items.pid === undefined || (items.pid | 0) === -1)) {
     const r = readNum(msg, term, ' pid=');
     if ((rc = fail(r, 54, 52, 53)) || typeof r === 'string') return rc;
-    items.pid = r.v;
+    items.pid = r.v | 0;
     term = r.end;
   }
   if (o.uid !== undefined && (items.uid === undefined || items.uid === 0xffffffff) && !uidNamed(items)) {

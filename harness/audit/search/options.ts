@@ -160,7 +160,18 @@ export function parseSearchOptions(argv: string[], now: Date = new Date()): Sear
       case 'pid': case 'ppid': {
         const a = needArg();
         if (a === undefined) break;
-        if (isDigit(a)) { o[name] = leadingInt(a); c++; }
+        if (isDigit(a)) {
+          // strtol into a pid_t: 32 bits kept, and -1 is ausearch's "not given"; past LONG_MAX, ERANGE
+          // makes ausearch exit 1 without a word.
+          const n = BigInt(/^\d+/.exec(a)![0]);
+          if (n > 0x7fffffffffffffffn) {
+            fail('');
+            break;
+          }
+          const v = Number(BigInt.asIntN(32, n));
+          if (v !== -1) o[name] = v;
+          c++;
+        }
         else fail(`${name === 'pid' ? 'Process id' : 'Parent process id'} must be a numeric value, was ${a}\n`);
         break;
       }
