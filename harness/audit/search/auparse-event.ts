@@ -3,7 +3,7 @@
 // (au_check_events), each record split into name/value fields (parse_up_record in auparse/ellist.c),
 // and a cursor over records and fields with auparse's own movement rules (auparse/auparse.c), which
 // the normalizer depends on.
-import { interpretField, fieldKind } from '../records/interpret/index.js';
+import { interpretField, fieldKind, type AuparsePositions, type AuparseRecord } from '../records/interpret/index.js';
 import { printEscaped, ttyEscape } from '../records/interpret/text.js';
 import { recordTypeName, recordTypeNumber } from '../records/record-types.js';
 import type { AuditEvent, AuditRecord } from '../records/types.js';
@@ -36,8 +36,9 @@ function escapeKey(k: string): string {
 }
 
 /** parse_up_record: space-separated name=value tokens, cruft trimmed, AVC result/permissions named. */
-function splitRecord(text: string): { type: number; fields: Field[] } {
+function splitRecord(text: string): { type: number; fields: Field[]; at: AuparsePositions } {
   const fields: Field[] = [];
+  const at: AuparsePositions = {};
   let type = 0;
   let offset = 0;
   const tokens = text.split(' ').filter((t) => t !== '');
@@ -70,8 +71,12 @@ function splitRecord(text: string): { type: number; fields: Field[] } {
         continue;
       }
       fields.push({ name, val });
+      const n = fields.length - offset;
       if (fields.length === 1 && name === 'node') offset = 1;
-      else if (fields.length === 1 + offset && name === 'type') type = recordTypeNumber(val);
+      else if (n === 1 && name === 'type') type = recordTypeNumber(val);
+      // auparse takes a record's arch and syscall from where SYSCALL and SECCOMP (with subj=) have them.
+      else if ((n === 2 || n === 11) && name === 'arch') at.arch = val;
+      else if ((n === 3 || n === 12) && name === 'syscall') at.syscall = val;
     } else if (type === AVC || type === USER_AVC) {
       if (fields.length === 1 + offset) {
         if (tok.startsWith('avc')) continue;
@@ -83,12 +88,13 @@ function splitRecord(text: string): { type: number; fields: Field[] } {
       }
     }
   }
-  return { type, fields };
+  return { type, fields, at };
 }
 
 /** The record as the interpreter sees it, without raw text: auparse has already cut a closing quote. */
-function interpretable(r: AuditRecord): AuditRecord {
-  return { type: r.type, ...(r.typeNum !== undefined ? { typeNum: r.typeNum } : {}), sec: r.sec, msec: r.msec, serial: r.serial, fields: r.fields, raw: '', line: r.line };
+function interpretable(r: AuditRecord, auparseAt: AuparsePositions): AuditRecord {
+  const copy: AuparseRecord = { type: r.type, ...(r.typeNum !== undefined ? { typeNum: r.typeNum } : {}), sec: r.sec, msec: r.msec, serial: r.serial, fields: r.fields, raw: '', line: r.line, auparseAt };
+  return copy;
 }
 
 /** auparse_interp_adjust_type's classes the normalizer asks about. */
@@ -105,12 +111,12 @@ export class AuEvent {
     let cwd: string | undefined;
     this.recs = records.map(({ record, text }) => {
       const sep = text.indexOf('\x1d');
-      const { type, fields } = splitRecord(sep < 0 ? text : text.slice(0, sep));
+      const { type, fields, at } = splitRecord(sep < 0 ? text : text.slice(0, sep));
       if (type === 1307) {
         const c = fields.find((f) => f.name === 'cwd');
         if (c) cwd = c.val;
       }
-      return { type, fields, cur: 0, ctx: { record: interpretable(record), event }, interp: new Map() };
+      return { type, fields, cur: 0, ctx: { record: interpretable(record, at), event }, interp: new Map() };
     });
     this.cwd = cwd;
   }

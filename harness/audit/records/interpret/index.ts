@@ -20,6 +20,21 @@ import { mapFor, remember } from '../../memo.js';
  */
 export { kindOf as fieldKind, type FieldKind } from './field-types.js';
 
+/**
+ * auparse (--format csv|text) reads a record's arch and syscall only at fixed places (parse_up_record in
+ * auparse/ellist.c: 2nd/3rd or 11th/12th field): a SECCOMP record without subj= has neither, and its
+ * syscall prints as unknown-syscall(-1). ausearch -i finds them by name.
+ */
+export interface AuparsePositions {
+  arch?: string;
+  syscall?: string;
+}
+
+/** A record as auparse's interpreter sees it. */
+export interface AuparseRecord extends AuditRecord {
+  auparseAt: AuparsePositions;
+}
+
 export interface InterpretContext {
   record: AuditRecord;
   event: AuditEvent;
@@ -182,6 +197,11 @@ function computeState(record: AuditRecord): RecordState {
       else if (f.name === 'syscall' && nr === undefined) nr = f.value;
       else if (f.name === 'a0' && a0 === undefined) a0 = f.value;
       else if (f.name === 'a1' && a1 === undefined) a1 = f.value;
+    }
+    const at = (record as Partial<AuparseRecord>).auparseAt;
+    if (at !== undefined) {
+      arch = at.arch;
+      nr = at.syscall;
     }
     const machine = (arch !== undefined && machineOf(arch)) || HOST_MACHINE;
     const n = nr === undefined ? ERANGE : strtoul(nr, 10);
