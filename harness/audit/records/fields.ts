@@ -50,8 +50,7 @@ export function attachEnriched(fields: AuditField[], text: string): void {
     const target = fields.find((f) => f.name === lower && f.enriched === undefined);
     if (target) {
       target.enriched = value;
-      target.enrichedLogged = e.value;
-    } else fields.push({ name: e.name, value: e.value, enriched: value, enrichedLogged: e.value });
+    } else fields.push({ name: e.name, value: e.value, enriched: value });
   }
 }
 

@@ -7,8 +7,6 @@ export interface AuditField {
   value: string;
   /** ENRICHED logs: the interpreted value after the 0x1d separator, when the kernel-side value has one. */
   enriched?: string;
-  /** ENRICHED logs: that value as logged (quotes and hex kept), which ausearch unescapes for uids and gids. */
-  enrichedLogged?: string;
 }
 
 export interface AuditRecord {

@@ -4,6 +4,7 @@
 // and a cursor over records and fields with auparse's own movement rules (auparse/auparse.c), which
 // the normalizer depends on.
 import { interpretField, fieldKind, type AuparsePositions, type AuparseRecord } from '../records/interpret/index.js';
+import { enrichedText } from '../records/interpret/enriched.js';
 import { printEscaped, ttyEscape } from '../records/interpret/text.js';
 import { recordTypeName, recordTypeNumber } from '../records/record-types.js';
 import type { AuditEvent, AuditRecord } from '../records/types.js';
@@ -92,8 +93,8 @@ function splitRecord(text: string): { type: number; fields: Field[]; at: Auparse
 }
 
 /** The record as the interpreter sees it, without raw text: auparse has already cut a closing quote. */
-function interpretable(r: AuditRecord, auparseAt: AuparsePositions): AuditRecord {
-  const copy: AuparseRecord = { type: r.type, ...(r.typeNum !== undefined ? { typeNum: r.typeNum } : {}), sec: r.sec, msec: r.msec, serial: r.serial, fields: r.fields, raw: '', line: r.line, auparseAt };
+function interpretable(r: AuditRecord, auparseAt: AuparsePositions, interp: string | undefined): AuditRecord {
+  const copy: AuparseRecord = { type: r.type, ...(r.typeNum !== undefined ? { typeNum: r.typeNum } : {}), sec: r.sec, msec: r.msec, serial: r.serial, fields: r.fields, raw: '', line: r.line, auparseAt, interp };
   return copy;
 }
 
@@ -116,7 +117,7 @@ export class AuEvent {
         const c = fields.find((f) => f.name === 'cwd');
         if (c) cwd = c.val;
       }
-      return { type, fields, cur: 0, ctx: { record: interpretable(record, at), event }, interp: new Map() };
+      return { type, fields, cur: 0, ctx: { record: interpretable(record, at, enrichedText(text)), event }, interp: new Map() };
     });
     this.cwd = cwd;
   }

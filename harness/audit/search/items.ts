@@ -10,6 +10,7 @@ import type { SearchOptions } from './options.js';
 import { messageOf } from './ausearch-line.js';
 import { searchUserName } from '../records/interpret/ids.js';
 import { printEscaped } from '../records/interpret/text.js';
+import { enrichedText, interpretationList } from '../records/interpret/enriched.js';
 
 export interface SearchItems {
   arch?: number;
@@ -66,23 +67,13 @@ function uidNamed(items: SearchItems): boolean {
   return lookupName(items, 'uid', items.tuidOf) !== undefined;
 }
 
-/**
- * The names of an enriched part as load_interpretation_list keeps them (lower case, first one wins), with the
- * values print_escaped gives (cut at a NUL, as C compares them). A SOCKADDR's SADDR= part names no uid.
- */
+/** The names of an enriched part, with the values print_escaped gives (cut at a NUL, as C compares them). */
 function enrichedNames(r: AuditRecord): Map<string, string> | undefined {
-  const sep = r.raw.indexOf('\x1d');
-  if (sep < 0) return undefined;
-  const nul = r.raw.indexOf('\0', sep);
-  const part = r.raw.slice(sep + 1, nul < 0 ? undefined : nul);
+  const text = enrichedText(r.raw);
+  const list = text === undefined ? undefined : interpretationList(text);
+  if (list === undefined) return undefined;
   const names = new Map<string, string>();
-  if (part.startsWith('SADDR=')) return names;
-  for (const word of part.split(/[ ]+/)) {
-    const eq = word.indexOf('=');
-    if (eq < 0) continue;
-    const name = word.slice(0, eq).toLowerCase();
-    if (!names.has(name)) names.set(name, printEscaped(word.slice(eq + 1)).split('\0')[0]!);
-  }
+  for (const [name, value] of list) names.set(name, printEscaped(value).split('\0')[0]!);
   return names;
 }
 

@@ -2,7 +2,6 @@
 // which on this host means /etc/passwd and /etc/group (read once, first entry per id wins).
 import { readFileSync } from 'node:fs';
 import { conversionError, ERANGE, i32 } from './cnum.js';
-import { printEscaped } from './text.js';
 
 function readIds(file: string): Map<number, string> {
   const m = new Map<number, string>();
@@ -87,12 +86,4 @@ export function printGid(val: string, base = 10): string {
   if (id === undefined) return conversionError(val);
   groups ??= readIds(groupFile);
   return name(groups, id);
-}
-
-/**
- * An ENRICHED log already carries the name as the logging host saw it. auditd writes these
- * quoted (AUID="root"); a value whose quotes the parser already removed is taken as is.
- */
-export function printEnrichedId(enriched: string): string {
-  return enriched.charCodeAt(0) === 34 ? printEscaped(enriched) : enriched;
 }

@@ -5,7 +5,8 @@ import { ERANGE, strtoul } from './cnum.js';
 import { printExit } from './errno.js';
 import { kindOf, type FieldKind } from './field-types.js';
 import { printCapBitmap, printMmap, printOpenFlags, printOpenat2Resolve, printPathFlags } from './flags.js';
-import { printEnrichedId, printGid, printUid, setAccountFiles as setIdFiles } from './ids.js';
+import { enrichedText, interpretationList } from './enriched.js';
+import { printGid, printUid, setAccountFiles as setIdFiles } from './ids.js';
 import { printMode, printModeShort, printPerm } from './mode.js';
 import * as S from './scalars.js';
 import { printSockaddr } from './sockaddr.js';
@@ -30,9 +31,10 @@ export interface AuparsePositions {
   syscall?: string;
 }
 
-/** A record as auparse's interpreter sees it. */
+/** A record as auparse's interpreter sees it (its raw text is not kept, its ENRICHED part is). */
 export interface AuparseRecord extends AuditRecord {
   auparseAt: AuparsePositions;
+  interp: string | undefined;
 }
 
 export interface InterpretContext {
@@ -45,8 +47,8 @@ interface RecordState {
   machine: string;
   syscall: number;
   args: ArgContext;
-  /** ENRICHED values by field name, when the line had any. */
-  enriched: Map<string, AuditField> | undefined;
+  /** ENRICHED values (as logged) by field name, when the line had any. */
+  enriched: Map<string, string> | undefined;
   /**
    * The last field inside a user-space msg='…' when the parser dropped the closing quote:
    * ausearch reads that quote as part of the value (res=1' prints yes, res=success' prints success').
@@ -98,15 +100,9 @@ function lastSyscallArgs(sys: string | undefined): ArgContext {
 let lastRecord: AuditRecord | undefined;
 let lastState: RecordState | undefined;
 
-function enrichedMap(record: AuditRecord): Map<string, AuditField> | undefined {
-  let m: Map<string, AuditField> | undefined;
-  for (const f of record.fields) {
-    if (f.enriched === undefined) continue;
-    m ??= new Map();
-    // auparse finds the first entry of that name
-    if (!m.has(f.name)) m.set(f.name, f);
-  }
-  return m;
+function enrichedMap(record: AuditRecord): Map<string, string> | undefined {
+  const text = 'interp' in record ? (record as AuparseRecord).interp : enrichedText(record.raw);
+  return text === undefined ? undefined : interpretationList(text);
 }
 
 function stateOf(record: AuditRecord): RecordState {
@@ -237,13 +233,14 @@ function interpretValue(record: AuditRecord, name: string, value: string): strin
   const kind = kindOf(record.type, name, value);
   if (kind === 'UNCLASSIFIED') return value;
 
-  const field = stateOf(record).enriched?.get(name);
-  const enriched = field?.enriched;
-  // A SADDR={ … } cut at its first space by a field splitter is no use: compute it instead.
-  if (enriched !== undefined && !enriched.startsWith('unknown-') && (kind !== 'SOCKADDR' || enriched.endsWith('}'))) {
-    if (kind !== 'UID' && kind !== 'GID') return ttyEscape(enriched);
-    // print_escaped of the value as logged: AUID="root" is root, and a name auditd hex-encoded is decoded.
-    return ttyEscape(field!.enrichedLogged !== undefined ? printEscaped(field!.enrichedLogged) : printEnrichedId(enriched));
+  const enriched = stateOf(record).enriched?.get(name);
+  // auparse gives the logged value itself, not tty-escaped; auditd's unknown-… is interpreted again.
+  if (enriched !== undefined && !enriched.startsWith('unknown-')) {
+    if (kind !== 'UID' && kind !== 'GID') return enriched;
+    // print_escaped: AUID="root" is root, a name auditd hex-encoded is decoded (printed up to a NUL).
+    const name = printEscaped(enriched);
+    const nul = name.indexOf('\0');
+    return nul < 0 ? name : name.slice(0, nul);
   }
 
   switch (kind) {
