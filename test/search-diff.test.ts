@@ -45,6 +45,10 @@ export const OPTION_SETS: string[][] = [
   ['-ul', 'daemon', '-ue', 'nobody'], ['-ui', 'root', '-ue', '1000'], ['-ua', 'daemon', '-k', 'modules'],
   // pids are C's 32-bit pid_t, in the log and in the option (-p 4294967295 is -1: no -p at all).
   ['-p', '4294968297'], ['-pp', '4294967297'], ['-p', '4294967295'], ['-p', '1000000000'], ['-p', '99999999999999999999'],
+  // uids are uid_t: -ui 4294967295 (-1) and -ul 4294967294 (-2) are ausearch's "not given", -ua 4294967296 is 0;
+  // -ul takes strtol base 0 (-0x2); past ULONG_MAX or LONG_MIN is an error. -ua by number ignores -ue NAME.
+  ['-ui', '4294967295'], ['-ul', '4294967294'], ['-ua', '4294967296'], ['-ul', '-0x2'], ['-ue', '99999999999999999999'],
+  ['-ul', '-99999999999999999999'], ['-ua', '0', '-ue', 'root'],
 ];
 
 const logs = readdirSync(LOGS).filter((f) => /\.(txt|log)$/.test(f)).sort();

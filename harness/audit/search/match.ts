@@ -11,10 +11,12 @@ export function matchEvent(e: AuditEvent, o: SearchOptions): boolean {
   if (o.eventId !== undefined && e.serial !== o.eventId) return false;
   const s = extractSearchItems(e, o);
   if (!s) return false;
-  if (o.uidName !== undefined || o.euidName !== undefined || o.loginuidName !== undefined) {
-    if (!userNameMatch(s, o)) return false;
-  } else if (o.uidAll) {
+  // user_match: -ua by name, -ua by number (even with -ue/-ul NAME), any name, numbers
+  if (o.uidAll && o.uidName === undefined) {
+    // what no parser read is ausearch's unset value, like an option not given
     if (!(o.uid === s.uid || o.euid === s.euid || o.loginuid === s.loginuid)) return false;
+  } else if (o.uidName !== undefined || o.euidName !== undefined || o.loginuidName !== undefined) {
+    if (!userNameMatch(s, o)) return false;
   } else {
     if (o.uid !== undefined && o.uid !== s.uid) return false;
     if (o.euid !== undefined && o.euid !== s.euid) return false;

@@ -89,6 +89,17 @@ export function uidOfName(name: string, passwd = '/etc/passwd'): number | undefi
 }
 
 /** strtoul/strtol on the leading digits, as C does. */
+const UID_UNSET = 0xffffffff;
+const LOGINUID_UNSET = 0xfffffffe;
+
+/** strtol(s, NULL, 0) of a negative number ("-1", "-0x10", "-010"); undefined on ERANGE. */
+function strtolBase0(s: string): bigint | undefined {
+  const m = /^-(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9]\d*)/.exec(s)!;
+  const digits = m[1]!;
+  const n = -BigInt(digits.length > 1 && digits[0] === '0' && digits[1] !== 'x' && digits[1] !== 'X' ? `0o${digits.slice(1)}` : digits);
+  return n < -0x8000000000000000n ? undefined : n;
+}
+
 function leadingInt(s: string): number {
   const m = /^\s*[+-]?\d+/.exec(s);
   return m ? Number(m[0]) : 0;
@@ -179,9 +190,22 @@ export function parseSearchOptions(argv: string[], now: Date = new Date()): Sear
         const a = needArg();
         if (a === undefined) break;
         let v: number;
-        if (isDigit(a)) v = leadingInt(a);
-        else if (name === 'loginuid' && /^-\d/.test(a)) v = leadingInt(a) >>> 0; // -ul -1: unset
-        else {
+        if (isDigit(a)) {
+          const n = BigInt(/^\d+/.exec(a)![0]);
+          if (n > 0xffffffffffffffffn) {
+            fail(`Numeric user ID conversion error (Numerical result out of range) for ${a}\n`);
+            break;
+          }
+          v = Number(BigInt.asUintN(32, n)); // strtoul into a uid_t
+        } else if (name === 'loginuid' && /^-\d/.test(a)) {
+          // -ul -1: strtol (base 0) into a uid_t, so the unset auid
+          const n = strtolBase0(a);
+          if (n === undefined) {
+            fail(`Error converting ${a}\n`);
+            break;
+          }
+          v = Number(BigInt.asUintN(32, n));
+        } else {
           // ausearch's getpwnam: an unknown name is an error; a known one sets the uid and the name to match.
           const u = uidOfName(a);
           if (u === undefined) {
@@ -194,10 +218,13 @@ export function parseSearchOptions(argv: string[], now: Date = new Date()): Sear
           if (name === 'euid' || name === 'uid-all') o.euidName = a;
           if (name === 'loginuid' || name === 'uid-all') o.loginuidName = a;
         }
-        if (name === 'uid') o.uid = v;
-        else if (name === 'euid') o.euid = v;
-        else if (name === 'loginuid') o.loginuid = v;
-        else { o.uid = v; o.euid = v; o.loginuid = v; o.uidAll = true; }
+        // ausearch's "not given" values: uid and euid -1, auid -2 (so -ui 4294967295 searches every uid)
+        const uid = v === UID_UNSET ? undefined : v;
+        const loginuid = v === LOGINUID_UNSET ? undefined : v;
+        if (name === 'uid') o.uid = uid;
+        else if (name === 'euid') o.euid = uid;
+        else if (name === 'loginuid') o.loginuid = loginuid;
+        else { o.uid = uid; o.euid = uid; o.loginuid = loginuid; o.uidAll = true; }
         c++;
         break;
       }
