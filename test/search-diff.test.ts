@@ -49,6 +49,8 @@ export const OPTION_SETS: string[][] = [
   // -ul takes strtol base 0 (-0x2); past ULONG_MAX or LONG_MIN is an error. -ua by number ignores -ue NAME.
   ['-ui', '4294967295'], ['-ul', '4294967294'], ['-ua', '4294967296'], ['-ul', '-0x2'], ['-ue', '99999999999999999999'],
   ['-ul', '-99999999999999999999'], ['-ua', '0', '-ue', 'root'],
+  // An event that loads no interpretation list to match names uids by the one --format csv|text left loaded.
+  ['--format', 'csv', '-ua', 'daemon'], ['--format', 'text', '-ul', 'daemon'],
 ];
 
 const logs = readdirSync(LOGS).filter((f) => /\.(txt|log)$/.test(f)).sort();

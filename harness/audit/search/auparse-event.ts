@@ -107,6 +107,11 @@ export class AuEvent {
   private at = 0;
   /** cwd= of the event's CWD record (auparse's le->cwd), for realpath. */
   private readonly cwd: string | undefined;
+  /**
+   * The record whose ENRICHED part is auparse's loaded interpretation list (-1: none): the first when the
+   * event is ready, then each record moved to. It outlives the event (see leftLoaded).
+   */
+  private listOf = 0;
 
   constructor(readonly event: AuditEvent, records: Array<{ record: AuditRecord; text: string }>) {
     let cwd: string | undefined;
@@ -135,26 +140,40 @@ export class AuEvent {
   }
 
   firstRecord(): number {
-    this.at = 0;
+    this.at = this.listOf = 0;
     this.recs[0]!.cur = 0;
     return 1;
   }
 
   nextRecord(): number {
+    // the list is freed first, and stays so past the last record
+    this.listOf = -1;
     if (this.at < 0) return 0;
     this.at++;
     if (this.at >= this.recs.length) {
       this.at = -1;
       return 0;
     }
+    this.listOf = this.at;
     return 1;
   }
 
   gotoRecordNum(n: number): number {
-    if (n >= this.recs.length) return 0;
-    this.at = n;
+    if (n >= this.recs.length) {
+      this.listOf = -1;
+      return 0;
+    }
+    this.at = this.listOf = n;
     this.recs[n]!.cur = 0;
     return 1;
+  }
+
+  /**
+   * The ENRICHED part of the list auparse leaves loaded after this event, which ausearch's lookup_uid
+   * reads for the next events that load none (auparse and ausearch share one list).
+   */
+  leftLoaded(): string | undefined {
+    return this.listOf < 0 ? undefined : (this.recs[this.listOf]!.ctx.record as AuparseRecord).interp;
   }
 
   recordNum(): number {
@@ -249,9 +268,13 @@ export class AuEvent {
           return r.fields[i]!.val;
         }
       }
-      this.nextRecord();
-      r = this.rec();
-      if (!r) return undefined;
+      // moving on loads the next record's list; walking off the last keeps the list loaded
+      if (this.at + 1 >= this.recs.length) {
+        this.at = -1;
+        return undefined;
+      }
+      r = this.recs[++this.at]!;
+      this.listOf = this.at;
       r.cur = 0;
     }
   }

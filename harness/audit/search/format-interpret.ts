@@ -1,7 +1,8 @@
 // ausearch -i (output_interpreted / output_interpreted_record in src/ausearch-report.c): records
 // newest first, each line re-tokenized the way ausearch does it, every value replaced by its
 // interpretation (interpretField, harness/audit/records/interpret/), times in local time.
-import { fieldKind, interpretField, readsOnlyArchAndSyscall, syscallRecordPrinted } from '../records/interpret/index.js';
+import { fieldKind, interpretField, readsOnlyArchAndSyscall, syscallRecordPrinted, type RecordWithInterp } from '../records/interpret/index.js';
+import { enrichedText } from '../records/interpret/enriched.js';
 import { recordTypeName } from '../records/record-types.js';
 import type { AuditEvent, AuditRecord } from '../records/types.js';
 import { messageOf } from './ausearch-line.js';
@@ -33,8 +34,11 @@ function headOf(t: number): string | null {
 
 const scratch: string[] = [];
 
-/** Writes one record; errors go to `err` exactly as ausearch prints them. */
-export function writeInterpretedRecord(r: AuditRecord, e: AuditEvent, out: Output, err: Output): void {
+/**
+ * Writes one record; errors go to `err` exactly as ausearch prints them. `uncached`: the record is
+ * interpreted with another record's ENRICHED part, so no text of it may be kept or reused.
+ */
+export function writeInterpretedRecord(r: AuditRecord, e: AuditEvent, out: Output, err: Output, uncached = false): void {
   let str = messageOf(r);
   const nul = str.indexOf('\0');
   if (nul >= 0) str = str.slice(0, nul);
@@ -59,8 +63,14 @@ export function writeInterpretedRecord(r: AuditRecord, e: AuditEvent, out: Outpu
     // SYSCALL and SECCOMP differ in every event (pid, pointers): interpreted field by field.
     const parts = scratch;
     parts.length = 0;
-    interpretBody(str, close + 1, r, e, parts);
+    interpretBody(str, close + 1, r, e, parts, uncached);
     for (let i = 0; i < parts.length; i++) out.write(parts[i]!);
+    return;
+  }
+  if (uncached) {
+    const parts: string[] = [];
+    interpretBody(str, close + 1, r, e, parts, true);
+    out.write(parts.join(''));
     return;
   }
   // Other records are interpreted from their own text only: identical ones (PATH, CWD,
@@ -164,11 +174,11 @@ function readsRecord(name: string): boolean {
  * The interpreted fields after `msg=audit(...)`, tokenized as output_interpreted_record does,
  * pushed onto `parts`.
  */
-function interpretBody(str: string, from: number, record: AuditRecord, event: AuditEvent, parts: string[]): void {
+function interpretBody(str: string, from: number, record: AuditRecord, event: AuditEvent, parts: string[], uncached = false): void {
   let ctx: { record: AuditRecord; event: AuditEvent } | undefined;
   // A record that is not the kernel's plain text (ENRICHED part, a user-space msg='…' whose
   // closing quote belongs to its last field) takes no cached pieces.
-  const plain = record.raw.indexOf('\x1d') < 0 && str.charCodeAt(str.length - 1) !== 39 && str.charCodeAt(str.length - 1) !== 32;
+  const plain = !uncached && record.raw.indexOf('\x1d') < 0 && str.charCodeAt(str.length - 1) !== 39 && str.charCodeAt(str.length - 1) !== 32;
   const t = record.typeNum ?? -1;
   const pieces = plain && t >= 0 ? mapFor(pieceCache, t, newTextMap) : undefined;
   const tails = pieces && (t === 1300 || t === 1326) ? mapFor(tailCache, t, newTails) : undefined;
@@ -382,13 +392,24 @@ function interpretedValue(ctx: { record: AuditRecord; event: AuditEvent }, name:
   return text + (kind === 'UNCLASSIFIED' ? ',' : ' ');
 }
 
-export function writeInterpreted(e: AuditEvent, out: Output, err: Output): void {
+/**
+ * `headPart`: ausearch loaded the ENRICHED part of the event's first record while it matched (-ui/-ue/-ul/-ua
+ * NAME, an event of one record or one starting with a SYSCALL: load_interpretations in ausearch-match.c), and
+ * keeps it for the first record it prints, the event's last, instead of that record's own part.
+ */
+export function writeInterpreted(e: AuditEvent, out: Output, err: Output, headPart = false): void {
   out.write('----\n');
-  const last = e.records[e.records.length - 1]!;
+  const n = e.records.length;
+  const last = e.records[n - 1]!;
+  const head = e.records[0]!;
+  const loaded = headPart && n > 1 && head.typeNum === 1300;
+  const interp = loaded ? enrichedText(head.raw) : undefined;
+  if (loaded && interp !== enrichedText(last.raw)) {
+    // the record itself underneath (its text and fields may be getters)
+    const withHeadPart: RecordWithInterp = Object.assign(Object.create(last) as AuditRecord, { interp });
+    writeInterpretedRecord(withHeadPart, e, out, err, true);
+  } else writeInterpretedRecord(last, e, out, err);
   const t = last.typeNum ?? -1;
-  if (t >= 1200 && t < 1300) {
-    writeInterpretedRecord(last, e, out, err);
-    return;
-  }
-  for (let i = e.records.length - 1; i >= 0; i--) writeInterpretedRecord(e.records[i]!, e, out, err);
+  if (t >= 1200 && t < 1300) return;
+  for (let i = n - 2; i >= 0; i--) writeInterpretedRecord(e.records[i]!, e, out, err);
 }

@@ -49,8 +49,11 @@ export class CsvWriter {
 
   constructor(private readonly out: Output, private readonly err: Output, private readonly x: CsvExtras, private readonly eoeTimeout: number) {}
 
-  write(e: AuditEvent): void {
-    for (const au of auparseEvents(e, this.eoeTimeout)) this.event(au, e);
+  /** Writes the event; returns auparse's last event of it (none when auparse made none). */
+  write(e: AuditEvent): AuEvent | undefined {
+    const events = auparseEvents(e, this.eoeTimeout);
+    for (const au of events) this.event(au, e);
+    return events[events.length - 1];
   }
 
   private event(au: AuEvent, e: AuditEvent): void {
@@ -121,8 +124,11 @@ export class CsvWriter {
   }
 }
 
-export function writeText(e: AuditEvent, out: Output, eoeTimeout: number): void {
-  for (const au of auparseEvents(e, eoeTimeout)) textEvent(au, e, out);
+/** Writes the event; returns auparse's last event of it (none when auparse made none). */
+export function writeText(e: AuditEvent, out: Output, eoeTimeout: number): AuEvent | undefined {
+  const events = auparseEvents(e, eoeTimeout);
+  for (const au of events) textEvent(au, e, out);
+  return events[events.length - 1];
 }
 
 function textEvent(au: AuEvent, e: AuditEvent, out: Output): void {
@@ -164,7 +170,7 @@ function textEvent(au: AuEvent, e: AuditEvent, out: Output): void {
 }
 
 /** The --format csv writer for a search: its header goes out before the first event. */
-export function normalizedWriter(o: { extra: CsvExtras }, out: Output, err: Output, eoeTimeout: number): (e: AuditEvent) => void {
+export function normalizedWriter(o: { extra: CsvExtras }, out: Output, err: Output, eoeTimeout: number): (e: AuditEvent) => AuEvent | undefined {
   const w = new CsvWriter(out, err, o.extra, eoeTimeout);
   return (e) => w.write(e);
 }

@@ -7,6 +7,7 @@
 // no parser takes (EXECVE, PROCTITLE, ... and unknown ones) contribute nothing, as in ausearch.
 import type { AuditEvent, AuditRecord } from '../records/types.js';
 import type { SearchOptions } from './options.js';
+import type { LoadedList } from './match.js';
 import { messageOf } from './ausearch-line.js';
 import { searchUserName } from '../records/interpret/ids.js';
 import { printEscaped } from '../records/interpret/text.js';
@@ -68,8 +69,7 @@ function uidNamed(items: SearchItems): boolean {
 }
 
 /** The names of an enriched part, with the values print_escaped gives (cut at a NUL, as C compares them). */
-function enrichedNames(r: AuditRecord): Map<string, string> | undefined {
-  const text = enrichedText(r.raw);
+function enrichedNames(text: string | undefined): Map<string, string> | undefined {
   const list = text === undefined ? undefined : interpretationList(text);
   if (list === undefined) return undefined;
   const names = new Map<string, string>();
@@ -627,11 +627,18 @@ function parseKernel(msg: string, o: SearchOptions, items: SearchItems): number 
 }
 
 /** Search items of an event, or undefined when ausearch would skip it as malformed. */
-export function extractSearchItems(event: AuditEvent, o: SearchOptions): SearchItems | undefined {
+export function extractSearchItems(event: AuditEvent, o: SearchOptions, list: LoadedList): SearchItems | undefined {
   const items: SearchItems = {};
   const head = event.records[0];
-  if ((o.uidName !== undefined || o.euidName !== undefined || o.loginuidName !== undefined) && head !== undefined &&
-      (event.records.length === 1 || head.typeNum === 1300)) items.interp = enrichedNames(head);
+  if (o.uidName !== undefined || o.euidName !== undefined || o.loginuidName !== undefined) {
+    // load_interpretations: an event of one record or starting with a SYSCALL loads its first record's part;
+    // any other names its uids by the list an earlier event's output left loaded.
+    if (head !== undefined && (event.records.length === 1 || head.typeNum === 1300)) {
+      list.text = enrichedText(head.raw);
+      list.byMatch = true;
+    }
+    items.interp = enrichedNames(list.text);
+  }
   for (const r of event.records) {
     const t = r.typeNum ?? -1;
     const msg = messageOf(r);

@@ -5,11 +5,21 @@ import type { SearchOptions } from './options.js';
 
 const ARCH_X86_64 = 0xc000003e;
 
-export function matchEvent(e: AuditEvent, o: SearchOptions): boolean {
+/**
+ * auparse's one interpretation list, shared with ausearch: the ENRICHED part loaded (undefined: none), and
+ * whether matching the current event loaded it (then it is the event's first record's).
+ */
+export interface LoadedList {
+  text: string | undefined;
+  byMatch: boolean;
+}
+
+export function matchEvent(e: AuditEvent, o: SearchOptions, list: LoadedList = { text: undefined, byMatch: false }): boolean {
+  list.byMatch = false;
   if (o.startTime !== undefined && e.sec < o.startTime) return false;
   if (o.endTime !== undefined && e.sec > o.endTime) return false;
   if (o.eventId !== undefined && e.serial !== o.eventId) return false;
-  const s = extractSearchItems(e, o);
+  const s = extractSearchItems(e, o, list);
   if (!s) return false;
   // user_match: -ua by name, -ua by number (even with -ue/-ul NAME), any name, numbers
   if (o.uidAll && o.uidName === undefined) {

@@ -9,7 +9,7 @@ import { lineHasNoNul } from '../records/lines.js';
 import { writeDefault, writeRaw } from './format-raw.js';
 import { writeInterpreted } from './format-interpret.js';
 import { normalizedWriter, writeText } from './format-normalized.js';
-import { matchEvent } from './match.js';
+import { matchEvent, type LoadedList } from './match.js';
 import { loadSearchConfig } from './config.js';
 import { OptionsError, parseSearchOptions, type SearchOptions } from './options.js';
 import { Output } from './output.js';
@@ -89,17 +89,30 @@ function search(argv: string[], io: SearchIo, out: Output, err: Output): number 
   const eoeTimeout = o.eoeTimeout ? o.eoeTimeout : config.eoeTimeout;
   let found = false;
   let stop = false;
-  const write = o.format === 'raw' ? (e: AuditEvent) => writeRaw(e, out)
-    : o.format === 'interpret' ? (e: AuditEvent) => writeInterpreted(e, out, err)
-    : o.format === 'csv' ? normalizedWriter(o, out, err, eoeTimeout)
-    : o.format === 'text' ? (e: AuditEvent) => writeText(e, out, eoeTimeout)
-    : (e: AuditEvent) => writeDefault(e, out);
+  // The ENRICHED part of auparse's interpretation list, as ausearch's output leaves it between events:
+  // -i loads and frees each record's, --format csv|text leave auparse's last one loaded.
+  const list: LoadedList = { text: undefined, byMatch: false };
+  const csv = o.format === 'csv' ? normalizedWriter(o, out, err, eoeTimeout) : undefined;
+  const write = (e: AuditEvent): void => {
+    if (o.format === 'raw') writeRaw(e, out);
+    else if (o.format === 'interpret') {
+      writeInterpreted(e, out, err, list.byMatch);
+      list.text = undefined;
+    } else if (o.format === 'csv' || o.format === 'text') {
+      const last = csv ? csv(e) : writeText(e, out, eoeTimeout);
+      if (last) list.text = last.leftLoaded();
+    } else writeDefault(e, out);
+  };
   const onEvent = (e: AuditEvent) => {
-    if (stop || !matchEvent(e, o)) return;
-    found = true;
-    write(e);
-    if (o.lineBuffered) out.flush();
-    if (o.justOne) stop = true;
+    if (stop) return;
+    if (matchEvent(e, o, list)) {
+      found = true;
+      write(e);
+      if (o.lineBuffered) out.flush();
+      if (o.justOne) stop = true;
+    }
+    // ausearch frees the list it loaded to match once the event is done
+    if (list.byMatch) list.text = undefined;
   };
   const reader = new LogReader(onEvent, () => {}, {
     eoeTimeout,

@@ -31,10 +31,14 @@ export interface AuparsePositions {
   syscall?: string;
 }
 
-/** A record as auparse's interpreter sees it (its raw text is not kept, its ENRICHED part is). */
-export interface AuparseRecord extends AuditRecord {
-  auparseAt: AuparsePositions;
+/** A record interpreted with the ENRICHED part `interp` instead of the one in its raw text. */
+export interface RecordWithInterp extends AuditRecord {
   interp: string | undefined;
+}
+
+/** A record as auparse's interpreter sees it (its raw text is not kept, its ENRICHED part is). */
+export interface AuparseRecord extends RecordWithInterp {
+  auparseAt: AuparsePositions;
 }
 
 export interface InterpretContext {
@@ -101,7 +105,7 @@ let lastRecord: AuditRecord | undefined;
 let lastState: RecordState | undefined;
 
 function enrichedMap(record: AuditRecord): Map<string, string> | undefined {
-  const text = 'interp' in record ? (record as AuparseRecord).interp : enrichedText(record.raw);
+  const text = 'interp' in record ? (record as RecordWithInterp).interp : enrichedText(record.raw);
   return text === undefined ? undefined : interpretationList(text);
 }
 
