@@ -51,6 +51,8 @@ export const OPTION_SETS: string[][] = [
   ['-ul', '-99999999999999999999'], ['-ua', '0', '-ue', 'root'],
   // An event that loads no interpretation list to match names uids by the one --format csv|text left loaded.
   ['--format', 'csv', '-ua', 'daemon'], ['--format', 'text', '-ul', 'daemon'],
+  // libaudit looks names up case-blind (-m upper-cased, -sc lower-cased); an event without a syscall has 0.
+  ['-m', 'syscall,Kern_Module'], ['-sc', 'EXECVE'], ['-sc', '0'], ['-m'], ['-a', 'x'], ['-a', '99999999999999999999'], ['-v'],
 ];
 
 const logs = readdirSync(LOGS).filter((f) => /\.(txt|log)$/.test(f)).sort();

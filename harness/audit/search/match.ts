@@ -35,7 +35,8 @@ export function matchEvent(e: AuditEvent, o: SearchOptions, list: LoadedList = {
   if (o.ppid !== undefined && o.ppid !== s.ppid) return false;
   if (o.pid !== undefined && o.pid !== s.pid) return false;
   if (o.machine !== undefined && s.arch !== ARCH_X86_64) return false;
-  if (o.syscall !== undefined && o.syscall !== s.syscall) return false;
+  // an event no parser gave a syscall has ausearch's 0 there, so -sc 0 matches it
+  if (o.syscall !== undefined && o.syscall !== (s.syscall ?? 0)) return false;
   if (o.success !== undefined && (o.success === 'yes' ? 1 : 0) !== s.success) return false;
   if (o.messageTypes) {
     const types = o.messageTypes;

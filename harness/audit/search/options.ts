@@ -47,7 +47,15 @@ export class OptionsError extends Error {
   }
 }
 
+/** -v/--version: ausearch prints this on stdout and exits 0 where the option stands. */
+export class OptionsExit extends Error {
+  constructor(readonly stdout: string) {
+    super('exit');
+  }
+}
+
 const NAMES: Record<string, string> = {
+  '-v': 'version', '--version': 'version',
   '-if': 'input', '--input': 'input', '-k': 'key', '--key': 'key', '-m': 'message', '--message': 'message',
   '-sc': 'syscall', '--syscall': 'syscall', '-p': 'pid', '--pid': 'pid', '-pp': 'ppid', '--ppid': 'ppid',
   '-ui': 'uid', '--uid': 'uid', '-ue': 'euid', '--uid-effective': 'euid', '-ua': 'uid-all', '--uid-all': 'uid-all',
@@ -68,6 +76,13 @@ function validTypeNames(): string[] {
   }
   return out;
 }
+
+function validTypesMessage(): string {
+  return `Valid message types are: ALL ${validTypeNames().join(' ')} \n`;
+}
+
+const asciiUpper = (s: string) => s.replace(/[a-z]+/g, (m) => m.toUpperCase());
+const asciiLower = (s: string) => s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
 
 function isDigit(s: string | undefined): boolean {
   return !!s && s.charCodeAt(0) >= 0x30 && s.charCodeAt(0) <= 0x39;
@@ -141,14 +156,16 @@ export function parseSearchOptions(argv: string[], now: Date = new Date()): Sear
       }
       case 'message': {
         const a = needArg();
-        if (a === undefined) break;
+        // a missing type is also answered with the list of valid names
+        if (a === undefined) { fail(validTypesMessage()); break; }
         c++;
         if (a.toUpperCase() === 'ALL') break;
         // ausearch keeps the types before a bad one (and then stops with the list of valid names).
         for (const part of a.split(',').filter((p) => p.length > 0)) {
-          const n = isDigit(part) ? leadingInt(part) : recordTypeNumber(part);
+          // libaudit's name lookup upper-cases the name first (msg_type table is --uppercase)
+          const n = isDigit(part) ? leadingInt(part) : recordTypeNumber(asciiUpper(part));
           if (n < 0) {
-            fail(`Valid message types are: ALL ${validTypeNames().join(' ')} \n`);
+            fail(validTypesMessage());
             break;
           }
           (o.messageTypes ??= []).push(n);
@@ -161,7 +178,8 @@ export function parseSearchOptions(argv: string[], now: Date = new Date()): Sear
         if (isDigit(a)) o.syscall = leadingInt(a);
         else {
           o.machine ??= 'x86_64';
-          const n = syscallNumber('x86_64', a);
+          // libaudit's syscall lookup lower-cases the name first (syscall tables are --lowercase)
+          const n = syscallNumber('x86_64', asciiLower(a));
           if (n === undefined) fail(`Syscall ${a} not found\n`);
           else o.syscall = n;
         }
@@ -293,10 +311,16 @@ export function parseSearchOptions(argv: string[], now: Date = new Date()): Sear
       case 'event': {
         const a = needArg();
         if (a === undefined) break;
-        if (isDigit(a)) { o.eventId = leadingInt(a); c++; }
-        else fail(`Event id must be a numeric value, was ${a}\n`);
+        if (isDigit(a)) {
+          // strtoul's ERANGE: ausearch's message has no newline
+          if (BigInt(/^\d+/.exec(a)![0]) > 0xffffffffffffffffn) fail('Illegal value for audit event ID');
+          else o.eventId = leadingInt(a);
+          c++;
+        } else fail(`Audit event id must be a numeric value, was ${a}\n`);
         break;
       }
+      case 'version':
+        throw new OptionsExit('ausearch version 3.0.9\n');
       case 'just-one':
         o.justOne = true;
         break;

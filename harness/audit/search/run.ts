@@ -11,7 +11,7 @@ import { writeInterpreted } from './format-interpret.js';
 import { normalizedWriter, writeText } from './format-normalized.js';
 import { matchEvent, type LoadedList } from './match.js';
 import { loadSearchConfig } from './config.js';
-import { OptionsError, parseSearchOptions, type SearchOptions } from './options.js';
+import { OptionsError, OptionsExit, parseSearchOptions, type SearchOptions } from './options.js';
 import { Output } from './output.js';
 
 export interface SearchIo {
@@ -60,6 +60,10 @@ function search(argv: string[], io: SearchIo, out: Output, err: Output): number 
     if (e instanceof OptionsError) {
       err.write(e.message);
       return 1;
+    }
+    if (e instanceof OptionsExit) {
+      out.write(e.stdout);
+      return 0;
     }
     throw e;
   }
