@@ -60,8 +60,11 @@ function slowRecord(line: string, file: string | undefined, lineNo: number, eoeT
   const close = stamp.indexOf(')');
   if (close >= 0) stamp = stamp.slice(0, close);
   const bad = `Error extracting time stamp (${stamp})\n`;
-  const sec = strtoul(stamp);
-  if (sec === undefined || sec > LONG_MAX - BigInt(eoeTimeout) - 1n) return bad;
+  const unsignedSec = strtoul(stamp);
+  if (unsignedSec === undefined) return bad;
+  // ausearch keeps strtoul's value in a time_t: "-5" (or past LONG_MAX) is a second before 1970
+  const sec = BigInt.asIntN(64, unsignedSec);
+  if (sec > LONG_MAX - BigInt(eoeTimeout) - 1n) return bad;
   let rest = stamp;
   let milli = 0n;
   const dot = stamp.indexOf('.');

@@ -15,6 +15,8 @@ const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
 /** strftime "%x %T" in the C locale: 11/22/26 18:00:00. */
 export function localStamp(sec: number): string {
   const d = new Date(sec * 1000);
+  // localtime failed: ausearch prints '?' for the date and time
+  if (Number.isNaN(d.getTime())) return '?';
   return `${pad2(d.getMonth() + 1)}/${pad2(d.getDate())}/${pad2(d.getFullYear() % 100)} ${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
 }
 

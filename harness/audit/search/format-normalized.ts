@@ -35,6 +35,7 @@ function labelOf(au: AuEvent, attrs: Loc[], name: string): string {
 
 function extraTime(sec: number, milli: number): string {
   const d = new Date(sec * 1000);
+  if (Number.isNaN(d.getTime())) return `,,,,,${milli},,`;
   const off = -d.getTimezoneOffset() * 60;
   const total = Math.abs(off);
   const hour = Math.floor(total / 3600);
@@ -72,7 +73,8 @@ export class CsvWriter {
     p.push(',');
     const { rc, n } = normalize(au, x.labels ? 'all' : 'no-attrs');
     const stamp = localStamp(e.sec);
-    p.push(`${stamp.slice(0, 8)},${stamp.slice(9)},`);
+    // localtime failed ('?'): auparse leaves the date and time columns empty
+    p.push(stamp === '?' ? ',,' : `${stamp.slice(0, 8)},${stamp.slice(9)},`);
     if (x.time) p.push(extraTime(e.sec, e.msec));
     p.push(`${e.serial},`);
     if (rc) {
@@ -133,7 +135,7 @@ export function writeText(e: AuditEvent, out: Output, eoeTimeout: number): AuEve
 
 function textEvent(au: AuEvent, e: AuditEvent, out: Output): void {
   const stamp = localStamp(e.sec);
-  const tmp = `${stamp.slice(9)} ${stamp.slice(0, 8)}`;
+  const tmp = stamp === '?' ? stamp : `${stamp.slice(9)} ${stamp.slice(0, 8)}`;
   const type = au.type();
   const { n } = normalize(au, 'no-attrs');
   const p: string[] = [e.node !== undefined ? `On ${str(au.interpret())} at ${tmp} ` : `At ${tmp} `];

@@ -11,6 +11,9 @@ const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
 /** ctime(3) in local time: "Wed Nov 22 18:00:00 2026\n". */
 export function ctime(sec: number): string {
   const d = new Date(sec * 1000);
+  // a time localtime cannot convert (a second wrapped below 1970 by strtoul): ausearch prints
+  // ctime's NULL through %s, with no newline
+  if (Number.isNaN(d.getTime())) return '(null)';
   const day = d.getDate();
   return `${DAYS[d.getDay()]} ${MONTHS[d.getMonth()]} ${day < 10 ? ` ${day}` : day} ${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())} ${d.getFullYear()}\n`;
 }
