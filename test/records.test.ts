@@ -175,6 +175,38 @@ test('parseLog never throws and keeps every good event, whatever junk is mixed i
   t.pass();
 });
 
+test('a search in the same process does not see the SYSCALL record an earlier search printed', async (t) => {
+  const { runSearch } = await import('../harness/audit/search/run.js');
+  const { openSync, closeSync, readFileSync, writeFileSync, mkdtempSync, rmSync } = await import('node:fs');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'search-twice-'));
+  try {
+    // ausearch names a SECCOMP record's socketcall by the a0 of the last SYSCALL record it printed: none yet here.
+    const log = path.join(dir, 'a.log');
+    writeFileSync(log, [
+      'type=SYSCALL msg=audit(1763834400.000:1): arch=40000003 syscall=102 success=yes exit=0 a0=3 a1=7ffd a2=0 a3=0 items=0 ppid=1 pid=2 auid=0 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=pts0 ses=1 comm="x" exe="/x" key=(null)',
+      'type=SECCOMP msg=audit(1763834401.000:2): auid=0 uid=0 gid=0 ses=3 pid=1 comm="x" exe="/x" sig=0 arch=40000003 syscall=102 compat=0 ip=0x7f code=0x7ffc0000',
+      '',
+    ].join('\n'));
+    const seccompOnly = () => {
+      const out = path.join(dir, 'out');
+      const fd = openSync(out, 'w');
+      const devnull = openSync('/dev/null', 'w');
+      runSearch(['-i', '-m', 'SECCOMP', '-if', log], { stdout: fd, stderr: devnull, stdin: devnull });
+      closeSync(fd);
+      closeSync(devnull);
+      return readFileSync(out, 'latin1');
+    };
+    const alone = seccompOnly();
+    t.regex(alone, / syscall=socketcall /);
+    const devnull = openSync('/dev/null', 'w');
+    runSearch(['-i', '-if', log], { stdout: devnull, stderr: devnull, stdin: devnull });
+    closeSync(devnull);
+    t.is(seccompOnly(), alone);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('parseLog and the search pipeline never throw on arbitrary bytes (fast-check)', async (t) => {
   const { runSearch } = await import('../harness/audit/search/run.js');
   const { openSync, closeSync, writeFileSync, mkdtempSync, rmSync } = await import('node:fs');

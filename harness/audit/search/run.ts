@@ -11,6 +11,7 @@ import { writeInterpreted } from './format-interpret.js';
 import { normalizedWriter, writeText } from './format-normalized.js';
 import { matchEvent, type LoadedList } from './match.js';
 import { loadSearchConfig } from './config.js';
+import { forgetPrintedSyscall } from '../records/interpret/index.js';
 import { OptionsError, OptionsExit, parseSearchOptions, type SearchOptions } from './options.js';
 import { Output } from './output.js';
 
@@ -53,6 +54,8 @@ export function runSearch(argv: string[], io: SearchIo = { stdout: 1, stderr: 2,
 }
 
 function search(argv: string[], io: SearchIo, out: Output, err: Output): number {
+  // the a0 a SECCOMP record's socketcall is named by must not come from an earlier search in this process
+  forgetPrintedSyscall();
   let o: SearchOptions;
   try {
     o = parseSearchOptions(argv);

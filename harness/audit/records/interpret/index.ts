@@ -93,6 +93,11 @@ export function syscallRecordPrinted(record: AuditRecord): void {
   lastSyscall = record;
 }
 
+/** A new search starts as ausearch does, with no SYSCALL record printed (a0 and a1 zero). */
+export function forgetPrintedSyscall(): void {
+  lastSyscall = undefined;
+}
+
 function lastSyscallArgs(sys: string | undefined): ArgContext {
   if (lastSyscall === undefined) return { ...NO_SYSCALL, sys };
   // Read as that SYSCALL record's own interpretation reads them.
