@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 // ausearch's command line (src/ausearch-options.c in audit-userspace 3.0.9), the subset this
 // project uses. Parsed the way ausearch does it: an option's argument is the next word unless
 // that word starts with '-', and errors print ausearch's own messages.
+import { ERANGE, strtol, strtoul, toInt, toUint } from '../records/interpret/cnum.js';
 import { recordTypeName, recordTypeNumber } from '../records/record-types.js';
 import { syscallNumber } from '../syscalls/index.js';
 import { parseSearchTime, TimeError } from './time.js';
@@ -103,18 +104,10 @@ export function uidOfName(name: string, passwd = '/etc/passwd'): number | undefi
   return undefined;
 }
 
-/** strtoul/strtol on the leading digits, as C does. */
 const UID_UNSET = 0xffffffff;
 const LOGINUID_UNSET = 0xfffffffe;
 
-/** strtol(s, NULL, 0) of a negative number ("-1", "-0x10", "-010"); undefined on ERANGE. */
-function strtolBase0(s: string): bigint | undefined {
-  const m = /^-(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9]\d*)/.exec(s)!;
-  const digits = m[1]!;
-  const n = -BigInt(digits.length > 1 && digits[0] === '0' && digits[1] !== 'x' && digits[1] !== 'X' ? `0o${digits.slice(1)}` : digits);
-  return n < -0x8000000000000000n ? undefined : n;
-}
-
+/** strtoul/strtol on the leading digits, as C does. */
 function leadingInt(s: string): number {
   const m = /^\s*[+-]?\d+/.exec(s);
   return m ? Number(m[0]) : 0;
@@ -192,12 +185,12 @@ export function parseSearchOptions(argv: string[], now: Date = new Date()): Sear
         if (isDigit(a)) {
           // strtol into a pid_t: 32 bits kept, and -1 is ausearch's "not given"; past LONG_MAX, ERANGE
           // makes ausearch exit 1 without a word.
-          const n = BigInt(/^\d+/.exec(a)![0]);
-          if (n > 0x7fffffffffffffffn) {
+          const n = strtol(a, 10);
+          if (n === ERANGE) {
             fail('');
             break;
           }
-          const v = Number(BigInt.asIntN(32, n));
+          const v = toInt(n);
           if (v !== -1) o[name] = v;
           c++;
         }
@@ -209,20 +202,20 @@ export function parseSearchOptions(argv: string[], now: Date = new Date()): Sear
         if (a === undefined) break;
         let v: number;
         if (isDigit(a)) {
-          const n = BigInt(/^\d+/.exec(a)![0]);
-          if (n > 0xffffffffffffffffn) {
+          const n = strtoul(a, 10);
+          if (n === ERANGE) {
             fail(`Numeric user ID conversion error (Numerical result out of range) for ${a}\n`);
             break;
           }
-          v = Number(BigInt.asUintN(32, n)); // strtoul into a uid_t
+          v = toUint(n); // strtoul into a uid_t
         } else if (name === 'loginuid' && /^-\d/.test(a)) {
           // -ul -1: strtol (base 0) into a uid_t, so the unset auid
-          const n = strtolBase0(a);
-          if (n === undefined) {
+          const n = strtol(a, 0);
+          if (n === ERANGE) {
             fail(`Error converting ${a}\n`);
             break;
           }
-          v = Number(BigInt.asUintN(32, n));
+          v = toUint(n);
         } else {
           // ausearch's getpwnam: an unknown name is an error; a known one sets the uid and the name to match.
           const u = uidOfName(a);
@@ -313,7 +306,7 @@ export function parseSearchOptions(argv: string[], now: Date = new Date()): Sear
         if (a === undefined) break;
         if (isDigit(a)) {
           // strtoul's ERANGE: ausearch's message has no newline
-          if (BigInt(/^\d+/.exec(a)![0]) > 0xffffffffffffffffn) fail('Illegal value for audit event ID');
+          if (strtoul(a, 10) === ERANGE) fail('Illegal value for audit event ID');
           else o.eventId = leadingInt(a);
           c++;
         } else fail(`Audit event id must be a numeric value, was ${a}\n`);
@@ -332,8 +325,8 @@ export function parseSearchOptions(argv: string[], now: Date = new Date()): Sear
         if (a === undefined) break;
         if (isDigit(a)) {
           // strtoul: 0 and values past ULONG_MAX are refused
-          const n = BigInt(/^\d+/.exec(a)![0]);
-          if (n === 0n || n > 0xffffffffffffffffn) fail(`Illegal value for End of Event Timeout, was ${a}\n`);
+          const n = strtoul(a, 10);
+          if (n === ERANGE || n === 0n) fail(`Illegal value for End of Event Timeout, was ${a}\n`);
           else o.eoeTimeout = Number(n);
           c++;
         } else fail(`End of Event Timeout must be a numeric value, was ${a}\n`);

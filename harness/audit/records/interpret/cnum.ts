@@ -33,7 +33,10 @@ function scan(s: string, base: number): Scan {
     neg = s[i] === '-';
     i++;
   }
-  if (base === 16 && s[i] === '0' && (s[i + 1] === 'x' || s[i + 1] === 'X') && digit(s.charCodeAt(i + 2), 16) >= 0) i += 2;
+  const hexPrefix = s[i] === '0' && (s[i + 1] === 'x' || s[i + 1] === 'X') && digit(s.charCodeAt(i + 2), 16) >= 0;
+  // base 0: 0x… is hex, 0… octal, anything else decimal
+  if (base === 0) base = hexPrefix ? 16 : s[i] === '0' ? 8 : 10;
+  if (base === 16 && hexPrefix) i += 2;
   // Fast path: short numbers fit a double exactly.
   let start = i;
   let n = 0;
@@ -56,14 +59,14 @@ function scan(s: string, base: number): Scan {
   return { neg, mag, over };
 }
 
-/** strtoul/strtoull (unsigned long is 64-bit). */
+/** strtoul/strtoull (unsigned long is 64-bit); base 0 as C's. */
 export function strtoul(s: string, base: number): Result {
   const r = scan(s, base);
   if (r.over) return ERANGE;
   return r.neg ? (-r.mag) & U64 : r.mag;
 }
 
-/** strtol/strtoll (64-bit). */
+/** strtol/strtoll (64-bit); base 0 as C's. */
 export function strtol(s: string, base: number): Result {
   const r = scan(s, base);
   if (r.neg ? r.mag > I64_MAX + 1n : r.mag > I64_MAX) return ERANGE;
