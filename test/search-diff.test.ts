@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from '../harness/paths.js';
-import { assertSame, CLI, ENV, runBoth } from './search-reference.js';
+import { assertSame, CLI, ENV, runBoth, runBothArgs } from './search-reference.js';
 
 const LOGS = path.join(repoRoot, 'test/fixtures/logs');
 
@@ -77,6 +77,27 @@ test('search prints <no matches> on stderr and exits 1, like ausearch', async (t
   // Before it, ausearch may say what it made of auditd.conf (missing on a host without auditd).
   t.true(ref.stderr.toString().endsWith('<no matches>\n'));
   assertSame(t, ref, ours, 'no matches');
+});
+
+test('search prints ausearch\'s usage for -h/--help (exit 0) and for no arguments (exit 1), where -h stands', async (t) => {
+  const file = path.join(LOGS, 'modules-raw.txt');
+  for (const args of [['-h'], ['--help'], [], ['-k', 'modules', '-h', '-if', file], ['-h', '-k'], ['-k', '-h'], ['-a', 'x', '-h']]) {
+    const { ref, ours } = await runBothArgs(args);
+    assertSame(t, ref, ours, `[${args.join(' ')}]`);
+  }
+  const { ref } = await runBothArgs(['--help']);
+  t.true(ref.stdout.toString().startsWith('usage: ausearch [options]\n'));
+});
+
+test('search ignores --input-logs beside -if, like ausearch, and refuses it without -if (it never reads this host\'s logs)', async (t) => {
+  for (const args of [['--input-logs', '-k', 'modules'], ['-i', '--input-logs']]) {
+    const { ref, ours } = await runBoth(path.join(LOGS, 'modules-raw.txt'), args);
+    assertSame(t, ref, ours, `[${args.join(' ')}]`);
+  }
+  const o = spawnSync(process.execPath, [CLI, 'search', '--input-logs', '-k', 'modules'], { env: { ...process.env, ...ENV }, input: '' });
+  t.is(o.status, 2);
+  t.regex(o.stderr.toString(), /never reads this host's own logs \(--input-logs\): give -if FILE/);
+  t.is(o.stdout.length, 0);
 });
 
 test('search reads a log piped on stdin', async (t) => {

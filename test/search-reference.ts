@@ -16,8 +16,12 @@ export interface RunResult {
 }
 
 export async function runBoth(log: string, args: string[]): Promise<{ ref: RunResult; ours: RunResult }> {
+  return runBothArgs([...args, '-if', log]);
+}
+
+/** Both tools on exactly these arguments (no -if added). */
+export async function runBothArgs(full: string[]): Promise<{ ref: RunResult; ours: RunResult }> {
   const t = await referenceTool('ausearch');
-  const full = [...args, '-if', log];
   const r = spawnSync(t.path, full, { env: { ...process.env, ...t.env, ...ENV }, maxBuffer: 1 << 28 });
   const o = spawnSync(process.execPath, [CLI, 'search', ...full], { env: { ...process.env, ...ENV }, maxBuffer: 1 << 28 });
   return {

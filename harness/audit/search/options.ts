@@ -6,11 +6,14 @@ import { ERANGE, strtol, strtoul, toInt, toUint } from '../records/interpret/cnu
 import { recordTypeName, recordTypeNumber } from '../records/record-types.js';
 import { syscallNumber } from '../syscalls/index.js';
 import { parseSearchTime, TimeError } from './time.js';
+import { AUSEARCH_USAGE } from './usage.js';
 
 export type ReportFormat = 'raw' | 'default' | 'interpret' | 'csv' | 'text';
 
 export interface SearchOptions {
   inputFile?: string;
+  /** --input-logs: read the system's logs even from a pipe (the harness never does; with -if it is ignored). */
+  inputLogs?: boolean;
   format: ReportFormat;
   key?: string;
   exact: boolean;
@@ -48,15 +51,15 @@ export class OptionsError extends Error {
   }
 }
 
-/** -v/--version: ausearch prints this on stdout and exits 0 where the option stands. */
+/** -v/--version, -h/--help: ausearch prints this on stdout and exits (0) where the option stands. */
 export class OptionsExit extends Error {
-  constructor(readonly stdout: string) {
+  constructor(readonly stdout: string, readonly status = 0) {
     super('exit');
   }
 }
 
 const NAMES: Record<string, string> = {
-  '-v': 'version', '--version': 'version',
+  '-v': 'version', '--version': 'version', '-h': 'help', '--help': 'help', '--input-logs': 'input-logs',
   '-if': 'input', '--input': 'input', '-k': 'key', '--key': 'key', '-m': 'message', '--message': 'message',
   '-sc': 'syscall', '--syscall': 'syscall', '-p': 'pid', '--pid': 'pid', '-pp': 'ppid', '--ppid': 'ppid',
   '-ui': 'uid', '--uid': 'uid', '-ue': 'euid', '--uid-effective': 'euid', '-ua': 'uid-all', '--uid-all': 'uid-all',
@@ -124,7 +127,7 @@ export function parseSearchOptions(argv: string[], now: Date = new Date()): Sear
   const fail = (msg: string) => {
     errors.push(msg);
   };
-  if (argv.length < 1) throw new OptionsError('usage: audit-harness search [ausearch options] -if FILE\n');
+  if (argv.length < 1) throw new OptionsExit(AUSEARCH_USAGE, 1);
   let c = 0;
   while (c < argv.length && errors.length === 0) {
     const word = argv[c]!;
@@ -314,6 +317,12 @@ export function parseSearchOptions(argv: string[], now: Date = new Date()): Sear
       }
       case 'version':
         throw new OptionsExit('ausearch version 3.0.9\n');
+      case 'help':
+        throw new OptionsExit(AUSEARCH_USAGE);
+      case 'input-logs':
+        // ausearch reads the system's logs instead of a pipe; with -if it changes nothing (run.ts refuses the rest)
+        o.inputLogs = true;
+        break;
       case 'just-one':
         o.justOne = true;
         break;

@@ -66,7 +66,7 @@ function search(argv: string[], io: SearchIo, out: Output, err: Output): number 
     }
     if (e instanceof OptionsExit) {
       out.write(e.stdout);
-      return 0;
+      return e.status;
     }
     throw e;
   }
@@ -76,6 +76,9 @@ function search(argv: string[], io: SearchIo, out: Output, err: Output): number 
     const f = inputFiles(o.inputFile, err);
     if (typeof f === 'number') return f;
     files = f;
+  } else if (o.inputLogs) {
+    err.write('audit-harness: search never reads this host\'s own logs (--input-logs): give -if FILE\n');
+    return 2;
   } else {
     let isPipe = false;
     try {
