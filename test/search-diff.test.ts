@@ -100,6 +100,18 @@ test('search ignores --input-logs beside -if, like ausearch, and refuses it with
   t.is(o.stdout.length, 0);
 });
 
+test('search prints stamps beyond a JS Date (year 3170843, year -314918, LMT offsets, DST by the zone\'s last rule) as glibc\'s localtime does, in four zones', async (t) => {
+  // time-stamps-wide.txt: stamps glibc converts and a Date cannot, the edges of a Date's range, one whose year
+  // overflows tm_year (ausearch prints (null) or ?), and events near 6.7e16 s, where a sum sec + 2 is lost in a double
+  const file = path.join(LOGS, 'time-stamps-wide.txt');
+  for (const tz of ['UTC', 'America/New_York', 'Australia/Lord_Howe', 'Asia/Kolkata']) {
+    for (const args of [[], ['-i'], ['--format', 'csv', '--extra-time'], ['--format', 'text']]) {
+      const { ref, ours } = await runBoth(file, args, { ...ENV, TZ: tz });
+      assertSame(t, ref, ours, `TZ=${tz} [${args.join(' ')}]`);
+    }
+  }
+});
+
 test('search reads a log piped on stdin', async (t) => {
   const file = path.join(LOGS, 'modules-raw.txt');
   const { ref } = await runBoth(file, ['-k', 'modules', '-i']);

@@ -15,15 +15,15 @@ export interface RunResult {
   status: number | null;
 }
 
-export async function runBoth(log: string, args: string[]): Promise<{ ref: RunResult; ours: RunResult }> {
-  return runBothArgs([...args, '-if', log]);
+export async function runBoth(log: string, args: string[], env: Record<string, string> = ENV): Promise<{ ref: RunResult; ours: RunResult }> {
+  return runBothArgs([...args, '-if', log], env);
 }
 
 /** Both tools on exactly these arguments (no -if added). */
-export async function runBothArgs(full: string[]): Promise<{ ref: RunResult; ours: RunResult }> {
+export async function runBothArgs(full: string[], env: Record<string, string> = ENV): Promise<{ ref: RunResult; ours: RunResult }> {
   const t = await referenceTool('ausearch');
-  const r = spawnSync(t.path, full, { env: { ...process.env, ...t.env, ...ENV }, maxBuffer: 1 << 28 });
-  const o = spawnSync(process.execPath, [CLI, 'search', ...full], { env: { ...process.env, ...ENV }, maxBuffer: 1 << 28 });
+  const r = spawnSync(t.path, full, { env: { ...process.env, ...t.env, ...env }, maxBuffer: 1 << 28 });
+  const o = spawnSync(process.execPath, [CLI, 'search', ...full], { env: { ...process.env, ...env }, maxBuffer: 1 << 28 });
   return {
     ref: { stdout: r.stdout, stderr: r.stderr, status: r.status },
     ours: { stdout: o.stdout, stderr: o.stderr, status: o.status },

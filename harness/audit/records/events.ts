@@ -86,7 +86,8 @@ export class EventAssembler {
     this.remember(fresh);
     for (const s of this.slots) {
       if (!s || s.complete) continue;
-      if (s.event.sec + this.eoeTimeout <= record.sec || isSingleRecordType(s.firstType)) this.complete(s);
+      // a difference, not s.event.sec + eoeTimeout: that sum loses the 2 s on a (corrupt) stamp past 2^53
+      if (record.sec - s.event.sec >= this.eoeTimeout || isSingleRecordType(s.firstType)) this.complete(s);
     }
     this.drain(ready);
     return true;

@@ -9,15 +9,16 @@ import { messageOf } from './ausearch-line.js';
 import { ttyEscape } from './format-raw.js';
 import type { Output } from './output.js';
 import { mapFor, remember, SpanMemo } from '../memo.js';
+import { localTime, twoDigitYear } from './local-time.js';
 
 const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
 
 /** strftime "%x %T" in the C locale: 11/22/26 18:00:00. */
 export function localStamp(sec: number): string {
-  const d = new Date(sec * 1000);
+  const t = localTime(sec);
   // localtime failed: ausearch prints '?' for the date and time
-  if (Number.isNaN(d.getTime())) return '?';
-  return `${pad2(d.getMonth() + 1)}/${pad2(d.getDate())}/${pad2(d.getFullYear() % 100)} ${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
+  if (t === undefined) return '?';
+  return `${pad2(t.mon + 1)}/${pad2(t.mday)}/${pad2(twoDigitYear(t.year))} ${pad2(t.hour)}:${pad2(t.min)}:${pad2(t.sec)}`;
 }
 
 const MAC_LABEL_FIELDS = new Set(['subj', 'obj', 'scontext', 'tcontext', 'vm-ctx', 'img-ctx', 'old-context', 'new-context', 'old-vmctx', 'new-vmctx', 'new_context', 'old_context']);

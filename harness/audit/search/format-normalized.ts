@@ -3,6 +3,7 @@
 import type { AuditEvent } from '../records/types.js';
 import { auparseEvents, type AuEvent } from './auparse-event.js';
 import { localStamp } from './format-interpret.js';
+import { localTime } from './local-time.js';
 import { normalize, objKindName, seek, type Loc } from './normalize.js';
 import type { Output } from './output.js';
 
@@ -34,15 +35,15 @@ function labelOf(au: AuEvent, attrs: Loc[], name: string): string {
 }
 
 function extraTime(sec: number, milli: number): string {
-  const d = new Date(sec * 1000);
-  if (Number.isNaN(d.getTime())) return `,,,,,${milli},,`;
-  const off = -d.getTimezoneOffset() * 60;
+  const t = localTime(sec);
+  if (t === undefined) return `,,,,,${milli},,`;
+  const off = t.gmtoff;
   const total = Math.abs(off);
   const hour = Math.floor(total / 3600);
   // ausearch prints the seconds left over, not the minutes
   const min = (total - hour * 3600) % 60;
-  const h = d.getHours();
-  return `${d.getFullYear()},${pad2(d.getMonth() + 1)},${pad2(d.getDate())},${d.getDay() || 7},${h < 10 ? ` ${h}` : h},${milli},${off >= 0 ? '+' : '-'}${pad2(hour)}:${pad2(min)},`;
+  const h = t.hour;
+  return `${t.year},${pad2(t.mon + 1)},${pad2(t.mday)},${t.wday || 7},${h < 10 ? ` ${h}` : h},${milli},${off >= 0 ? '+' : '-'}${pad2(hour)}:${pad2(min)},`;
 }
 
 export class CsvWriter {

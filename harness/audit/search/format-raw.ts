@@ -2,6 +2,7 @@
 import type { AuditEvent, AuditRecord } from '../records/types.js';
 import { messageOf } from './ausearch-line.js';
 import type { Output } from './output.js';
+import { localTime } from './local-time.js';
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -10,12 +11,12 @@ const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
 
 /** ctime(3) in local time: "Wed Nov 22 18:00:00 2026\n". */
 export function ctime(sec: number): string {
-  const d = new Date(sec * 1000);
-  // a time localtime cannot convert (a second wrapped below 1970 by strtoul): ausearch prints
-  // ctime's NULL through %s, with no newline
-  if (Number.isNaN(d.getTime())) return '(null)';
-  const day = d.getDate();
-  return `${DAYS[d.getDay()]} ${MONTHS[d.getMonth()]} ${day < 10 ? ` ${day}` : day} ${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())} ${d.getFullYear()}\n`;
+  const t = localTime(sec);
+  // a time localtime cannot convert (its year overflows tm_year): ausearch prints ctime's NULL through
+  // %s, with no newline
+  if (t === undefined) return '(null)';
+  const day = t.mday;
+  return `${DAYS[t.wday]} ${MONTHS[t.mon]} ${day < 10 ? ` ${day}` : day} ${pad2(t.hour)}:${pad2(t.min)}:${pad2(t.sec)} ${t.year}\n`;
 }
 
 /** Control characters as \ooo (the default --escape tty), else the text unchanged. */
