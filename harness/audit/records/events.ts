@@ -32,6 +32,12 @@ export class EventAssembler {
   private slots: (Slot | undefined)[] = [];
   /** Open events by serial (several events may share one: compared on time and node). */
   private open = new Map<number, Slot | Slot[]>();
+  /** The slot the last record went to: most records join it, found with no Map lookup. */
+  private last: Slot | undefined;
+  /** Complete slots (ausearch's `ready`): none, and nothing can leave. */
+  private ready = 0;
+  /** No open event is older than this (a lower bound): the eoe-timeout scan is skipped until it can complete one. */
+  private oldestOpen = Infinity;
 
   constructor(private readonly eoeTimeout = 2) {}
 
@@ -69,10 +75,17 @@ export class EventAssembler {
    * `ready` receives them; returns false when the record was dropped (a stray EOE).
    */
   add(record: AuditRecord, ready: (e: AuditEvent) => void): boolean {
+    // Only one open event has a record's time, serial and node: when the last one does, it is that one.
+    const last = this.last;
+    if (last !== undefined && !last.complete && last.event.serial === record.serial && EventAssembler.same(last, record)) {
+      last.event.records.push(record);
+      return true;
+    }
     const slot = this.find(record);
     if (slot) {
       // Joining an open event completes nothing, so nothing new can leave.
       slot.event.records.push(record);
+      this.last = slot;
       return true;
     }
     const t = record.typeNum ?? -1;
@@ -84,17 +97,27 @@ export class EventAssembler {
     if (free >= 0) this.slots[free] = fresh;
     else this.slots.push(fresh);
     this.remember(fresh);
-    for (const s of this.slots) {
-      if (!s || s.complete) continue;
-      // a difference, not s.event.sec + eoeTimeout: that sum loses the 2 s on a (corrupt) stamp past 2^53
-      if (record.sec - s.event.sec >= this.eoeTimeout || isSingleRecordType(s.firstType)) this.complete(s);
+    this.last = fresh;
+    if (record.sec < this.oldestOpen) this.oldestOpen = record.sec;
+    // check_events: every other open event was checked for its first record's type when it was made.
+    // differences, not sec + eoeTimeout: that sum loses the 2 s on a (corrupt) stamp past 2^53
+    if (record.sec - this.oldestOpen >= this.eoeTimeout) {
+      let oldest = Infinity;
+      for (const s of this.slots) {
+        if (!s || s.complete) continue;
+        if (record.sec - s.event.sec >= this.eoeTimeout) this.complete(s);
+        else if (s.event.sec < oldest) oldest = s.event.sec;
+      }
+      this.oldestOpen = oldest;
     }
-    this.drain(ready);
+    if (!fresh.complete && isSingleRecordType(t)) this.complete(fresh);
+    if (this.ready > 0) this.drain(ready);
     return true;
   }
 
   private complete(s: Slot): void {
     s.complete = true;
+    this.ready++;
     this.forget(s);
   }
 
@@ -109,6 +132,7 @@ export class EventAssembler {
       if (lowest < 0 || !this.slots[lowest]!.complete) return;
       const s = this.slots[lowest]!;
       this.slots[lowest] = undefined;
+      this.ready--;
       while (this.slots.length && this.slots[this.slots.length - 1] === undefined) this.slots.pop();
       ready(s.event);
     }
