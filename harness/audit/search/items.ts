@@ -270,6 +270,21 @@ function scanNum(msg: string, from: number, label: string, base: 10 | 16): numbe
   return 0;
 }
 
+/**
+ * scanNum for a value that is only checked, not kept (a0, a1): 16 hex digits or fewer cannot overflow, so
+ * strtoul runs only on longer ones.
+ */
+function skipNum(msg: string, from: number, label: string): number {
+  const at = msg.indexOf(label, from);
+  if (at < 0) return 1;
+  const p = at + label.length;
+  const sp = msg.indexOf(' ', p);
+  if (sp < 0) return 2;
+  if (sp - p > 16 && Number.isNaN(strtoulTo(msg, p, sp, 16))) return 3;
+  numEnd = sp;
+  return 0;
+}
+
 /** parse_syscall: arch (only for --format/-m... as ausearch: report_format > RPT_DEFAULT or a machine), syscall, success, a0, a1, task info, key. */
 function parseSyscall(msg: string, o: SearchOptions, items: SearchItems): number {
   let term = 0;
@@ -292,9 +307,9 @@ function parseSyscall(msg: string, o: SearchOptions, items: SearchItems): number
       items.success = msg.slice(at + 8, sp) === 'yes' ? 1 : 0;
     }
   }
-  if ((bad = scanNum(msg, term, 'a0=', 16))) return 10 + bad;
+  if ((bad = skipNum(msg, term, 'a0='))) return 10 + bad;
   term = numEnd;
-  if ((bad = scanNum(msg, term, 'a1=', 16))) return 10 + bad;
+  if ((bad = skipNum(msg, term, 'a1='))) return 10 + bad;
   term = numEnd;
   const rc = parseTaskInfo(msg, o, items);
   if (rc) return rc;
