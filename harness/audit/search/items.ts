@@ -117,7 +117,8 @@ function strtoulSlow(s: string, from: number, base: 10 | 16): number {
   v = BigInt(base === 16 ? `0x${s.slice(start, i)}` : s.slice(start, i));
   if (v > 0xffffffffffffffffn) return Number.NaN;
   if (neg) v = (0x10000000000000000n - v) & 0xffffffffffffffffn;
-  return Number(v);
+  // every caller keeps 32 bits (uid_t, pid_t, uint32_t, int): cut here, where the double would still be exact
+  return Number(BigInt.asUintN(32, v));
 }
 
 /** Truncates to 32 bits like the C int/uid_t fields ausearch stores them in. */
