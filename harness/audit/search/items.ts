@@ -12,6 +12,10 @@ import { messageOf } from './ausearch-line.js';
 import { searchUserName } from '../records/interpret/ids.js';
 import { printEscaped } from '../records/interpret/text.js';
 import { enrichedText, interpretationList } from '../records/interpret/enriched.js';
+import { ERANGE, strtol } from '../records/interpret/cnum.js';
+
+/** ausearch's unset session (uint32_t -2), which --session never compares against. */
+export const SESSION_UNSET = 0xfffffffe;
 
 export interface SearchItems {
   arch?: number;
@@ -37,6 +41,13 @@ export interface SearchItems {
    */
   interp?: Map<string, string>;
   keys?: string[];
+  /** ses= as a uint32 (undefined: ausearch's -2, unset); read only for --session. */
+  session?: number;
+  /** SYSCALL's exit= (strtoll, base 0); read only for -e. */
+  exit?: bigint;
+  /** comm= and exe=, unescaped when hex (undefined: NULL, as when unescape fails); read only for -c / -x. */
+  comm?: string;
+  exe?: string;
 }
 
 /** Sets the uid as the parsers that also look up its name (s->tuid) do. */
@@ -165,6 +176,72 @@ function numericRes(msg: string, from: number, items: SearchItems, range: number
   return 0;
 }
 
+/**
+ * unescape (src/ausearch-lookup.c) of msg from p: "(...)" up to its ')' as is, else the hex digits there
+ * decoded (an odd last digit is a high nibble), as a C string (cut at a NUL); undefined where C gives NULL.
+ */
+function unescape(msg: string, p: number): string | undefined {
+  if (msg.charCodeAt(p) === 0x28 /* ( */) {
+    const close = msg.indexOf(')', p);
+    return close < 0 ? undefined : msg.slice(p, close + 1);
+  }
+  let e = p;
+  while (e < msg.length && digitValue(msg.charCodeAt(e), 16) >= 0) e++;
+  if (e - p < 2) return undefined;
+  let out = '';
+  for (let i = p; i < e; i += 2) {
+    const c = digitValue(msg.charCodeAt(i), 16) * 16 + (i + 1 < e ? digitValue(msg.charCodeAt(i + 1), 16) : 0);
+    if (c === 0) break;
+    out += String.fromCharCode(c);
+  }
+  return out;
+}
+
+const OPEN = Symbol('open');
+/**
+ * Where the search goes on after the last readText/textField/readSession: a quoted value's closing quote,
+ * a number's end, or -1 (nothing read, or an unquoted text: C leaves term where it was).
+ */
+let readEnd = -1;
+
+/** A comm=/exe= value at p (just past the '='): up to the next '"' when quoted (OPEN: none), else unescape's. */
+function readText(msg: string, p: number): string | undefined | typeof OPEN {
+  if (msg.charCodeAt(p) === 0x22) {
+    const close = msg.indexOf('"', p + 1);
+    if (close < 0) return OPEN;
+    readEnd = close;
+    return msg.slice(p + 1, close);
+  }
+  readEnd = -1;
+  return unescape(msg, p);
+}
+
+/**
+ * A comm= or exe= at or after `from` into items: 0, `open` for a quote not closed, `missing` when there is none
+ * (0: optional). Sets readEnd.
+ */
+function textField(msg: string, from: number, label: 'comm=' | 'exe=', items: SearchItems, open: number, missing = 0): number {
+  readEnd = -1;
+  const at = msg.indexOf(label, from);
+  if (at < 0) return missing;
+  const v = readText(msg, at + label.length);
+  if (v === OPEN) return open;
+  if (label === 'comm=') items.comm = v;
+  else items.exe = v;
+  return 0;
+}
+
+/** An optional ses= at or after `from` (codes for a value not ended, out of range; with `mayEnd` it may end the message). Sets readEnd. */
+function readSession(msg: string, from: number, items: SearchItems, open: number, range: number, mayEnd = false): number {
+  readEnd = -1;
+  const r = readNum(msg, from, 'ses=', mayEnd);
+  const rc = fail(r, 0, open, range);
+  if (rc || typeof r === 'string') return rc;
+  items.session = u32(r.v);
+  readEnd = after(r);
+  return 0;
+}
+
 // Returns 0 on success, a non-zero code like ausearch when the record is malformed for the options.
 function unescapeKey(s: string): string[] | undefined {
   let raw: string;
@@ -243,6 +320,20 @@ function parseTaskInfo(msg: string, o: SearchOptions, items: SearchItems): numbe
     items.teuidOf = items.euid = u32(r.v);
     term = r.end;
   }
+  if (o.session !== undefined) {
+    if ((rc = readSession(msg, term, items, 35, 36))) return rc;
+    if (readEnd >= 0) term = readEnd;
+  }
+  if (o.comm !== undefined) {
+    // required here; the last record's wins
+    if ((rc = textField(msg, term, 'comm=', items, 37, 38))) return rc;
+    if (readEnd >= 0) term = readEnd;
+  }
+  if (o.exe !== undefined) {
+    // required, and looked for from the start of the record
+    if ((rc = textField(msg, 0, 'exe=', items, 39, 40))) return rc;
+    if (readEnd >= 0) term = readEnd;
+  }
   if (o.success !== undefined) return numericRes(msg, term, items, 43);
   return 0;
 }
@@ -308,6 +399,17 @@ function parseSyscall(msg: string, o: SearchOptions, items: SearchItems): number
       items.success = msg.slice(at + 8, sp) === 'yes' ? 1 : 0;
     }
   }
+  if (o.exit !== undefined) {
+    // required; a0= is then looked for after it
+    const at = msg.indexOf('exit=', term);
+    if (at < 0) return 8;
+    const sp = msg.indexOf(' ', at + 5);
+    if (sp < 0) return 9;
+    const v = strtol(msg.slice(at + 5, sp), 0);
+    if (v === ERANGE) return 10;
+    items.exit = v;
+    term = sp;
+  }
   if ((bad = skipNum(msg, term, 'a0='))) return 10 + bad;
   term = numEnd;
   if ((bad = skipNum(msg, term, 'a1='))) return 10 + bad;
@@ -346,6 +448,10 @@ function parseUser(msg: string, o: SearchOptions, items: SearchItems): number {
     setLoginuid(items, r.v);
     term = r.end;
   }
+  if (o.session !== undefined) {
+    if ((rc = readSession(msg, term, items, 10, 11))) return rc;
+    if (readEnd >= 0) term = readEnd;
+  }
   if (o.uid !== undefined) {
     // Some records (USER_LOGIN) carry the uid that matters second: skip auid=, stop at suid=/ouid=-like names.
     for (;;) {
@@ -365,8 +471,13 @@ function parseUser(msg: string, o: SearchOptions, items: SearchItems): number {
       break;
     }
   }
-  // acct= is always read; the search for res= starts where it ends.
-  const acct = msg.indexOf('acct=', term);
+  let mptr = term;
+  if (o.comm !== undefined) {
+    if ((rc = textField(msg, mptr, 'comm=', items, 16))) return rc;
+    if (readEnd >= 0) term = readEnd;
+  }
+  // acct= is always read; the search for exe= and res= starts where it ends (else where a quoted comm= did).
+  const acct = msg.indexOf('acct=', mptr);
   if (acct >= 0) {
     const p = acct + 5;
     let e: number;
@@ -379,13 +490,32 @@ function parseUser(msg: string, o: SearchOptions, items: SearchItems): number {
     }
     term = e;
   }
+  mptr = term;
+  if (o.exe !== undefined) {
+    const at = msg.indexOf('exe=', mptr);
+    if (at >= 0) {
+      const p = at + 4;
+      if (msg.charCodeAt(p) === 0x22) {
+        const close = msg.indexOf('"', p + 1);
+        if (close < 0) return 26;
+        items.exe = msg.slice(p + 1, close);
+      } else {
+        // unescaped only when the whole word is hex (older logs wrote exe= unquoted)
+        let e = msg.indexOf(' ', p);
+        if (e < 0) e = msg.length;
+        let hex = true;
+        for (let i = p; i < e && hex; i++) hex = digitValue(msg.charCodeAt(i), 16) >= 0;
+        items.exe = hex ? unescape(msg, p) : msg.slice(p, e);
+      }
+    }
+  }
   if (o.success !== undefined) {
-    const at = msg.indexOf('res=', term);
+    const at = msg.indexOf('res=', mptr);
     if (at >= 0) {
       if (msg.indexOf("'", at + 4) < 0) return 21;
       items.success = msg.startsWith('failed', at + 4) ? 0 : 1;
     } else {
-      const r = msg.indexOf('result=', term);
+      const r = msg.indexOf('result=', mptr);
       if (r >= 0) {
         const p = msg.indexOf(')', r + 7);
         if (p < 0) return 22;
@@ -425,6 +555,15 @@ function parseLogin(msg: string, o: SearchOptions, items: SearchItems): number {
     const r = readNum(msg, term, 'res=', true);
     if (r === 'range') return 9;
     items.success = typeof r === 'string' ? 1 : u32(r.v); // older kernels: always successful
+    if (typeof r !== 'string') term = r.end < 0 ? 0 : r.end;
+  }
+  if (o.session !== undefined) {
+    // required: "new ses=" (before 3.14) or " ses="; the value may end the line
+    let r = readNum(msg, term, 'new ses=', true);
+    if (r === 'missing') r = readNum(msg, term, ' ses=', true);
+    if (r === 'missing') return 14;
+    if (r === 'range') return 11;
+    if (typeof r !== 'string') items.session = u32(r.v);
   }
   return 0;
 }
@@ -450,7 +589,10 @@ function parseDaemon1(msg: string, o: SearchOptions, items: SearchItems): number
   if (o.uid !== undefined) {
     const r = readNum(msg, term, ' uid=');
     if ((rc = fail(r, 0, 7, 8))) return rc;
-    if (typeof r !== 'string') items.uid = u32(r.v);
+    if (typeof r !== 'string') { items.uid = u32(r.v); term = r.end; }
+  }
+  if (o.session !== undefined) {
+    if ((rc = readSession(msg, term, items, 9, 10))) return rc;
   }
   if (o.success !== undefined) return wordRes(msg, mptr, items, 12);
   return 0;
@@ -481,11 +623,17 @@ function parseSimpleMessage(msg: string, typeNum: number, o: SearchOptions, item
     if ((rc = fail(r, typeNum === 1305 ? 0 : 1, 0, 2))) return rc;
     if (typeof r !== 'string') { setLoginuid(items, r.v); term = after(r); }
   }
+  if (o.session !== undefined) {
+    if ((rc = readSession(msg, term, items, 0, 3, true))) return rc;
+    if (readEnd >= 0) term = readEnd;
+  }
   if (o.key !== undefined) {
     const at = msg.indexOf('key=', term);
     if (at >= 0) {
       rc = readKey(msg, at, items);
       if (rc) return rc === 44 ? 6 : 8;
+      // res= is looked for after a quoted key
+      if (msg.charCodeAt(at + 4) === 0x22) term = msg.indexOf('"', at + 5);
     }
   }
   // The kernel logs CONFIG_CHANGE res= only sometimes: ausearch assumes success, then reads res=.
@@ -525,6 +673,24 @@ function parseAvc(r: AuditRecord, msg: string, typeNum: number, o: SearchOptions
     if (rc) return rc;
     if (typeof r !== 'string') { items.pid = r.v | 0; term = r.end; }
   }
+  if (o.comm !== undefined && items.comm === undefined) {
+    // required unless an earlier record gave one; tclass= is then looked for after it
+    const at = msg.indexOf('comm=', term);
+    if (at < 0) return 5;
+    const p = at + 5;
+    if (msg.charCodeAt(p) === 0x22) {
+      const close = msg.indexOf('"', p + 1);
+      if (close < 0) return 6;
+      items.comm = msg.slice(p + 1, close);
+      term = close;
+    } else {
+      const v = unescape(msg, p);
+      if (v === undefined) return 11;
+      items.comm = v;
+      // C's term = str + 6, whatever the length of the value (past the end: no tclass= there)
+      term = p + 6;
+    }
+  }
   // The class is required (a cut AVC makes the whole event unmatchable).
   if (msg.indexOf('tclass=', term) < 0) return 9;
   return 0;
@@ -545,11 +711,24 @@ function parseKernelAnom(msg: string, typeNum: number, o: SearchOptions, items: 
     if ((rc = fail(r, 0, 3, 4))) return rc;
     if (typeof r !== 'string') { setUid(items, r.v); term = r.end; }
   }
+  if (o.session !== undefined) {
+    if ((rc = readSession(msg, term, items, 0, 7, true))) return rc;
+    if (readEnd >= 0) term = readEnd;
+  }
   if (typeNum === 1700) return 0; // ANOM_PROMISCUOUS: nothing else
   if (o.pid !== undefined) {
     const r = readNum(msg, term, 'pid=');
     if ((rc = fail(r, 0, 10, 11))) return rc;
     if (typeof r !== 'string') { items.pid = r.v | 0; term = r.end; }
+  }
+  if (o.comm !== undefined) {
+    if ((rc = textField(msg, term, 'comm=', items, 12))) return rc;
+    if (readEnd >= 0) term = readEnd;
+  }
+  if (o.exe !== undefined) {
+    // required, except in ANOM_ABEND
+    if ((rc = textField(msg, term, 'exe=', items, 13, typeNum !== 1701 ? 14 : 0))) return rc;
+    if (readEnd >= 0) term = readEnd;
   }
   if (typeNum === 1326) {
     // A few kernels log SECCOMP without arch=: then nothing more is read, not even res=.
@@ -595,19 +774,34 @@ function parseIntegrity(msg: string, o: SearchOptions, items: SearchItems): numb
     if ((rc = fail(r, 0, 5, 6))) return rc;
     if (typeof r !== 'string') { setLoginuid(items, r.v); term = r.end; }
   }
+  if (o.session !== undefined) {
+    if ((rc = readSession(msg, term, items, 10, 11))) return rc;
+    if (readEnd >= 0) term = readEnd;
+  }
+  if (o.comm !== undefined) {
+    if ((rc = textField(msg, term, 'comm=', items, 7))) return rc;
+    if (readEnd >= 0) term = readEnd;
+  }
   if (o.success !== undefined) return numericRes(msg, term, items, 9);
   return 0;
 }
 
 /** parse_tty (TTY): pid, uid 0, auid (required, may end the line). */
 function parseTty(msg: string, o: SearchOptions, items: SearchItems): number {
-  const [rc0, term] = pidAndZeroUid(msg, o.pid !== undefined, o, items);
-  let rc = rc0;
+  let [rc, term] = pidAndZeroUid(msg, o.pid !== undefined, o, items);
   if (rc) return rc;
   if (o.loginuid !== undefined) {
     const r = readNum(msg, term, 'auid=', true);
     if ((rc = fail(r, 5, 0, 6)) || typeof r === 'string') return rc;
     setLoginuid(items, r.v);
+    term = after(r);
+  }
+  if (o.session !== undefined) {
+    if ((rc = readSession(msg, term, items, 7, 8))) return rc;
+    if (readEnd >= 0) term = readEnd;
+  }
+  if (o.comm !== undefined) {
+    if ((rc = textField(msg, term, 'comm=', items, 11))) return rc;
   }
   return 0;
 }
@@ -637,6 +831,27 @@ function parseKernel(msg: string, o: SearchOptions, items: SearchItems): number 
     if ((rc = fail(r, 0, 57, 58))) return rc;
     if (typeof r === 'string') setLoginuid(items, 0xffffffff);
     else { setLoginuid(items, r.v); term = r.end; }
+  }
+  if (o.session !== undefined && (items.session ?? SESSION_UNSET) === SESSION_UNSET) {
+    const r = readNum(msg, term, 'ses=');
+    if ((rc = fail(r, 0, 60, 61))) return rc;
+    if (typeof r === 'string') items.session = 0xffffffff;
+    else { items.session = u32(r.v); term = r.end; }
+  }
+  if (o.comm !== undefined && items.comm === undefined) {
+    if ((rc = textField(msg, term, 'comm=', items, 65, 66))) return rc;
+    if (readEnd >= 0) term = readEnd;
+  }
+  if (o.exe !== undefined && items.exe === undefined) {
+    // looked for from the start of the record; none is the text "(null)"
+    const at = msg.indexOf('exe=');
+    if (at < 0) items.exe = '(null)';
+    else {
+      const v = readText(msg, at + 4);
+      if (v === OPEN) return 67;
+      items.exe = v;
+      if (readEnd >= 0) term = readEnd;
+    }
   }
   if (o.success !== undefined) return numericRes(msg, term, items, 69);
   return 0;

@@ -1,9 +1,7 @@
 // Does an event match the search options? (match() in src/ausearch-match.c: every option must hold.)
 import type { AuditEvent } from '../records/types.js';
-import { extractSearchItems, lookupName, type SearchItems } from './items.js';
+import { extractSearchItems, lookupName, SESSION_UNSET, type SearchItems } from './items.js';
 import type { SearchOptions } from './options.js';
-
-const ARCH_X86_64 = 0xc000003e;
 
 /**
  * auparse's one interpretation list, shared with ausearch: the ENRICHED part loaded (undefined: none), and
@@ -34,14 +32,19 @@ export function matchEvent(e: AuditEvent, o: SearchOptions, list: LoadedList = {
   }
   if (o.ppid !== undefined && o.ppid !== s.ppid) return false;
   if (o.pid !== undefined && o.pid !== s.pid) return false;
-  if (o.machine !== undefined && s.arch !== ARCH_X86_64) return false;
+  // an arch no parser read is ausearch's 0, which is no machine
+  if (o.machine !== undefined && s.arch !== o.machine) return false;
   // an event no parser gave a syscall has ausearch's 0 there, so -sc 0 matches it
   if (o.syscall !== undefined && o.syscall !== (s.syscall ?? 0)) return false;
+  if (o.session !== undefined && o.session !== (s.session ?? SESSION_UNSET)) return false;
+  if (o.exit !== undefined && o.exit !== s.exit) return false;
   if (o.success !== undefined && (o.success === 'yes' ? 1 : 0) !== s.success) return false;
   if (o.messageTypes) {
     const types = o.messageTypes;
     if (!e.records.some((r) => types.includes(r.typeNum ?? -1))) return false;
   }
+  if (o.exe !== undefined && (s.exe === undefined || !strmatch(o.exe, s.exe, o.exact))) return false;
+  if (o.comm !== undefined && (s.comm === undefined || !strmatch(o.comm, s.comm, o.exact))) return false;
   if (o.key !== undefined) {
     if (!s.keys || s.keys.length === 0) return false;
     if (!hasKey(s.keys, o.key, o.exact)) return false;
@@ -62,6 +65,11 @@ function userNameMatch(s: SearchItems, o: SearchOptions): boolean {
   if (o.euidName !== undefined && euid !== o.euidName) return false;
   if (o.loginuidName !== undefined && auid !== o.loginuidName) return false;
   return true;
+}
+
+/** strmatch: -w compares whole strings, else the option is a substring. */
+function strmatch(needle: string, haystack: string, exact: boolean): boolean {
+  return exact ? haystack === needle : haystack.includes(needle);
 }
 
 function hasKey(keys: string[], k: string, exact: boolean): boolean {

@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 // that word starts with '-', and errors print ausearch's own messages.
 import { ERANGE, strtol, strtoul, toInt, toUint } from '../records/interpret/cnum.js';
 import { recordTypeName, recordTypeNumber } from '../records/record-types.js';
-import { syscallNumber } from '../syscalls/index.js';
+import { elfOfMachineName, knownElf, syscallNumberOn } from '../records/interpret/arch.js';
+import { T } from '../records/interpret/tables.js';
 import { parseSearchTime, TimeError } from './time.js';
 import { AUSEARCH_USAGE } from './usage.js';
 
@@ -19,8 +20,18 @@ export interface SearchOptions {
   exact: boolean;
   messageTypes?: number[];
   syscall?: number;
-  /** Set when -sc names a syscall: ausearch then only matches events of the host's arch. */
-  machine?: 'x86_64';
+  /**
+   * ausearch's event_machine, as the ELF arch of the machine: set by --arch, or by -sc NAME (the host's,
+   * x86_64); events then match only when a parser read an arch= of that machine.
+   */
+  machine?: number;
+  /** -c/--comm and -x/--executable, as the bytes the log holds them (latin1 of argv's UTF-8). */
+  comm?: string;
+  exe?: string;
+  /** --session: a uint32; 4294967294 (-2) is ausearch's "not given". */
+  session?: number;
+  /** -e/--exit: a long long, compared with SYSCALL's exit= (strtoll base 0). */
+  exit?: bigint;
   pid?: number;
   ppid?: number;
   uid?: number;
@@ -67,6 +78,8 @@ const NAMES: Record<string, string> = {
   '--start': 'start', '-te': 'end', '--end': 'end', '-i': 'interpret', '--interpret': 'interpret', '-r': 'raw',
   '--raw': 'raw', '--format': 'format', '-w': 'word', '--word': 'word', '-a': 'event', '--event': 'event',
   '--just-one': 'just-one', '-l': 'line-buffered', '--line-buffered': 'line-buffered', '--eoe-timeout': 'eoe-timeout',
+  '-c': 'comm', '--comm': 'comm', '-x': 'exe', '--executable': 'exe', '--session': 'session', '-e': 'exit',
+  '--exit': 'exit', '--arch': 'arch',
   '--extra-keys': 'extra', '--extra-labels': 'extra', '--extra-obj2': 'extra', '--extra-time': 'extra',
 };
 
@@ -108,6 +121,32 @@ export function uidOfName(name: string, passwd = '/etc/passwd'): number | undefi
 }
 
 const UID_UNSET = 0xffffffff;
+const SESSION_UNSET = 0xfffffffe;
+const ARCH_X86_64 = 0xc000003e;
+const ARCH_I386 = 0x40000003;
+
+/** audit_determine_machine: b64/b32 (of this x86_64 host), a machine name, else a hex ELF arch libaudit knows. */
+function determineMachine(a: string): number | undefined {
+  const lower = asciiLower(a);
+  if (lower === 'b64') return ARCH_X86_64;
+  if (lower === 'b32') return ARCH_I386;
+  const named = elfOfMachineName(a);
+  if (named !== undefined) return named;
+  const n = strtoul(a, 16);
+  if (n === ERANGE) return undefined;
+  const elf = toUint(n); // into an unsigned int
+  return knownElf(elf) ? elf : undefined;
+}
+
+/** audit_name_to_errno: an errno name, upper-cased as libaudit's table does, negated by a leading '-'; 0 when unknown. */
+function errnoOfName(a: string): number {
+  const neg = a.startsWith('-');
+  const v = T.errByName.get(asciiUpper(neg ? a.slice(1) : a)) ?? 0;
+  return neg ? -v : v;
+}
+
+/** argv as the bytes C compares: Node decoded it as UTF-8, logs are read as latin1. */
+const asLogBytes = (s: string) => Buffer.from(s, 'utf8').toString('latin1');
 const LOGINUID_UNSET = 0xfffffffe;
 
 /** strtoul/strtol on the leading digits, as C does. */
@@ -133,8 +172,9 @@ export function parseSearchOptions(argv: string[], now: Date = new Date()): Sear
     const word = argv[c]!;
     const next = argv[c + 1];
     const name = NAMES[word];
-    // -ul takes the next word even when it starts with '-' (ausearch: -ul -1 is the unset auid).
-    const optarg = next !== undefined && (!next.startsWith('-') || name === 'loginuid') ? next : undefined;
+    // -ul, --session and -e take the next word even when it starts with '-' (ausearch: -ul -1 is the unset auid).
+    const anyNext = name === 'loginuid' || name === 'session' || name === 'exit';
+    const optarg = next !== undefined && (!next.startsWith('-') || anyNext) ? next : undefined;
     const needArg = (): string | undefined => {
       if (optarg === undefined) fail(`Argument is required for ${word}\n`);
       return optarg;
@@ -173,9 +213,10 @@ export function parseSearchOptions(argv: string[], now: Date = new Date()): Sear
         if (a === undefined) break;
         if (isDigit(a)) o.syscall = leadingInt(a);
         else {
-          o.machine ??= 'x86_64';
+          // a name is looked up on --arch's machine, else the host's
+          o.machine ??= ARCH_X86_64;
           // libaudit's syscall lookup lower-cases the name first (syscall tables are --lowercase)
-          const n = syscallNumber('x86_64', asciiLower(a));
+          const n = syscallNumberOn(o.machine, asciiLower(a));
           if (n === undefined) fail(`Syscall ${a} not found\n`);
           else o.syscall = n;
         }
@@ -239,6 +280,62 @@ export function parseSearchOptions(argv: string[], now: Date = new Date()): Sear
         else if (name === 'euid') o.euid = uid;
         else if (name === 'loginuid') o.loginuid = loginuid;
         else { o.uid = uid; o.euid = uid; o.loginuid = loginuid; o.uidAll = true; }
+        c++;
+        break;
+      }
+      case 'comm': case 'exe': {
+        const a = needArg();
+        if (a === undefined) break;
+        o[name] = asLogBytes(a);
+        c++;
+        break;
+      }
+      case 'session': {
+        const a = needArg();
+        if (a === undefined) break;
+        let n: bigint | typeof ERANGE;
+        if (isDigit(a)) {
+          // strtoul's ERANGE: ausearch exits 1 without a word
+          n = strtoul(a, 10);
+          if (n === ERANGE) { fail(''); break; }
+        } else if (/^-\d/.test(a)) {
+          n = strtoul(a, 0);
+          if (n === ERANGE) { fail(`Error converting ${a}\n`); break; }
+        } else {
+          fail(`Session id must be a numeric value, was ${a}\n`);
+          break;
+        }
+        const v = toUint(n); // into a uint32_t
+        o.session = v === SESSION_UNSET ? undefined : v;
+        c++;
+        break;
+      }
+      case 'exit': {
+        const a = needArg();
+        if (a === undefined) break;
+        if (isDigit(a) || /^-\d/.test(a)) {
+          const n = strtol(a, 0);
+          if (n === ERANGE) fail(`Error converting ${a}\n`);
+          else o.exit = n;
+        } else {
+          const n = errnoOfName(a);
+          if (n === 0) fail(`Unknown errno, was ${a}\n`);
+          else o.exit = BigInt(n);
+        }
+        c++;
+        break;
+      }
+      case 'arch': {
+        const a = needArg();
+        if (a === undefined) break;
+        if (o.machine !== undefined) {
+          // ausearch's event_syscall is an int: -sc 4294967295 is its "not given"
+          fail(o.syscall !== undefined && (o.syscall | 0) !== -1 ? 'Arch needs to be defined before the syscall\n' : 'Arch is already defined\n');
+          break;
+        }
+        const elf = determineMachine(a);
+        if (elf === undefined) fail(`Unknown arch ${a}\n`);
+        else o.machine = elf;
         c++;
         break;
       }

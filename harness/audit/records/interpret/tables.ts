@@ -19,6 +19,13 @@ function byValue(name: string): Map<number, string> {
   return m;
 }
 
+/** Name -> value, every name of a duplicated value kept (s2i tables). */
+function byName(name: string): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const [v, s] of raw.tables[name]) if (!m.has(s)) m.set(s, v);
+  return m;
+}
+
 /** Flag tables are scanned in header order. */
 function ordered(name: string): ReadonlyArray<readonly [number, string]> {
   return raw.tables[name];
@@ -29,6 +36,8 @@ export const T = {
   fam: byValue('fam'),
   signal: byValue('signal'),
   err: byValue('err'),
+  /** audit_name_to_errno's table (EWOULDBLOCK as well as EAGAIN). */
+  errByName: byName('err'),
   strerror: byValue('strerror'),
   list: byValue('list'),
   ftype: byValue('ftype'),
