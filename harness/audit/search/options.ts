@@ -211,8 +211,15 @@ export function parseSearchOptions(argv: string[], now: Date = new Date()): Sear
       case 'syscall': {
         const a = needArg();
         if (a === undefined) break;
-        if (isDigit(a)) o.syscall = leadingInt(a);
-        else {
+        if (isDigit(a)) {
+          // (int)strtoul: -1 (4294967295) is ausearch's "not given"; kept as the u32 the parsers read
+          const n = strtoul(a, 10);
+          if (n === ERANGE) {
+            fail(`Syscall numeric conversion error (Numerical result out of range) for ${a}\n`);
+            break;
+          }
+          o.syscall = toInt(n) === -1 ? undefined : toUint(n);
+        } else {
           // a name is looked up on --arch's machine, else the host's
           o.machine ??= ARCH_X86_64;
           // libaudit's syscall lookup lower-cases the name first (syscall tables are --lowercase)
@@ -329,8 +336,7 @@ export function parseSearchOptions(argv: string[], now: Date = new Date()): Sear
         const a = needArg();
         if (a === undefined) break;
         if (o.machine !== undefined) {
-          // ausearch's event_syscall is an int: -sc 4294967295 is its "not given"
-          fail(o.syscall !== undefined && (o.syscall | 0) !== -1 ? 'Arch needs to be defined before the syscall\n' : 'Arch is already defined\n');
+          fail(o.syscall !== undefined ? 'Arch needs to be defined before the syscall\n' : 'Arch is already defined\n');
           break;
         }
         const elf = determineMachine(a);
