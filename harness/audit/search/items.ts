@@ -242,23 +242,12 @@ function readSession(msg: string, from: number, items: SearchItems, open: number
   return 0;
 }
 
-// Returns 0 on success, a non-zero code like ausearch when the record is malformed for the options.
-function unescapeKey(s: string): string[] | undefined {
-  let raw: string;
-  if (s.startsWith('(')) {
-    const close = s.indexOf(')');
-    raw = close < 0 ? s : s.slice(0, close + 1);
-    return raw.length ? raw.split('\x01').filter((k) => k) : undefined;
-  }
-  const m = /^[0-9a-fA-F]*/.exec(s)![0];
-  if (m.length < 2) return undefined;
-  let out = '';
-  for (let i = 0; i + 1 < m.length; i += 2) out += String.fromCharCode(parseInt(m.slice(i, i + 2), 16));
-  const nul = out.indexOf('\0');
-  if (nul >= 0) out = out.slice(0, nul);
-  return out.split('\x01').filter((k) => k);
+/** An unquoted key= at p: unescape's text cut into keys at \x01 (strtok: no empty ones); undefined where C's unescape fails. */
+function unescapeKey(msg: string, p: number): string[] | undefined {
+  return unescape(msg, p)?.split('\x01').filter((k) => k);
 }
 
+// Returns 0 on success, a non-zero code like ausearch when the record is malformed for the options.
 function readKey(msg: string, at: number, items: SearchItems): number {
   let p = at + 4;
   items.keys ??= [];
@@ -268,7 +257,7 @@ function readKey(msg: string, at: number, items: SearchItems): number {
     if (q < 0) return 44;
     items.keys.push(msg.slice(p, q));
   } else {
-    const ks = unescapeKey(msg.slice(p));
+    const ks = unescapeKey(msg, p);
     if (!ks) return 45;
     items.keys.push(...ks);
   }
