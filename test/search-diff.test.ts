@@ -53,6 +53,14 @@ export const OPTION_SETS: string[][] = [
   ['--format', 'csv', '-ua', 'daemon'], ['--format', 'text', '-ul', 'daemon'],
   // libaudit looks names up case-blind (-m upper-cased, -sc lower-cased); an event without a syscall has 0.
   ['-m', 'syscall,Kern_Module'], ['-sc', 'EXECVE'], ['-sc', '0'], ['-m'], ['-a', 'x'], ['-a', '99999999999999999999'], ['-v'],
+  // -c/-x/--session/-e/--arch: each parser reads comm=, exe=, ses=, exit= (SYSCALL only), arch= its own way, some
+  // requiring them (see search-fields.txt); -e and --session take a next word starting with '-' (here '-if').
+  ['-c', 'bash'], ['-c', 'sh', '-w'], ['-c', '(null)', '-i'], ['-c'], ['-x', '/usr/bin/bash'], ['--executable', 'bin', '-w'],
+  ['-x', '(null)'], ['--session', '3'], ['--session', '-1'], ['--session', 'x'], ['--session', '99999999999999999999'],
+  ['-e', '-13'], ['--exit', '-EACCES', '-i'], ['-e', '0x10'], ['-e', 'EBOGUS'], ['-e', '-9223372036854775809'],
+  ['--arch', 'b32', '-i'], ['--arch', 'ARM'], ['--arch', 'c000003e'], ['--arch', 'bogus'], ['--arch', 'i386', '-sc', 'open'],
+  ['-sc', 'open', '--arch', 'i386'], ['-sc', '4294967295'], ['-sc', '99999999999999999999'],
+  ['-c', 'bas', '-k', 'modules'], ['-x', 'kmod', '-ui', '0'], ['--session', '3', '-sc', 'finit_module'], ['-e', '0', '-sv', 'yes', '--format', 'csv'],
 ];
 
 const logs = readdirSync(LOGS).filter((f) => /\.(txt|log)$/.test(f)).sort();

@@ -2,9 +2,12 @@
 // (extract_search_items in src/ausearch-parse.c, 3.0.9): plain substring scans of the logged
 // text, only for the options in use, and a record missing a field an option needs makes the
 // whole event unmatchable. One function per C parser, each reading what the supported options
-// (-p, -pp, -ui, -ue, -ul, -ua, --success, -k, -sc, -m, the output formats) need, with the same
-// return codes; what C reads only for -f, -hn, -o, -tm, -x, -c, --session is left out. Types that
-// no parser takes (EXECVE, PROCTITLE, ... and unknown ones) contribute nothing, as in ausearch.
+// (-p, -pp, -ui, -ue, -ul, -ua, --success, -k, -sc, -m, -c, -x, --session, -e, --arch, the output
+// formats) need, with the same return codes, and only when the option is given (so an option not
+// in use costs nothing); what C reads only for -f, -hn, -o, -tm, -gi, -se, -vm, -uu is left out.
+// A value that C reads moves where the parser looks for the next one (its `term`), so the reads keep
+// C's order. Types that no parser takes (EXECVE, PROCTITLE, ... and unknown ones) contribute nothing,
+// as in ausearch.
 import type { AuditEvent, AuditRecord } from '../records/types.js';
 import type { SearchOptions } from './options.js';
 import type { LoadedList } from './match.js';
