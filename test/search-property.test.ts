@@ -205,7 +205,7 @@ const OPTIONS: string[][] = [
   ['--success', 'no'], ['--success', 'yes', '-i'], ['-ts', '11/22/25', '18:00:05'], ['-te', '11/22/25', '18:00:08', '-i'],
   ['--format', 'csv'], ['--format', 'text'], ['--format', 'csv', '--extra-keys', '--extra-labels', '--extra-obj2', '--extra-time'],
   ['--format', 'text', '-k', 'modules'], ['-ul', '1000'], ['-ue', '0', '-i'], ['-pp', '1'], ['-ui', '0', '-ul', '4294967295'],
-  ['-ui', 'root'], ['-ua', 'root', '-i'],
+  ['-ui', 'root'], ['-ua', 'root', '-i'], ['-c', 'insmod'], ['-x', 'kmod', '-i'], ['--session', '3'], ['-e', '-1'], ['--arch', 'b32'],
 ];
 
 test('search and ausearch agree on generated logs with corruptions (fast-check)', async (t) => {
