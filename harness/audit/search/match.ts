@@ -73,6 +73,6 @@ function strmatch(needle: string, haystack: string, exact: boolean): boolean {
 }
 
 function hasKey(keys: string[], k: string, exact: boolean): boolean {
-  for (const h of keys) if (exact ? h === k : h.includes(k)) return true;
+  for (const h of keys) if (strmatch(k, h, exact)) return true;
   return false;
 }
