@@ -488,9 +488,9 @@ function parseUser(msg: string, o: SearchOptions, items: SearchItems): number {
     if (at >= 0) {
       const p = at + 4;
       if (msg.charCodeAt(p) === 0x22) {
-        const close = msg.indexOf('"', p + 1);
-        if (close < 0) return 26;
-        items.exe = msg.slice(p + 1, close);
+        const v = readText(msg, p);
+        if (v === OPEN) return 26;
+        items.exe = v;
       } else {
         // unescaped only when the whole word is hex (older logs wrote exe= unquoted)
         let e = msg.indexOf(' ', p);
@@ -670,18 +670,12 @@ function parseAvc(r: AuditRecord, msg: string, typeNum: number, o: SearchOptions
     const at = msg.indexOf('comm=', term);
     if (at < 0) return 5;
     const p = at + 5;
-    if (msg.charCodeAt(p) === 0x22) {
-      const close = msg.indexOf('"', p + 1);
-      if (close < 0) return 6;
-      items.comm = msg.slice(p + 1, close);
-      term = close;
-    } else {
-      const v = unescape(msg, p);
-      if (v === undefined) return 11;
-      items.comm = v;
-      // C's term = str + 6, whatever the length of the value (past the end: no tclass= there)
-      term = p + 6;
-    }
+    const v = readText(msg, p);
+    if (v === OPEN) return 6;
+    if (v === undefined) return 11;
+    items.comm = v;
+    // unquoted: C's term = str + 6, whatever the length of the value (past the end: no tclass= there)
+    term = readEnd >= 0 ? readEnd : p + 6;
   }
   // The class is required (a cut AVC makes the whole event unmatchable).
   if (msg.indexOf('tclass=', term) < 0) return 9;

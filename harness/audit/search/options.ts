@@ -6,6 +6,8 @@ import { ERANGE, strtol, strtoul, toInt, toUint } from '../records/interpret/cnu
 import { recordTypeName, recordTypeNumber } from '../records/record-types.js';
 import { elfOfMachineName, knownElf, syscallNumberOn } from '../records/interpret/arch.js';
 import { T } from '../records/interpret/tables.js';
+import { AUDIT_ARCH } from '../syscalls/index.js';
+import { SESSION_UNSET } from './items.js';
 import { parseSearchTime, TimeError } from './time.js';
 import { AUSEARCH_USAGE } from './usage.js';
 
@@ -121,15 +123,13 @@ export function uidOfName(name: string, passwd = '/etc/passwd'): number | undefi
 }
 
 const UID_UNSET = 0xffffffff;
-const SESSION_UNSET = 0xfffffffe;
-const ARCH_X86_64 = 0xc000003e;
-const ARCH_I386 = 0x40000003;
+const LOGINUID_UNSET = 0xfffffffe;
 
 /** audit_determine_machine: b64/b32 (of this x86_64 host), a machine name, else a hex ELF arch libaudit knows. */
 function determineMachine(a: string): number | undefined {
   const lower = asciiLower(a);
-  if (lower === 'b64') return ARCH_X86_64;
-  if (lower === 'b32') return ARCH_I386;
+  if (lower === 'b64') return AUDIT_ARCH.x86_64;
+  if (lower === 'b32') return AUDIT_ARCH.i386;
   const named = elfOfMachineName(a);
   if (named !== undefined) return named;
   const n = strtoul(a, 16);
@@ -147,7 +147,6 @@ function errnoOfName(a: string): number {
 
 /** argv as the bytes C compares: Node decoded it as UTF-8, logs are read as latin1. */
 const asLogBytes = (s: string) => Buffer.from(s, 'utf8').toString('latin1');
-const LOGINUID_UNSET = 0xfffffffe;
 
 /** strtoul/strtol on the leading digits, as C does. */
 function leadingInt(s: string): number {
@@ -221,7 +220,7 @@ export function parseSearchOptions(argv: string[], now: Date = new Date()): Sear
           o.syscall = toInt(n) === -1 ? undefined : toUint(n);
         } else {
           // a name is looked up on --arch's machine, else the host's
-          o.machine ??= ARCH_X86_64;
+          o.machine ??= AUDIT_ARCH.x86_64;
           // libaudit's syscall lookup lower-cases the name first (syscall tables are --lowercase)
           const n = syscallNumberOn(o.machine, asciiLower(a));
           if (n === undefined) fail(`Syscall ${a} not found\n`);
