@@ -60,9 +60,21 @@ function ipv6(b: Buffer, off: number): string {
   return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
 }
 
+/** getnameinfo(NI_NUMERICHOST) of a sockaddr_in6: the address, and %scope (an interface name for link-local addresses, else the number). */
+export function ipv6Host(b: Buffer): string {
+  const addr = ipv6(b, 8);
+  const scope = b.readUInt32LE(24);
+  if (scope === 0) return addr;
+  const first = b.readUInt16BE(8);
+  const linkLocal = (first & 0xffc0) === 0xfe80 || (first & 0xff0f) === 0xff02;
+  return `${addr}%${linkLocal ? scopeName(scope) : scope}`;
+}
+
 export function printSockaddr(val: string): string {
   const slen = val.length >> 1;
-  const raw = decodeHexPrefix(val);
+  // au_unescape keeps a "(...)" value as its text (so "(null)" is family 0x6e28); without ')' it fails
+  const close = val.startsWith('(') ? val.indexOf(')') : -1;
+  const raw = val.startsWith('(') ? (close < 0 ? undefined : Buffer.from(val.slice(0, close + 1), 'latin1')) : decodeHexPrefix(val);
   if (!raw) return `malformed-host(${val})`;
   // auparse's buffer is zero-filled behind the decoded bytes
   const b = Buffer.concat([raw, Buffer.alloc(Math.max(0, 128 - raw.length))]);
@@ -79,15 +91,7 @@ export function printSockaddr(val: string): string {
     case 10: {
       // AF_INET6
       if (slen < 28) return `{ saddr_fam=${fam} sockaddr6 len too short }`;
-      let addr = ipv6(b, 8);
-      const scope = b.readUInt32LE(24);
-      const first = b.readUInt16BE(8);
-      // getnameinfo appends %scope: an interface name for link-local addresses, else the number
-      if (scope !== 0) {
-        const linkLocal = (first & 0xffc0) === 0xfe80 || (first & 0xff0f) === 0xff02;
-        addr += `%${linkLocal ? scopeName(scope) : scope}`;
-      }
-      return `{ saddr_fam=${fam} laddr=${addr} lport=${b.readUInt16BE(2)} }`;
+      return `{ saddr_fam=${fam} laddr=${ipv6Host(b)} lport=${b.readUInt16BE(2)} }`;
     }
     case 16: // AF_NETLINK
       if (slen < 12) return `{ saddr_fam=${fam} len too short }`;
