@@ -2,9 +2,9 @@
 // (extract_search_items in src/ausearch-parse.c, 3.0.9): plain substring scans of the logged
 // text, only for the options in use, and a record missing a field an option needs makes the
 // whole event unmatchable. One function per C parser, each reading what the supported options
-// (-p, -pp, -ui, -ue, -ul, -ua, --success, -k, -sc, -m, -c, -x, --session, -e, --arch, the output
-// formats) need, with the same return codes, and only when the option is given (so an option not
-// in use costs nothing); what C reads only for -f, -hn, -o, -tm, -gi, -se, -vm, -uu is left out.
+// (-p, -pp, -ui, -ue, -ul, -ua, --success, -k, -sc, -m, -c, -x, --session, -e, --arch, -gi, -ge, -ga,
+// -tm, -hn, -uu, -vm, -su, -o, -se, the output formats) need, with the same return codes, and only when the
+// option is given (so an option not in use costs nothing); what C reads only for -f is left out.
 // A value that C reads moves where the parser looks for the next one (its `term`), so the reads keep
 // C's order. Types that no parser takes (EXECVE, PROCTITLE, ... and unknown ones) contribute nothing,
 // as in ausearch.
@@ -13,9 +13,10 @@ import type { SearchOptions } from './options.js';
 import type { LoadedList } from './match.js';
 import { messageOf } from './ausearch-line.js';
 import { searchUserName } from '../records/interpret/ids.js';
-import { printEscaped } from '../records/interpret/text.js';
+import { decodeHexPrefix, printEscaped } from '../records/interpret/text.js';
 import { enrichedText, interpretationList } from '../records/interpret/enriched.js';
 import { ERANGE, strtol } from '../records/interpret/cnum.js';
+import { ipv6Host } from '../records/interpret/sockaddr.js';
 
 /** ausearch's unset session (uint32_t -2), which --session never compares against. */
 export const SESSION_UNSET = 0xfffffffe;
@@ -51,6 +52,20 @@ export interface SearchItems {
   /** comm= and exe=, unescaped when hex (undefined: NULL, as when unescape fails); read only for -c / -x. */
   comm?: string;
   exe?: string;
+  /** gid and egid (undefined: ausearch's -1); read only for -gi/-ge/-ga. */
+  gid?: number;
+  egid?: number;
+  /** tty=/terminal=, uuid=, vm= (undefined: NULL); read only for -tm, -uu, -vm. */
+  terminal?: string;
+  /** hostname=/addr=, a SOCKADDR's address, NETFILTER_PKT's saddr= (undefined: NULL); read only for -hn. */
+  hostname?: string;
+  uuid?: string;
+  vmname?: string;
+  /** Subject and object contexts (anodes' scontext, tcontext), read only for -su/-se and -o/-se. */
+  subjects?: string[];
+  objects?: string[];
+  /** Is s->avc there: an AVC or USER_AVC was parsed, or a context read (parse_kernel then reads no subj=). */
+  avc?: boolean;
 }
 
 /** Sets the uid as the parsers that also look up its name (s->tuid) do. */
@@ -245,6 +260,37 @@ function readSession(msg: string, from: number, items: SearchItems, open: number
   return 0;
 }
 
+/** A value (a context, a tty) read up to the next space (to the end with `mayEnd`, then end is -1; else 'open'). */
+type Ctx = { text: string; end: number; at: number } | 'missing' | 'open';
+
+function readContext(msg: string, from: number, label: string, mayEnd = false): Ctx {
+  const at = msg.indexOf(label, from);
+  if (at < 0) return 'missing';
+  const p = at + label.length;
+  const sp = msg.indexOf(' ', p);
+  if (sp < 0 && !mayEnd) return 'open';
+  return { text: msg.slice(p, sp < 0 ? msg.length : sp), end: sp, at: p };
+}
+
+function addContext(items: SearchItems, kind: 'subjects' | 'objects', text: string): void {
+  items.avc = true;
+  (items[kind] ??= []).push(text);
+}
+
+/**
+ * An optional context (subj= unless told) at or after `from`, into items: 0, or `open` when no space ends it
+ * (with `open` 0 it may end the message). Sets readEnd to its space (-1: none, or nothing read).
+ */
+function readSubject(msg: string, from: number, items: SearchItems, open: number, label = 'subj=', kind: 'subjects' | 'objects' = 'subjects'): number {
+  readEnd = -1;
+  const c = readContext(msg, from, label, open === 0);
+  if (c === 'missing') return 0;
+  if (c === 'open') return open;
+  addContext(items, kind, c.text);
+  readEnd = c.end;
+  return 0;
+}
+
 /** An unquoted key= at p: unescape's text cut into keys at \x01 (strtok: no empty ones); undefined where C's unescape fails. */
 function unescapeKey(msg: string, p: number): string[] | undefined {
   return unescape(msg, p)?.split('\x01').filter((k) => k);
@@ -306,11 +352,25 @@ function parseTaskInfo(msg: string, o: SearchOptions, items: SearchItems): numbe
     setUid(items, r.v);
     term = r.end;
   }
+  if (o.gid !== undefined) {
+    if ((rc = taskGid(msg, term, 'gid', [25, 26, 27], items))) return rc;
+    term = numEnd;
+  }
   if (o.euid !== undefined) {
     const r = readNum(msg, term, 'euid=');
     if ((rc = fail(r, 28, 29, 30)) || typeof r === 'string') return rc;
     items.teuidOf = items.euid = u32(r.v);
     term = r.end;
+  }
+  if (o.egid !== undefined) {
+    if ((rc = taskGid(msg, term, 'egid', [31, 32, 33], items))) return rc;
+    term = numEnd;
+  }
+  if (o.terminal !== undefined) {
+    // optional; the value is what lies before the next space
+    const c = readContext(msg, term, 'tty=');
+    if (c === 'open') return 34;
+    if (c !== 'missing') { items.terminal = c.text; term = c.end; }
   }
   if (o.session !== undefined) {
     if ((rc = readSession(msg, term, items, 35, 36))) return rc;
@@ -326,7 +386,20 @@ function parseTaskInfo(msg: string, o: SearchOptions, items: SearchItems): numbe
     if ((rc = textField(msg, 0, 'exe=', items, 39, 40))) return rc;
     if (readEnd >= 0) term = readEnd;
   }
+  if (o.subject !== undefined) {
+    if ((rc = readSubject(msg, term, items, 41))) return rc;
+    if (readEnd >= 0) term = readEnd;
+  }
   if (o.success !== undefined) return numericRes(msg, term, items, 43);
+  return 0;
+}
+
+/** parse_task_info's gid= and egid=: required, where the last value ended; 0 (numEnd is then its end) or the code. */
+function taskGid(msg: string, from: number, field: 'gid' | 'egid', codes: [number, number, number], items: SearchItems): number {
+  const r = syscallNumber(msg, from, `${field}=`, 10, codes);
+  if (typeof r === 'number') return r;
+  items[field] = u32(r.v);
+  numEnd = r.end;
   return 0;
 }
 
@@ -419,7 +492,7 @@ function parseSyscall(msg: string, o: SearchOptions, items: SearchItems): number
  * parse_user (USER, USER_*, and USER_AVC through parse_avc): pid, uid, auid, then a second uid= (USER_LOGIN's
  * id of the account), acct= (moves where res= is looked for), res='...' or result=(...).
  */
-function parseUser(msg: string, o: SearchOptions, items: SearchItems): number {
+function parseUser(r: AuditRecord, msg: string, typeNum: number, o: SearchOptions, items: SearchItems): number {
   let term = 0;
   let rc: number;
   if (o.pid !== undefined) {
@@ -443,6 +516,63 @@ function parseUser(msg: string, o: SearchOptions, items: SearchItems): number {
   if (o.session !== undefined) {
     if ((rc = readSession(msg, term, items, 10, 11))) return rc;
     if (readEnd >= 0) term = readEnd;
+  }
+  if (o.subject !== undefined) {
+    if ((rc = readSubject(msg, term, items, 12))) return rc;
+    if (readEnd >= 0) term = readEnd;
+  }
+  if (o.object !== undefined && typeNum === 1107) {
+    // USER_AVC's tcontext= (kept only when a space ends it), then tclass=: each moves the search past it, or to
+    // its start when it ends the message
+    for (const label of ['tcontext=', 'tclass=']) {
+      const c = readContext(msg, term, label, true);
+      if (typeof c === 'string') continue;
+      if (c.end >= 0 && label === 'tcontext=') addContext(items, 'objects', c.text);
+      term = c.end < 0 ? c.at : c.end;
+    }
+  }
+  if (o.gid !== undefined && (typeNum === 1116 || typeNum === 1117 || typeNum === 1132)) {
+    // ADD_GROUP, DEL_GROUP: " id="; GRP_MGMT also "gid=" (both 4 characters before the value)
+    let at = msg.indexOf(' id=', term);
+    if (at < 0 && typeNum === 1132) at = msg.indexOf('gid=', term);
+    if (at >= 0) {
+      const g = readNum(msg, at, msg.startsWith('gid=', at) ? 'gid=' : ' id=');
+      if ((rc = fail(g, 0, 31, 32)) || typeof g === 'string') return rc;
+      items.gid = u32(g.v);
+      term = g.end;
+    }
+  }
+  if (o.vmname !== undefined) {
+    // quoted (then the search goes on after it) or hex; unescape's NULL is no name
+    const at = msg.indexOf('vm=', term);
+    if (at >= 0) {
+      const v = readText(msg, at + 3);
+      if (v === OPEN) return 23;
+      items.vmname = v;
+      if (readEnd >= 0) term = readEnd;
+    }
+  }
+  if (o.uuid !== undefined) {
+    // up to a space, a ':' or the end; empty is an error
+    const at = msg.indexOf('uuid=', term);
+    if (at >= 0) {
+      let e = at + 5;
+      while (e < msg.length && msg[e] !== ' ' && msg[e] !== ':') e++;
+      if (e === at + 5) return 24;
+      items.uuid = msg.slice(at + 5, e);
+      term = e;
+    }
+  }
+  if (typeNum === 2502) {
+    // VIRT_MACHINE_ID: the vm's context is a subject, its image's an object
+    if (o.subject !== undefined) {
+      if ((rc = readSubject(msg, term, items, 27, 'vm-ctx='))) return rc;
+      if (readEnd >= 0) term = readEnd;
+    }
+    if (o.object !== undefined) {
+      if ((rc = readSubject(msg, term, items, 29, 'img-ctx=', 'objects'))) return rc;
+      if (readEnd >= 0) term = readEnd;
+    }
   }
   if (o.uid !== undefined) {
     // Some records (USER_LOGIN) carry the uid that matters second: skip auid=, stop at suid=/ouid=-like names.
@@ -483,6 +613,35 @@ function parseUser(msg: string, o: SearchOptions, items: SearchItems): number {
     term = e;
   }
   mptr = term;
+  if (o.hostname !== undefined) {
+    // up to a ',' anywhere after it, else a space; "?" gives way to the addr= after it
+    const at = msg.indexOf('hostname=', mptr);
+    if (at >= 0) {
+      let e = cutAt(msg, at + 9, ',');
+      if (e < 0) return 17;
+      items.hostname = msg.slice(at + 9, e);
+      const addr = items.hostname === '?' ? msg.indexOf('addr=', e + 1) : -1;
+      if (addr >= 0) {
+        e = cutAt(msg, addr + 5, ',');
+        if (e < 0) return 18;
+        items.hostname = msg.slice(addr + 5, e);
+      }
+    }
+  }
+  if (o.terminal !== undefined) {
+    // up to a space, else up to a ')', which C leaves a space (the record prints so)
+    const at = msg.indexOf('terminal=', mptr);
+    if (at >= 0) {
+      let e = msg.indexOf(' ', at + 9);
+      if (e < 0) {
+        e = msg.indexOf(')', at + 9);
+        if (e < 0) return 19;
+        msg = `${msg.slice(0, e)} ${msg.slice(e + 1)}`;
+        r.raw = `${r.raw.slice(0, e)} ${r.raw.slice(e + 1)}`; // the message is the start of raw
+      }
+      items.terminal = msg.slice(at + 9, e);
+    }
+  }
   if (o.exe !== undefined) {
     const at = msg.indexOf('exe=', mptr);
     if (at >= 0) {
@@ -533,6 +692,12 @@ function parseLogin(msg: string, o: SearchOptions, items: SearchItems): number {
     if ((rc = fail(r, 4, 5, 6)) || typeof r === 'string') return rc;
     setUid(items, r.v);
     term = r.end;
+  }
+  if (o.subject !== undefined) {
+    // C keeps the context with its "subj=" in front (-w needs it)
+    const c = readContext(msg, term, 'subj=');
+    if (c === 'open') return 12;
+    if (c !== 'missing') { addContext(items, 'subjects', `subj=${c.text}`); term = c.end; }
   }
   if (o.loginuid !== undefined) {
     // "new auid=" (before 3.14), " auid=" (3.14 on), "new loginuid=" (older still).
@@ -585,7 +750,9 @@ function parseDaemon1(msg: string, o: SearchOptions, items: SearchItems): number
   }
   if (o.session !== undefined) {
     if ((rc = readSession(msg, term, items, 9, 10))) return rc;
+    if (readEnd >= 0) term = readEnd;
   }
+  if (o.subject !== undefined) readSubject(msg, term, items, 0);
   if (o.success !== undefined) return wordRes(msg, mptr, items, 12);
   return 0;
 }
@@ -601,9 +768,79 @@ function wordRes(msg: string, from: number, items: SearchItems, empty: number): 
   return 0;
 }
 
-/** parse_daemon2 (DAEMON_ACCEPT/CLOSE): only res= (addr= is for -hn). */
+/** parse_daemon2 (DAEMON_ACCEPT/CLOSE): addr= up to a ':' or a space (res= is looked for from there), res=. */
 function parseDaemon2(msg: string, o: SearchOptions, items: SearchItems): number {
-  return o.success !== undefined ? wordRes(msg, 0, items, 2) : 0;
+  let term = 0;
+  if (o.hostname !== undefined) {
+    const at = msg.indexOf('addr=');
+    if (at >= 0) {
+      const e = cutAt(msg, at + 5, ':');
+      if (e < 0) return 1;
+      items.hostname = msg.slice(at + 5, e);
+      term = e;
+    }
+  }
+  return o.success !== undefined ? wordRes(msg, term, items, 2) : 0;
+}
+
+/** strchr(p, c), else strchr(p, ' '): where a value starting at p ends, -1 for neither. */
+function cutAt(msg: string, p: number, c: string): number {
+  const e = msg.indexOf(c, p);
+  return e >= 0 ? e : msg.indexOf(' ', p);
+}
+
+/**
+ * parse_sockaddr (SOCKADDR), for -hn: the address getnameinfo prints for AF_INET and AF_INET6 (too short a
+ * value warns and fails the event); any other family, or AF_UNIX, leaves no hostname, even one read before.
+ */
+function parseSockaddr(msg: string, o: SearchOptions, items: SearchItems, warn: (text: string) => void): number {
+  if (o.hostname === undefined) return 0;
+  const at = msg.indexOf('saddr=');
+  if (at < 0) return 0;
+  const p = at + 6;
+  let b: Buffer | undefined;
+  let len = 0;
+  if (msg[p] === '(') {
+    // unescape keeps "(...)" as text; without a ')' it fails
+    const close = msg.indexOf(')', p);
+    if (close >= 0) { b = Buffer.from(`${msg.slice(p, close + 1)}\0`, 'latin1'); len = close - p + 1; }
+  } else {
+    b = decodeHexPrefix(msg, p);
+    // the length is the number of whole bytes; the decoded buffer is followed by C's NUL
+    if (b) { len = hexRun(msg, p) >> 1; b = Buffer.concat([b, Buffer.alloc(1)]); }
+  }
+  items.hostname = undefined;
+  if (!b) return 4;
+  const family = b.readUInt16LE(0);
+  if (family === 2) {
+    if (len < 16) { warn('sockaddr len too short\n'); return 1; }
+    items.hostname = `${b[4]}.${b[5]}.${b[6]}.${b[7]}`;
+  } else if (family === 10) {
+    if (len < 28) { warn('sockaddr6 len too short\n'); return 2; }
+    items.hostname = ipv6Host(b);
+  } else if (family === 1 && len < 4) {
+    warn('sun_path len too short\n');
+    return 3;
+  }
+  return 0;
+}
+
+function hexRun(msg: string, p: number): number {
+  let e = p;
+  while (e < msg.length && digitValue(msg.charCodeAt(e), 16) >= 0) e++;
+  return e - p;
+}
+
+/** parse_pkt (NETFILTER_PKT): saddr= as logged, up to a space (-hn); obj= after it (-o). */
+function parsePkt(msg: string, o: SearchOptions, items: SearchItems): number {
+  let term = 0;
+  if (o.hostname !== undefined) {
+    const c = readContext(msg, 0, 'saddr=');
+    if (c === 'open') return 1;
+    if (c !== 'missing') { items.hostname = c.text; term = c.end; }
+  }
+  if (o.object !== undefined) readSubject(msg, term, items, 0, 'obj=', 'objects');
+  return 0;
 }
 
 /** parse_simple_message (CONFIG_CHANGE, MAC_*): auid (optional for CONFIG_CHANGE, may end the line), key, res. */
@@ -618,6 +855,11 @@ function parseSimpleMessage(msg: string, typeNum: number, o: SearchOptions, item
   if (o.session !== undefined) {
     if ((rc = readSession(msg, term, items, 0, 3, true))) return rc;
     if (readEnd >= 0) term = readEnd;
+  }
+  if (o.subject !== undefined) {
+    // a context ending the message leaves the search at its start
+    const c = readContext(msg, term, 'subj=', true);
+    if (c !== 'missing' && c !== 'open') { addContext(items, 'subjects', c.text); term = c.end < 0 ? c.at : c.end; }
   }
   if (o.key !== undefined) {
     const at = msg.indexOf('key=', term);
@@ -656,7 +898,8 @@ function parseAvc(r: AuditRecord, msg: string, typeNum: number, o: SearchOptions
   }
   if (typeNum === 1107) {
     // parse_user reads the whole record again; its errors past 20 (res=, result=) are ignored here.
-    const rc = parseUser(msg, o, items);
+    const rc = parseUser(r, msg, typeNum, o, items);
+    items.avc = true;
     return rc > 20 ? 0 : rc;
   }
   if (o.pid !== undefined) {
@@ -677,8 +920,23 @@ function parseAvc(r: AuditRecord, msg: string, typeNum: number, o: SearchOptions
     // unquoted: C's term = str + 6, whatever the length of the value (past the end: no tclass= there)
     term = readEnd >= 0 ? readEnd : p + 6;
   }
+  let scontext: string | undefined;
+  let tcontext: string | undefined;
+  if (o.subject !== undefined) {
+    const c = readContext(msg, term, 'scontext=');
+    if (c === 'open') return 7;
+    if (c !== 'missing') { scontext = c.text; term = c.end; }
+  }
+  if (o.object !== undefined) {
+    const c = readContext(msg, term, 'tcontext=');
+    if (c === 'open') return 8;
+    if (c !== 'missing') { tcontext = c.text; term = c.end; }
+  }
   // The class is required (a cut AVC makes the whole event unmatchable).
   if (msg.indexOf('tclass=', term) < 0) return 9;
+  items.avc = true;
+  if (scontext !== undefined) addContext(items, 'subjects', scontext);
+  if (tcontext !== undefined) addContext(items, 'objects', tcontext);
   return 0;
 }
 
@@ -697,11 +955,20 @@ function parseKernelAnom(msg: string, typeNum: number, o: SearchOptions, items: 
     if ((rc = fail(r, 0, 3, 4))) return rc;
     if (typeof r !== 'string') { setUid(items, r.v); term = r.end; }
   }
+  if (o.gid !== undefined) {
+    const r = readNum(msg, term, 'gid=');
+    if ((rc = fail(r, 0, 5, 6))) return rc;
+    if (typeof r !== 'string') { items.gid = u32(r.v); term = r.end; }
+  }
   if (o.session !== undefined) {
     if ((rc = readSession(msg, term, items, 0, 7, true))) return rc;
     if (readEnd >= 0) term = readEnd;
   }
   if (typeNum === 1700) return 0; // ANOM_PROMISCUOUS: nothing else
+  if (o.subject !== undefined) {
+    if ((rc = readSubject(msg, term, items, 8))) return rc;
+    if (readEnd >= 0) term = readEnd;
+  }
   if (o.pid !== undefined) {
     const r = readNum(msg, term, 'pid=');
     if ((rc = fail(r, 0, 10, 11))) return rc;
@@ -764,6 +1031,10 @@ function parseIntegrity(msg: string, o: SearchOptions, items: SearchItems): numb
     if ((rc = readSession(msg, term, items, 10, 11))) return rc;
     if (readEnd >= 0) term = readEnd;
   }
+  if (o.subject !== undefined) {
+    if ((rc = readSubject(msg, term, items, 12))) return rc;
+    if (readEnd >= 0) term = readEnd;
+  }
   if (o.comm !== undefined) {
     if ((rc = textField(msg, term, 'comm=', items, 7))) return rc;
     if (readEnd >= 0) term = readEnd;
@@ -818,11 +1089,25 @@ function parseKernel(msg: string, o: SearchOptions, items: SearchItems): number 
     if (typeof r === 'string') setLoginuid(items, 0xffffffff);
     else { setLoginuid(items, r.v); term = r.end; }
   }
+  if (o.terminal !== undefined && items.terminal === undefined) {
+    const c = readContext(msg, term, 'tty=');
+    if (c === 'open') return 59;
+    if (c === 'missing') items.terminal = '(none)';
+    else { items.terminal = c.text; term = c.end; }
+  }
   if (o.session !== undefined && (items.session ?? SESSION_UNSET) === SESSION_UNSET) {
     const r = readNum(msg, term, 'ses=');
     if ((rc = fail(r, 0, 60, 61))) return rc;
     if (typeof r === 'string') items.session = 0xffffffff;
     else { items.session = u32(r.v); term = r.end; }
+  }
+  if (o.subject !== undefined && !items.avc) {
+    // required here
+    const c = readContext(msg, term, 'subj=');
+    if (c === 'missing') return 64;
+    if (c === 'open') return 62;
+    addContext(items, 'subjects', c.text);
+    term = c.end;
   }
   if (o.comm !== undefined && items.comm === undefined) {
     if ((rc = textField(msg, term, 'comm=', items, 65, 66))) return rc;
@@ -844,7 +1129,7 @@ function parseKernel(msg: string, o: SearchOptions, items: SearchItems): number 
 }
 
 /** Search items of an event, or undefined when ausearch would skip it as malformed. */
-export function extractSearchItems(event: AuditEvent, o: SearchOptions, list: LoadedList): SearchItems | undefined {
+export function extractSearchItems(event: AuditEvent, o: SearchOptions, list: LoadedList, warn: (text: string) => void): SearchItems | undefined {
   const items: SearchItems = {};
   const head = event.records[0];
   if (o.uidName !== undefined || o.euidName !== undefined || o.loginuidName !== undefined) {
@@ -862,7 +1147,7 @@ export function extractSearchItems(event: AuditEvent, o: SearchOptions, list: Lo
     let rc = 0;
     if (t === 1300) rc = parseSyscall(msg, o, items);
     else if (t === 1006) rc = parseLogin(msg, o, items);
-    else if (t === 1005 || (t >= 1100 && t <= 1106) || (t >= 1108 && t <= 1199) || (t >= 2100 && t <= 2999)) rc = parseUser(msg, o, items);
+    else if (t === 1005 || (t >= 1100 && t <= 1106) || (t >= 1108 && t <= 1199) || (t >= 2100 && t <= 2999)) rc = parseUser(r, msg, t, o, items);
     else if (t === 1200 || t === 1201 || t === 1202 || t === 1203 || t === 1205 || t === 1206) rc = parseDaemon1(msg, o, items);
     else if (t === 1207 || t === 1208) rc = parseDaemon2(msg, o, items);
     else if (t === 1305 || (t >= 1403 && t <= 1417)) rc = parseSimpleMessage(msg, t, o, items);
@@ -872,9 +1157,12 @@ export function extractSearchItems(event: AuditEvent, o: SearchOptions, list: Lo
     else if (t >= 1800 && t <= 1805) rc = parseIntegrity(msg, o, items);
     else if (t === 1325 || t === 1335) rc = parseKernel(msg, o, items);
     else if (t === 1319) rc = parseTty(msg, o, items);
-    // CWD (parse_dir), PATH (parse_path), AVC_PATH and CONFIG_CHANGE's path= (avc_parse_path), SOCKADDR
-    // (parse_sockaddr), IPC/OBJ_PID (parse_obj), NETFILTER_PKT (parse_pkt) read only values for -f, -hn and -o,
-    // which search does not support: for the options it has they read nothing and cannot fail.
+    else if (t === 1306) rc = parseSockaddr(msg, o, items, warn);
+    else if (t === 1324) rc = parsePkt(msg, o, items);
+    // PATH (parse_path) from the 28th character, IPC and OBJ_PID (parse_obj) from the start: obj= for -o
+    else if ((t === 1302 || t === 1303 || t === 1318) && o.object !== undefined) readSubject(msg, t === 1302 ? Math.min(28, msg.length) : 0, items, 0, 'obj=', 'objects');
+    // CWD (parse_dir), AVC_PATH and CONFIG_CHANGE's path= (avc_parse_path) read only values for -f, which
+    // search does not support: for the options it has they read nothing and cannot fail.
     if (rc) return undefined;
   }
   return items;

@@ -3,6 +3,8 @@ import type { AuditEvent } from '../records/types.js';
 import { extractSearchItems, lookupName, SESSION_UNSET, type SearchItems } from './items.js';
 import type { SearchOptions } from './options.js';
 
+const GID_UNSET = 0xffffffff;
+
 /**
  * auparse's one interpretation list, shared with ausearch: the ENRICHED part loaded (undefined: none), and
  * whether matching the current event loaded it (then it is the event's first record's).
@@ -12,13 +14,15 @@ export interface LoadedList {
   byMatch: boolean;
 }
 
-export function matchEvent(e: AuditEvent, o: SearchOptions, list: LoadedList = { text: undefined, byMatch: false }): boolean {
+export function matchEvent(e: AuditEvent, o: SearchOptions, list: LoadedList = { text: undefined, byMatch: false }, warn: (text: string) => void = () => {}): boolean {
   list.byMatch = false;
   if (o.startTime !== undefined && e.sec < o.startTime) return false;
   if (o.endTime !== undefined && e.sec > o.endTime) return false;
   if (o.eventId !== undefined && e.serial !== o.eventId) return false;
-  const s = extractSearchItems(e, o, list);
+  const s = extractSearchItems(e, o, list, warn);
   if (!s) return false;
+  // the event's node= (its first record's), compared whole with each -n
+  if (o.nodes && (e.node === undefined || !o.nodes.includes(e.node))) return false;
   // user_match: -ua by name, -ua by number (even with -ue/-ul NAME), any name, numbers
   if (o.uidAll && o.uidName === undefined) {
     // what no parser read is ausearch's unset value, like an option not given
@@ -30,6 +34,7 @@ export function matchEvent(e: AuditEvent, o: SearchOptions, list: LoadedList = {
     if (o.euid !== undefined && o.euid !== s.euid) return false;
     if (o.loginuid !== undefined && o.loginuid !== s.loginuid) return false;
   }
+  if (!groupMatch(s, o)) return false;
   if (o.ppid !== undefined && o.ppid !== s.ppid) return false;
   if (o.pid !== undefined && o.pid !== s.pid) return false;
   // an arch no parser read is ausearch's 0, which is no machine
@@ -43,13 +48,37 @@ export function matchEvent(e: AuditEvent, o: SearchOptions, list: LoadedList = {
     const types = o.messageTypes;
     if (!e.records.some((r) => types.includes(r.typeNum ?? -1))) return false;
   }
+  if (!textMatch(o.hostname, s.hostname, o.exact) || !textMatch(o.terminal, s.terminal, o.exact)) return false;
   if (o.exe !== undefined && (s.exe === undefined || !strmatch(o.exe, s.exe, o.exact))) return false;
   if (o.comm !== undefined && (s.comm === undefined || !strmatch(o.comm, s.comm, o.exact))) return false;
   if (o.key !== undefined) {
     if (!s.keys || s.keys.length === 0) return false;
     if (!hasKey(s.keys, o.key, o.exact)) return false;
   }
+  return textMatch(o.vmname, s.vmname, o.exact) && textMatch(o.uuid, s.uuid, o.exact) && contextMatch(s, o);
+}
+
+/** context_match: -se ORs subject and object contexts; else -su alone decides (a -o beside it is not looked at), else -o. */
+function contextMatch(s: SearchItems, o: SearchOptions): boolean {
+  const any = (needle: string | undefined, list: string[] | undefined) =>
+    needle !== undefined && list !== undefined && list.some((c) => strmatch(needle, c, o.exact));
+  if (o.contextOr) return any(o.subject, s.subjects) || any(o.object, s.objects);
+  if (o.subject !== undefined) return any(o.subject, s.subjects);
+  if (o.object !== undefined) return any(o.object, s.objects);
   return true;
+}
+
+/** group_match: -ga ORs gid and egid, else each one given must equal; what no parser read is ausearch's -1. */
+function groupMatch(s: SearchItems, o: SearchOptions): boolean {
+  const gid = s.gid ?? GID_UNSET;
+  const egid = s.egid ?? GID_UNSET;
+  if (o.gidAll) return (o.gid ?? GID_UNSET) === gid || (o.egid ?? GID_UNSET) === egid;
+  return (o.gid === undefined || o.gid === gid) && (o.egid === undefined || o.egid === egid);
+}
+
+/** An optional string option against what the parsers read: none read (NULL) never matches. */
+function textMatch(needle: string | undefined, haystack: string | undefined, exact: boolean): boolean {
+  return needle === undefined || (haystack !== undefined && strmatch(needle, haystack, exact));
 }
 
 /** user_match by name: -ua ORs the three names, the others AND the names given (the numbers are not compared). */

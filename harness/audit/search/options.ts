@@ -47,6 +47,20 @@ export interface SearchOptions {
   uidName?: string;
   euidName?: string;
   loginuidName?: string;
+  /** -gi/-ge (gid_t; 4294967295 is "not given"); -ga sets both and ORs them (event_ga). */
+  gid?: number;
+  egid?: number;
+  gidAll?: boolean;
+  /** -tm, -hn, -uu, -vm: substrings (whole with -w) of the values the parsers read; -n: node names compared whole (strcmp). */
+  terminal?: string;
+  hostname?: string;
+  uuid?: string;
+  vmname?: string;
+  nodes?: string[];
+  /** -su and -o: substrings of the subject and object contexts read; -se sets both and ORs them (event_se). */
+  subject?: string;
+  object?: string;
+  contextOr?: boolean;
   success?: 'yes' | 'no';
   startTime?: number;
   endTime?: number;
@@ -81,7 +95,10 @@ const NAMES: Record<string, string> = {
   '--raw': 'raw', '--format': 'format', '-w': 'word', '--word': 'word', '-a': 'event', '--event': 'event',
   '--just-one': 'just-one', '-l': 'line-buffered', '--line-buffered': 'line-buffered', '--eoe-timeout': 'eoe-timeout',
   '-c': 'comm', '--comm': 'comm', '-x': 'exe', '--executable': 'exe', '--session': 'session', '-e': 'exit',
-  '--exit': 'exit', '--arch': 'arch',
+  '--exit': 'exit', '--arch': 'arch', '-gi': 'gid', '--gid': 'gid', '-ge': 'egid', '--gid-effective': 'egid',
+  '-ga': 'gid-all', '--gid-all': 'gid-all', '-tm': 'terminal', '--terminal': 'terminal', '-hn': 'hostname',
+  '--host': 'hostname', '-uu': 'uuid', '--uuid': 'uuid', '-vm': 'vmname', '--vm-name': 'vmname', '-n': 'node', '--node': 'node',
+  '-se': 'context', '--context': 'context', '-su': 'subject', '--subject': 'subject', '-o': 'object', '--object': 'object',
   '--extra-keys': 'extra', '--extra-labels': 'extra', '--extra-obj2': 'extra', '--extra-time': 'extra',
 };
 
@@ -107,7 +124,7 @@ function isDigit(s: string | undefined): boolean {
   return !!s && s.charCodeAt(0) >= 0x30 && s.charCodeAt(0) <= 0x39;
 }
 
-/** getpwnam(3) on /etc/passwd: the uid of a user name, undefined when there is none. */
+/** getpwnam(3) on /etc/passwd (getgrnam on /etc/group, whose gid is in the same place): the id of a name, undefined when there is none. */
 export function uidOfName(name: string, passwd = '/etc/passwd'): number | undefined {
   let text: string;
   try {
@@ -121,6 +138,8 @@ export function uidOfName(name: string, passwd = '/etc/passwd'): number | undefi
   }
   return undefined;
 }
+
+const gidOfName = (name: string) => uidOfName(name, '/etc/group');
 
 const UID_UNSET = 0xffffffff;
 const LOGINUID_UNSET = 0xfffffffe;
@@ -289,10 +308,47 @@ export function parseSearchOptions(argv: string[], now: Date = new Date()): Sear
         c++;
         break;
       }
-      case 'comm': case 'exe': {
+      case 'comm': case 'exe': case 'terminal': case 'hostname': case 'uuid': case 'vmname': case 'subject': case 'object': {
         const a = needArg();
         if (a === undefined) break;
         o[name] = asLogBytes(a);
+        c++;
+        break;
+      }
+      case 'context': {
+        const a = needArg();
+        if (a === undefined) break;
+        o.subject = o.object = asLogBytes(a);
+        o.contextOr = true;
+        c++;
+        break;
+      }
+      case 'node': {
+        const a = needArg();
+        if (a === undefined) break;
+        (o.nodes ??= []).push(asLogBytes(a));
+        c++;
+        break;
+      }
+      case 'gid': case 'egid': case 'gid-all': {
+        const a = needArg();
+        if (a === undefined) break;
+        let v: number;
+        if (isDigit(a)) {
+          const n = strtoul(a, 10);
+          // ausearch goes on to the next word after this error (it stops there anyway)
+          if (n === ERANGE) { fail(`Numeric group ID conversion error (Numerical result out of range) for ${a}\n`); break; }
+          v = toUint(n); // strtoul into a gid_t
+        } else {
+          const g = gidOfName(a);
+          if (g === undefined) { fail(`${name === 'egid' ? 'Effective group' : 'Group'} ID is non-numeric and unknown (${a})\n`); break; }
+          v = g;
+        }
+        // a gid_t of -1 is ausearch's "not given"
+        const gid = v === UID_UNSET ? undefined : v;
+        if (name !== 'egid') o.gid = gid;
+        if (name !== 'gid') o.egid = gid;
+        if (name === 'gid-all') o.gidAll = true;
         c++;
         break;
       }

@@ -115,7 +115,7 @@ function search(argv: string[], io: SearchIo, out: Output, err: Output): number 
   };
   const onEvent = (e: AuditEvent) => {
     if (stop) return;
-    if (matchEvent(e, o, list)) {
+    if (matchEvent(e, o, list, (text) => err.write(text))) {
       found = true;
       write(e);
       if (o.lineBuffered) out.flush();
