@@ -61,6 +61,21 @@ export const OPTION_SETS: string[][] = [
   ['--arch', 'b32', '-i'], ['--arch', 'ARM'], ['--arch', 'c000003e'], ['--arch', 'bogus'], ['--arch', 'i386', '-sc', 'open'],
   ['-sc', 'open', '--arch', 'i386'], ['-sc', '4294967295'], ['-sc', '99999999999999999999'],
   ['-c', 'bas', '-k', 'modules'], ['-x', 'kmod', '-ui', '0'], ['--session', '3', '-sc', 'finit_module'], ['-e', '0', '-sv', 'yes', '--format', 'csv'],
+  // -gi/-ge/-ga (gid_t, or a name in this host's /etc/group: root, daemon, nogroup are in every Debian's base),
+  // -tm, -hn, -n, -uu, -vm: each parser reads gid=, tty=/terminal=, hostname=/addr=/saddr=, uuid=, vm= its own way
+  // (see search-more-fields.txt); -n compares the node= of an event whole.
+  ['-gi', '0'], ['-gi', '65534', '-i'], ['-ge', '1'], ['-ga', '7'], ['-gi', 'root'], ['-ge', 'nogroup'], ['-ga', 'daemon'],
+  ['-gi', 'no-such-group-here'], ['-ge', 'no-such-group-here'], ['-ga', 'no-such-group-here'], ['-gi', '-1'], ['-ge'],
+  ['-gi', '4294967295'], ['-ga', '4294967296'], ['-gi', '99999999999999999999'], ['-ga', '0', '-ge', '1'], ['-gi', '0', '-ge', '0', '-k', 'modules'],
+  ['-tm', 'pts'], ['-tm', '(none)', '-i'], ['-tm', 'pts/0', '-w'], ['-tm', '(tty7'], ['-tm'],
+  ['-hn', '10'], ['-hn', '?'], ['-hn', '::', '-i'], ['-hn', '10.4.4.4', '-w'], ['-hn', '-1'],
+  ['-n', 'alpha'], ['-n', 'beta', '-n', 'alpha.example'], ['-n', 'alph', '-w'], ['-n'],
+  ['-uu', '1111'], ['-uu', 'cccc-dddd', '-w'], ['-vm', 'guest'], ['-vm', 'guest-one', '-w', '-i'], ['-uu'], ['-vm', '-x'],
+  // -su/-o/-se: the subject and object contexts each parser reads (subj=, obj=, scontext=/tcontext=, vm-ctx=/img-ctx=);
+  // -su decides alone beside -o, -se ORs them; LOGIN keeps "subj=" in the context it compares.
+  ['-su', 'system_u'], ['-su', 'unconfined_t:s0', '-w'], ['-su', 'subj=system_u:system_r:local_login_t:s0-s0:c0.c1023', '-w'],
+  ['-o', 'object_r'], ['-o', 'shadow_t', '-i'], ['-se', 'svirt'], ['-se', '_t'], ['-su', 'a_u', '-o', 'b_u'], ['-su', 'kernel'],
+  ['-se', 'system_u:object_r:ipc_t:s0', '-w'], ['-su'], ['-o', '-x'], ['-se'], ['-su', '_', '--format', 'csv'],
 ];
 
 const logs = readdirSync(LOGS).filter((f) => /\.(txt|log)$/.test(f)).sort();

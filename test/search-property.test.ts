@@ -206,6 +206,8 @@ const OPTIONS: string[][] = [
   ['--format', 'csv'], ['--format', 'text'], ['--format', 'csv', '--extra-keys', '--extra-labels', '--extra-obj2', '--extra-time'],
   ['--format', 'text', '-k', 'modules'], ['-ul', '1000'], ['-ue', '0', '-i'], ['-pp', '1'], ['-ui', '0', '-ul', '4294967295'],
   ['-ui', 'root'], ['-ua', 'root', '-i'], ['-c', 'insmod'], ['-x', 'kmod', '-i'], ['--session', '3'], ['-e', '-1'], ['--arch', 'b32'],
+  ['-gi', '0'], ['-ga', 'root', '-i'], ['-tm', 'pts'], ['-hn', '10.0'], ['-hn', '?', '-i'], ['-su', 'unconfined'], ['-o', 'object_r', '-i'],
+  ['-se', 't:s0'], ['-n', 'guest1'],
 ];
 
 test('search and ausearch agree on generated logs with corruptions (fast-check)', async (t) => {
@@ -263,7 +265,8 @@ test('search and ausearch agree on logs spliced from record fragments and arbitr
     );
     let n = 0;
     await fc.assert(
-      fc.asyncProperty(fc.array(piece, { maxLength: 60 }), fc.constantFrom(['-i'], [], ['--raw'], ['-k', 'modules', '-i'], ['-p', '1001'], ['-ua', '1000', '-i'], ['-ul', '1000'], ['--success', 'yes']), async (parts, args) => {
+      fc.asyncProperty(fc.array(piece, { maxLength: 60 }), fc.constantFrom(['-i'], [], ['--raw'], ['-k', 'modules', '-i'], ['-p', '1001'], ['-ua', '1000', '-i'], ['-ul', '1000'], ['--success', 'yes'],
+        ['-gi', '0'], ['-tm', 'pts'], ['-hn', '1'], ['-n', 'n1'], ['-su', 'u'], ['-o', 'object_r']), async (parts, args) => {
         // A final newline keeps ausearch clear of reading past its buffer (see above).
         const text = `${parts.join('')}\n`;
         const file = path.join(dir, `f${n++}.txt`);
