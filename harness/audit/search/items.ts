@@ -3,8 +3,8 @@
 // text, only for the options in use, and a record missing a field an option needs makes the
 // whole event unmatchable. One function per C parser, each reading what the supported options
 // (-p, -pp, -ui, -ue, -ul, -ua, --success, -k, -sc, -m, -c, -x, --session, -e, --arch, -gi, -ge, -ga,
-// -tm, -hn, -uu, -vm, -su, -o, -se, the output formats) need, with the same return codes, and only when the
-// option is given (so an option not in use costs nothing); what C reads only for -f is left out.
+// -tm, -hn, -uu, -vm, -su, -o, -se, -f, the output formats) need, with the same return codes, and only when the
+// option is given (so an option not in use costs nothing).
 // A value that C reads moves where the parser looks for the next one (its `term`), so the reads keep
 // C's order. Types that no parser takes (EXECVE, PROCTITLE, ... and unknown ones) contribute nothing,
 // as in ausearch.
@@ -66,6 +66,12 @@ export interface SearchItems {
   objects?: string[];
   /** Is s->avc there: an AVC or USER_AVC was parsed, or a context read (parse_kernel then reads no subj=). */
   avc?: boolean;
+  /**
+   * For -f only: the names the parsers read (s->filename: undefined, no list; ausearch creates it before it
+   * reads a name, so a bad name can leave it empty) and the cwd (s->cwd; undefined: NULL).
+   */
+  files?: string[];
+  cwd?: string;
 }
 
 /** Sets the uid as the parsers that also look up its name (s->tuid) do. */
@@ -199,6 +205,13 @@ function numericRes(msg: string, from: number, items: SearchItems, range: number
  * decoded (an odd last digit is a high nibble), as a C string (cut at a NUL); undefined where C gives NULL.
  */
 function unescape(msg: string, p: number): string | undefined {
+  const b = unescapeBytes(msg, p);
+  const nul = b === undefined ? -1 : b.indexOf('\0');
+  return nul < 0 ? b : b!.slice(0, nul);
+}
+
+/** unescape's buffer with its NULs (parse_sockaddr reads it as a struct sockaddr). */
+function unescapeBytes(msg: string, p: number): string | undefined {
   if (msg.charCodeAt(p) === 0x28 /* ( */) {
     const close = msg.indexOf(')', p);
     return close < 0 ? undefined : msg.slice(p, close + 1);
@@ -208,9 +221,7 @@ function unescape(msg: string, p: number): string | undefined {
   if (e - p < 2) return undefined;
   let out = '';
   for (let i = p; i < e; i += 2) {
-    const c = digitValue(msg.charCodeAt(i), 16) * 16 + (i + 1 < e ? digitValue(msg.charCodeAt(i + 1), 16) : 0);
-    if (c === 0) break;
-    out += String.fromCharCode(c);
+    out += String.fromCharCode(digitValue(msg.charCodeAt(i), 16) * 16 + (i + 1 < e ? digitValue(msg.charCodeAt(i + 1), 16) : 0));
   }
   return out;
 }
@@ -573,6 +584,14 @@ function parseUser(r: AuditRecord, msg: string, typeNum: number, o: SearchOption
       if ((rc = readSubject(msg, term, items, 29, 'img-ctx=', 'objects'))) return rc;
       if (readEnd >= 0) term = readEnd;
     }
+  } else if (o.file !== undefined && typeNum === 2501) {
+    // VIRT_RESOURCE: path=, else new-disk=; the second uid= is looked for from the name on
+    const path = msg.indexOf(' path=', term);
+    const p = path >= 0 ? path + 6 : msg.indexOf(' new-disk=', term) + 10;
+    if (p >= 10) {
+      if ((rc = commonPath(msg, p, items))) return rc;
+      term = p;
+    }
   }
   if (o.uid !== undefined) {
     // Some records (USER_LOGIN) carry the uid that matters second: skip auid=, stop at suid=/ouid=-like names.
@@ -628,6 +647,12 @@ function parseUser(r: AuditRecord, msg: string, typeNum: number, o: SearchOption
       }
     }
   }
+  if (o.file !== undefined) {
+    // the last cwd= of the event wins (NULL when unescape fails)
+    const v = userText(msg, mptr, 'cwd=');
+    if (v === OPEN) return 20;
+    if (v !== NONE) items.cwd = v;
+  }
   if (o.terminal !== undefined) {
     // up to a space, else up to a ')', which C leaves a space (the record prints so)
     const at = msg.indexOf('terminal=', mptr);
@@ -643,22 +668,9 @@ function parseUser(r: AuditRecord, msg: string, typeNum: number, o: SearchOption
     }
   }
   if (o.exe !== undefined) {
-    const at = msg.indexOf('exe=', mptr);
-    if (at >= 0) {
-      const p = at + 4;
-      if (msg.charCodeAt(p) === 0x22) {
-        const v = readText(msg, p);
-        if (v === OPEN) return 26;
-        items.exe = v;
-      } else {
-        // unescaped only when the whole word is hex (older logs wrote exe= unquoted)
-        let e = msg.indexOf(' ', p);
-        if (e < 0) e = msg.length;
-        let hex = true;
-        for (let i = p; i < e && hex; i++) hex = digitValue(msg.charCodeAt(i), 16) >= 0;
-        items.exe = hex ? unescape(msg, p) : msg.slice(p, e);
-      }
-    }
+    const v = userText(msg, mptr, 'exe=');
+    if (v === OPEN) return 26;
+    if (v !== NONE) items.exe = v;
   }
   if (o.success !== undefined) {
     const at = msg.indexOf('res=', mptr);
@@ -675,6 +687,24 @@ function parseUser(r: AuditRecord, msg: string, typeNum: number, o: SearchOption
     }
   }
   return 0;
+}
+
+const NONE = Symbol('none');
+/**
+ * parse_user's cwd= and exe= at or after `from`: quoted (OPEN: not closed), else up to a space, unescaped only
+ * when the whole word is hex (older logs wrote them so); NONE when there is none.
+ */
+function userText(msg: string, from: number, label: 'cwd=' | 'exe='): string | undefined | typeof OPEN | typeof NONE {
+  const at = msg.indexOf(label, from);
+  if (at < 0) return NONE;
+  const p = at + 4;
+  const v = readText(msg, p);
+  if (v === OPEN || readEnd >= 0) return v;
+  let e = msg.indexOf(' ', p);
+  if (e < 0) e = msg.length;
+  let hex = true;
+  for (let i = p; i < e && hex; i++) hex = digitValue(msg.charCodeAt(i), 16) >= 0;
+  return hex ? unescape(msg, p) : msg.slice(p, e);
 }
 
 /** parse_login (LOGIN, the kernel's record of a loginuid change): pid, uid, the new auid (the value may end the line), res. */
@@ -790,11 +820,12 @@ function cutAt(msg: string, p: number, c: string): number {
 }
 
 /**
- * parse_sockaddr (SOCKADDR), for -hn: the address getnameinfo prints for AF_INET and AF_INET6 (too short a
- * value warns and fails the event); any other family, or AF_UNIX, leaves no hostname, even one read before.
+ * parse_sockaddr (SOCKADDR), for -hn and -f: the address getnameinfo prints for AF_INET and AF_INET6 (too short
+ * a value warns and fails the event); any other family, or AF_UNIX, leaves no hostname, even one read before.
+ * For -f, an AF_UNIX socket's path (past its first byte when that is a NUL: an abstract name) is a name.
  */
 function parseSockaddr(msg: string, o: SearchOptions, items: SearchItems, warn: (text: string) => void): number {
-  if (o.hostname === undefined) return 0;
+  if (o.hostname === undefined && o.file === undefined) return 0;
   const at = msg.indexOf('saddr=');
   if (at < 0) return 0;
   const p = at + 6;
@@ -814,13 +845,16 @@ function parseSockaddr(msg: string, o: SearchOptions, items: SearchItems, warn: 
   const family = b.readUInt16LE(0);
   if (family === 2) {
     if (len < 16) { warn('sockaddr len too short\n'); return 1; }
-    items.hostname = `${b[4]}.${b[5]}.${b[6]}.${b[7]}`;
+    if (o.hostname !== undefined) items.hostname = `${b[4]}.${b[5]}.${b[6]}.${b[7]}`;
   } else if (family === 10) {
     if (len < 28) { warn('sockaddr6 len too short\n'); return 2; }
-    items.hostname = ipv6Host(b);
-  } else if (family === 1 && len < 4) {
-    warn('sun_path len too short\n');
-    return 3;
+    if (o.hostname !== undefined) items.hostname = ipv6Host(b);
+  } else if (family === 1) {
+    if (len < 4) { warn('sun_path len too short\n'); return 3; }
+    if (o.file !== undefined) {
+      const from = b[2] ? 2 : 3;
+      (items.files ??= []).push(b.toString('latin1', from, b.indexOf(0, from)));
+    }
   }
   return 0;
 }
@@ -890,6 +924,7 @@ function parseAvc(r: AuditRecord, msg: string, typeNum: number, o: SearchOptions
       const close = msg.indexOf('}', brace + 1);
       if (close < 0) return 2;
       term = close;
+      while (msg.charCodeAt(term - 1) === 32) term--; // C's term: the first space before the '}'
       if (msg.charCodeAt(close - 1) !== 32) {
         msg = `${msg.slice(0, close)} ${msg.slice(close + 1)}`;
         r.raw = `${r.raw.slice(0, close)} ${r.raw.slice(close + 1)}`; // the message is the start of raw
@@ -919,6 +954,16 @@ function parseAvc(r: AuditRecord, msg: string, typeNum: number, o: SearchOptions
     items.comm = v;
     // unquoted: C's term = str + 6, whatever the length of the value (past the end: no tclass= there)
     term = readEnd >= 0 ? readEnd : p + 6;
+  }
+  if (o.file !== undefined) {
+    // path=, else name=; then tclass= is looked for 7 past where the search started
+    let at = msg.indexOf(' path=', term);
+    if (at < 0) at = msg.indexOf(' name=', term);
+    if (at >= 0) {
+      const rc = commonPath(msg, at + 6, items);
+      if (rc) return rc;
+      term += 7;
+    }
   }
   let scontext: string | undefined;
   let tcontext: string | undefined;
@@ -1039,6 +1084,10 @@ function parseIntegrity(msg: string, o: SearchOptions, items: SearchItems): numb
     if ((rc = textField(msg, term, 'comm=', items, 7))) return rc;
     if (readEnd >= 0) term = readEnd;
   }
+  if (o.file !== undefined) {
+    const at = msg.indexOf(' name=', term);
+    if (at >= 0 && commonPath(msg, at + 6, items)) return 8;
+  }
   if (o.success !== undefined) return numericRes(msg, term, items, 9);
   return 0;
 }
@@ -1128,6 +1177,76 @@ function parseKernel(msg: string, o: SearchOptions, items: SearchItems): number 
   return 0;
 }
 
+/** PATH_MAX: a relative name joined to the cwd is cut to PATH_MAX - 1 bytes (snprintf). */
+const PATH_MAX = 4096;
+/** parse_path and parse_dir look for their field past the record's type and time (ausearch's NAME_OFFSET). */
+const NAME_OFFSET = 28;
+
+/**
+ * common_path_parser: the name at p into items.files, which is created first (a bad name leaves it empty):
+ * quoted up to the next '"' (2: none), "(null)", else hex (4: not hex), which needs a space after it (5) unless
+ * it starts "00" (an abstract socket name, decoded from past the 00); 7 where unescape fails. A name that
+ * starts with "./" or ".." is joined to the cwd read so far.
+ */
+function commonPath(msg: string, p: number, items: SearchItems): number {
+  const files = (items.files ??= []);
+  let name: string | undefined;
+  if (msg.charCodeAt(p) === 0x22) {
+    const close = msg.indexOf('"', p + 1);
+    if (close < 0) return 2;
+    name = msg.slice(p + 1, close);
+  } else if (msg.startsWith('(null)', p)) {
+    files.push('(null)');
+    return 0;
+  } else {
+    if (digitValue(msg.charCodeAt(p), 16) < 0) return 4;
+    if (msg.startsWith('00', p)) name = unescape(msg, p + 2);
+    else if (msg.indexOf(' ', p) < 0) return 5;
+    else name = unescape(msg, p);
+    if (name === undefined) return 7;
+  }
+  if (name[0] === '.' && (name[1] === '.' || name[1] === '/') && items.cwd !== undefined) {
+    name = `${items.cwd}/${name}`.slice(0, PATH_MAX - 1);
+  }
+  files.push(name);
+  return 0;
+}
+
+/**
+ * parse_path (PATH): for -f its name=, looked for past the type and time (NAME_OFFSET), and the obj= for -o after
+ * it (from the name when there is one).
+ */
+function parsePath(msg: string, o: SearchOptions, items: SearchItems): number {
+  let term = Math.min(NAME_OFFSET, msg.length);
+  if (o.file !== undefined) {
+    const at = msg.indexOf(' name=', term);
+    if (at >= 0) {
+      const rc = commonPath(msg, at + 6, items);
+      if (rc) return rc;
+      term = at + 6;
+    }
+  }
+  if (o.object !== undefined) readSubject(msg, term, items, 0, 'obj=', 'objects');
+  return 0;
+}
+
+/**
+ * The records read only for -f: CWD (parse_dir: the event's first cwd, 1 for a quote not closed even then) and
+ * AVC_PATH (avc_parse_path: 1 without path=; CONFIG_CHANGE's path= is read the same way).
+ */
+function parseFileRecord(t: number, msg: string, items: SearchItems): number {
+  if (t === 1402) {
+    const at = msg.indexOf(' path=');
+    return at >= 0 ? commonPath(msg, at + 6, items) : 1;
+  }
+  const at = msg.indexOf(' cwd=', NAME_OFFSET);
+  if (at < 0) return 0;
+  const v = readText(msg, at + 5);
+  if (v === OPEN) return 1;
+  if (items.cwd === undefined) items.cwd = v;
+  return 0;
+}
+
 /** Search items of an event, or undefined when ausearch would skip it as malformed. */
 export function extractSearchItems(event: AuditEvent, o: SearchOptions, list: LoadedList, warn: (text: string) => void): SearchItems | undefined {
   const items: SearchItems = {};
@@ -1150,7 +1269,11 @@ export function extractSearchItems(event: AuditEvent, o: SearchOptions, list: Lo
     else if (t === 1005 || (t >= 1100 && t <= 1106) || (t >= 1108 && t <= 1199) || (t >= 2100 && t <= 2999)) rc = parseUser(r, msg, t, o, items);
     else if (t === 1200 || t === 1201 || t === 1202 || t === 1203 || t === 1205 || t === 1206) rc = parseDaemon1(msg, o, items);
     else if (t === 1207 || t === 1208) rc = parseDaemon2(msg, o, items);
-    else if (t === 1305 || (t >= 1403 && t <= 1417)) rc = parseSimpleMessage(msg, t, o, items);
+    else if (t === 1305 || (t >= 1403 && t <= 1417)) {
+      rc = parseSimpleMessage(msg, t, o, items);
+      // CONFIG_CHANGE's path=, read by avc_parse_path whose code is ignored (older records have none)
+      if (t === 1305 && o.file !== undefined) parseFileRecord(1402, msg, items);
+    }
     else if (t === 1400 || t === 1107) rc = parseAvc(r, msg, t, o, items);
     else if (t === 1328 || t === 1702) rc = parseTaskInfo(msg, o, items); // FEATURE_CHANGE, ANOM_LINK
     else if (t === 1326 || t === 1700 || t === 1701) rc = parseKernelAnom(msg, t, o, items);
@@ -1159,10 +1282,10 @@ export function extractSearchItems(event: AuditEvent, o: SearchOptions, list: Lo
     else if (t === 1319) rc = parseTty(msg, o, items);
     else if (t === 1306) rc = parseSockaddr(msg, o, items, warn);
     else if (t === 1324) rc = parsePkt(msg, o, items);
-    // PATH (parse_path) from the 28th character, IPC and OBJ_PID (parse_obj) from the start: obj= for -o
-    else if ((t === 1302 || t === 1303 || t === 1318) && o.object !== undefined) readSubject(msg, t === 1302 ? Math.min(28, msg.length) : 0, items, 0, 'obj=', 'objects');
-    // CWD (parse_dir), AVC_PATH and CONFIG_CHANGE's path= (avc_parse_path) read only values for -f, which
-    // search does not support: for the options it has they read nothing and cannot fail.
+    else if (t === 1302) rc = parsePath(msg, o, items);
+    // IPC and OBJ_PID (parse_obj): obj= for -o, from the start
+    else if ((t === 1303 || t === 1318) && o.object !== undefined) readSubject(msg, 0, items, 0, 'obj=', 'objects');
+    else if (o.file !== undefined && (t === 1307 || t === 1402)) rc = parseFileRecord(t, msg, items);
     if (rc) return undefined;
   }
   return items;

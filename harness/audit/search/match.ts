@@ -14,6 +14,9 @@ export interface LoadedList {
   byMatch: boolean;
 }
 
+/** ausearch dies of a segmentation fault here (-f and a name list created empty): run.ts ends as it would. */
+export class SearchCrash extends Error {}
+
 export function matchEvent(e: AuditEvent, o: SearchOptions, list: LoadedList = { text: undefined, byMatch: false }, warn: (text: string) => void = () => {}): boolean {
   list.byMatch = false;
   if (o.startTime !== undefined && e.sec < o.startTime) return false;
@@ -48,6 +51,7 @@ export function matchEvent(e: AuditEvent, o: SearchOptions, list: LoadedList = {
     const types = o.messageTypes;
     if (!e.records.some((r) => types.includes(r.typeNum ?? -1))) return false;
   }
+  if (o.file !== undefined && !fileMatch(s, o.file, o.exact)) return false;
   if (!textMatch(o.hostname, s.hostname, o.exact) || !textMatch(o.terminal, s.terminal, o.exact)) return false;
   if (o.exe !== undefined && (s.exe === undefined || !strmatch(o.exe, s.exe, o.exact))) return false;
   if (o.comm !== undefined && (s.comm === undefined || !strmatch(o.comm, s.comm, o.exact))) return false;
@@ -94,6 +98,13 @@ function userNameMatch(s: SearchItems, o: SearchOptions): boolean {
   if (o.euidName !== undefined && euid !== o.euidName) return false;
   if (o.loginuidName !== undefined && auid !== o.loginuidName) return false;
   return true;
+}
+
+/** -f: any name read, else the cwd. An empty list (only CONFIG_CHANGE's bad path= can leave one) is read past its end. */
+function fileMatch(s: SearchItems, f: string, exact: boolean): boolean {
+  if (s.files?.length === 0) throw new SearchCrash();
+  if (s.files?.some((n) => strmatch(f, n, exact))) return true;
+  return s.cwd !== undefined && strmatch(f, s.cwd, exact);
 }
 
 /** strmatch: -w compares whole strings, else the option is a substring. */

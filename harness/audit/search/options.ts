@@ -30,6 +30,8 @@ export interface SearchOptions {
   /** -c/--comm and -x/--executable, as the bytes the log holds them (latin1 of argv's UTF-8). */
   comm?: string;
   exe?: string;
+  /** -f/--file, as bytes like -c: matched against the names and cwd the parsers read (match.ts). */
+  file?: string;
   /** --session: a uint32; 4294967294 (-2) is ausearch's "not given". */
   session?: number;
   /** -e/--exit: a long long, compared with SYSCALL's exit= (strtoll base 0). */
@@ -99,6 +101,7 @@ const NAMES: Record<string, string> = {
   '-ga': 'gid-all', '--gid-all': 'gid-all', '-tm': 'terminal', '--terminal': 'terminal', '-hn': 'hostname',
   '--host': 'hostname', '-uu': 'uuid', '--uuid': 'uuid', '-vm': 'vmname', '--vm-name': 'vmname', '-n': 'node', '--node': 'node',
   '-se': 'context', '--context': 'context', '-su': 'subject', '--subject': 'subject', '-o': 'object', '--object': 'object',
+  '-f': 'file', '--file': 'file',
   '--extra-keys': 'extra', '--extra-labels': 'extra', '--extra-obj2': 'extra', '--extra-time': 'extra',
 };
 
@@ -349,6 +352,16 @@ export function parseSearchOptions(argv: string[], now: Date = new Date()): Sear
         if (name !== 'egid') o.gid = gid;
         if (name !== 'gid') o.egid = gid;
         if (name === 'gid-all') o.gidAll = true;
+        c++;
+        break;
+      }
+      case 'file': {
+        const a = needArg();
+        if (a === undefined) break;
+        const bytes = asLogBytes(a);
+        // PATH_MAX counts the terminating NUL
+        if (bytes.length >= 4096) { fail(`File name is too long ${bytes}\n`); break; }
+        o.file = bytes;
         c++;
         break;
       }

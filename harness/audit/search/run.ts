@@ -9,7 +9,7 @@ import { lineHasNoNul } from '../records/lines.js';
 import { writeDefault, writeRaw } from './format-raw.js';
 import { writeInterpreted } from './format-interpret.js';
 import { normalizedWriter, writeText } from './format-normalized.js';
-import { matchEvent, type LoadedList } from './match.js';
+import { matchEvent, SearchCrash, type LoadedList } from './match.js';
 import { loadSearchConfig } from './config.js';
 import { forgetPrintedSyscall } from '../records/interpret/index.js';
 import { OptionsError, OptionsExit, parseSearchOptions, type SearchOptions } from './options.js';
@@ -47,6 +47,13 @@ export function runSearch(argv: string[], io: SearchIo = { stdout: 1, stderr: 2,
   const err = new Output(io.stderr, 0);
   try {
     return search(argv, io, out, err);
+  } catch (e) {
+    if (!(e instanceof SearchCrash)) throw e;
+    // ausearch's segmentation fault: stdout loses its last buffer, and the process its life
+    out.crash();
+    err.flush();
+    process.kill(process.pid, 'SIGSEGV');
+    return 139;
   } finally {
     out.flush();
     err.flush();
@@ -113,9 +120,10 @@ function search(argv: string[], io: SearchIo, out: Output, err: Output): number 
       if (last) list.text = last.leftLoaded();
     } else writeDefault(e, out);
   };
+  const warn = (s: string) => err.write(s);
   const onEvent = (e: AuditEvent) => {
     if (stop) return;
-    if (matchEvent(e, o, list, (text) => err.write(text))) {
+    if (matchEvent(e, o, list, warn)) {
       found = true;
       write(e);
       if (o.lineBuffered) out.flush();
