@@ -76,6 +76,15 @@ export const OPTION_SETS: string[][] = [
   ['-su', 'system_u'], ['-su', 'unconfined_t:s0', '-w'], ['-su', 'subj=system_u:system_r:local_login_t:s0-s0:c0.c1023', '-w'],
   ['-o', 'object_r'], ['-o', 'shadow_t', '-i'], ['-se', 'svirt'], ['-se', '_t'], ['-su', 'a_u', '-o', 'b_u'], ['-su', 'kernel'],
   ['-se', 'system_u:object_r:ipc_t:s0', '-w'], ['-su'], ['-o', '-x'], ['-se'], ['-su', '_', '--format', 'csv'],
+  // -f/--file: the names of PATH, AVC, AVC_PATH, CONFIG_CHANGE, SOCKADDR (unix), VIRT_RESOURCE and INTEGRITY records,
+  // relative ones joined to the cwd, else the cwd (CWD, USER cwd=); a bad name makes the event unmatchable
+  // (search-files.txt), and a bad CONFIG_CHANGE path= crashes ausearch (search-files-crash.txt).
+  ['-f', '/usr/sbin/insmod'], ['-f', 'insmod'], ['-f', './script.sh'], ['-f', '/'], ['-f', 'a b'], ['-f', '/root', '-w'],
+  ['-f', '/etc/shadow', '-i'], ['-f', '/', '--format', 'csv'], ['-f', '/tmp', '--format', 'text'], ['-f'], ['-f', '-i'],
+  ['--file', '(null)'], ['-f', 'sock'], ['-f', '/home/u', '-w'], ['-f', '/var', '-ui', '0'], ['-f', '/etc', '-p', '1237'],
+  ['-f', '/etc', '-c', 'cat'], ['-f', ''], ['-f', '/etc', '-l'],
+  // -f beside the options that read the same records (PATH's obj= after its name, SOCKADDR's address and path)
+  ['-f', '/', '-o', 'object_r'], ['-f', 'sock', '-hn', '10'], ['-hn', '10', '-f', '/'], ['-f', '/', '-se', '_t', '-tm', 'pts'],
 ];
 
 const logs = readdirSync(LOGS).filter((f) => /\.(txt|log)$/.test(f)).sort();
@@ -93,6 +102,14 @@ for (const log of logs) {
     }
   });
 }
+
+test('search refuses a -f name of PATH_MAX (4096) bytes or more, like ausearch', async (t) => {
+  const file = path.join(LOGS, 'search-files.txt');
+  for (const name of ['a'.repeat(4095), 'a'.repeat(4096), `/${'\u00e9'.repeat(2047)}`, `${'\u00e9'.repeat(2048)}`]) {
+    const { ref, ours } = await runBoth(file, ['--file', name]);
+    assertSame(t, ref, ours, `-f of ${Buffer.byteLength(name)} bytes`);
+  }
+});
 
 test('search prints <no matches> on stderr and exits 1, like ausearch', async (t) => {
   const { ref, ours } = await runBoth(path.join(LOGS, 'modules-raw.txt'), ['-k', 'definitely-not-a-key']);
