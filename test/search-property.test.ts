@@ -208,6 +208,7 @@ const OPTIONS: string[][] = [
   ['-ui', 'root'], ['-ua', 'root', '-i'], ['-c', 'insmod'], ['-x', 'kmod', '-i'], ['--session', '3'], ['-e', '-1'], ['--arch', 'b32'],
   ['-gi', '0'], ['-ga', 'root', '-i'], ['-tm', 'pts'], ['-hn', '10.0'], ['-hn', '?', '-i'], ['-su', 'unconfined'], ['-o', 'object_r', '-i'],
   ['-se', 't:s0'], ['-n', 'guest1'],
+  ['-f', '/root'], ['-f', 'insmod', '-i'], ['-f', '/sbin/insmod', '-w'], ['--file', '/root/', '--format', 'csv'],
 ];
 
 test('search and ausearch agree on generated logs with corruptions (fast-check)', async (t) => {
