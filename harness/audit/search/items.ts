@@ -587,8 +587,9 @@ function parseUser(r: AuditRecord, msg: string, typeNum: number, o: SearchOption
   } else if (o.file !== undefined && typeNum === 2501) {
     // VIRT_RESOURCE: path=, else new-disk=; the second uid= is looked for from the name on
     const path = msg.indexOf(' path=', term);
-    const p = path >= 0 ? path + 6 : msg.indexOf(' new-disk=', term) + 10;
-    if (p >= 10) {
+    const disk = path < 0 ? msg.indexOf(' new-disk=', term) : -1;
+    const p = path >= 0 ? path + 6 : disk + 10;
+    if (path >= 0 || disk >= 0) {
       if ((rc = commonPath(msg, p, items))) return rc;
       term = p;
     }
