@@ -4,10 +4,11 @@
 // (*.txt, or *.log locally): every file there is run with every option set below.
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { repoRoot } from '../harness/paths.js';
-import { assertSame, CLI, ENV, runBoth, runBothArgs } from './search-reference.js';
+import { assertSame, CLI, ENV, firstDifference, runBoth, runBothArgs } from './search-reference.js';
 
 const LOGS = path.join(repoRoot, 'test/fixtures/logs');
 
@@ -108,6 +109,34 @@ test('search refuses a -f name of PATH_MAX (4096) bytes or more, like ausearch',
   for (const name of ['a'.repeat(4095), 'a'.repeat(4096), `/${'\u00e9'.repeat(2047)}`, `${'\u00e9'.repeat(2048)}`]) {
     const { ref, ours } = await runBoth(file, ['--file', name]);
     assertSame(t, ref, ours, `-f of ${Buffer.byteLength(name)} bytes`);
+  }
+});
+
+test('search stops with an error naming file:line where ausearch 3.0.9 dies of SIGSEGV (-f, a CONFIG_CHANGE path= it cannot read)', async (t) => {
+  const file = path.join(LOGS, 'search-files-crash.txt');
+  const lines = readFileSync(file, 'latin1').split('\n');
+  // The bad path= is unquoted and not hex: its event is the first whose name list stays empty.
+  const bad = lines.findIndex((l) => /^type=CONFIG_CHANGE .* path=\/etc\/audit\/bad /.test(l));
+  t.true(bad > 0);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'search-crash-'));
+  try {
+    // The same log without that record: ausearch prints every event there, in the order it would have.
+    const without = path.join(dir, 'without.log');
+    writeFileSync(without, lines.filter((_, i) => i !== bad).join('\n'), 'latin1');
+    for (const args of [['-f', '/etc'], ['-f', '/', '-i'], ['--file', 'audit', '--format', 'csv']]) {
+      const { ref, ours } = await runBoth(file, args);
+      t.is(ref.signal, 'SIGSEGV', `[${args.join(' ')}]: ausearch crashes`);
+      assertSame(t, ref, ours, `[${args.join(' ')}]`);
+      t.true(ours.stderr.toString('latin1').includes(`${file}:${bad + 1}: ausearch 3.0.9 dies of SIGSEGV`), `[${args.join(' ')}]: stderr names the line`);
+      // Ours printed every event ausearch prints before that one, whole, and nothing after.
+      const all = (await runBoth(without, args)).ref.stdout;
+      t.true(ours.stdout.length > ref.stdout.length, `[${args.join(' ')}]: more than ausearch had flushed`);
+      t.true(all.subarray(0, ours.stdout.length).equals(ours.stdout), `[${args.join(' ')}]: stdout ${firstDifference(all, ours.stdout)}`);
+      const rest = all.subarray(ours.stdout.length).toString('latin1');
+      t.true(ours.stdout.at(-1) === 0x0a && (args.includes('csv') || rest === '' || rest.startsWith('----\n')), `[${args.join(' ')}]: stops at an event's end`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

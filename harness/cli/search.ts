@@ -5,7 +5,7 @@ import { runSearch } from '../audit/search/run.js';
 export function register(program: Command): void {
   program
     .command('search')
-    .description('Search audit logs like ausearch (same options and byte-identical output): -if FILE, -k, -m, -sc, -p, -ui, -ua, --success, -c, -x, --session, -e, --arch, -f, -ts/-te, -i, --raw, -w')
+    .description('Search audit logs like ausearch 3.0.9 (its options but --checkpoint, byte-identical output): -if FILE, -k, -m, -sc, -f, -p, -ui/-ue/-ul/-ua, -gi/-ge/-ga, --success, -ts/-te, -i, --raw, --format csv|text, ...')
     .helpOption(false)
     .allowUnknownOption(true)
     .allowExcessArguments(true)

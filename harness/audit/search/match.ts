@@ -14,8 +14,15 @@ export interface LoadedList {
   byMatch: boolean;
 }
 
-/** ausearch dies of a segmentation fault here (-f and a name list created empty): run.ts ends as it would. */
-export class SearchCrash extends Error {}
+/**
+ * Where ausearch 3.0.9 dies of SIGSEGV: -f meets an event whose name list a CONFIG_CHANGE path= it could not
+ * read left empty (match() reads its first, missing node). We stop there with an error instead (run.ts).
+ */
+export class SearchCrash extends Error {
+  constructor(readonly event: AuditEvent) {
+    super('ausearch 3.0.9 dies of SIGSEGV on this event');
+  }
+}
 
 export function matchEvent(e: AuditEvent, o: SearchOptions, list: LoadedList = { text: undefined, byMatch: false }, warn: (text: string) => void = () => {}): boolean {
   list.byMatch = false;
@@ -51,7 +58,10 @@ export function matchEvent(e: AuditEvent, o: SearchOptions, list: LoadedList = {
     const types = o.messageTypes;
     if (!e.records.some((r) => types.includes(r.typeNum ?? -1))) return false;
   }
-  if (o.file !== undefined && !fileMatch(s, o.file, o.exact)) return false;
+  if (o.file !== undefined) {
+    if (s.files?.length === 0) throw new SearchCrash(e);
+    if (!fileMatch(s, o.file, o.exact)) return false;
+  }
   if (!textMatch(o.hostname, s.hostname, o.exact) || !textMatch(o.terminal, s.terminal, o.exact)) return false;
   if (o.exe !== undefined && (s.exe === undefined || !strmatch(o.exe, s.exe, o.exact))) return false;
   if (o.comm !== undefined && (s.comm === undefined || !strmatch(o.comm, s.comm, o.exact))) return false;
@@ -100,9 +110,8 @@ function userNameMatch(s: SearchItems, o: SearchOptions): boolean {
   return true;
 }
 
-/** -f: any name read, else the cwd. An empty list (only CONFIG_CHANGE's bad path= can leave one) is read past its end. */
+/** -f: any name read, else the cwd. */
 function fileMatch(s: SearchItems, f: string, exact: boolean): boolean {
-  if (s.files?.length === 0) throw new SearchCrash();
   if (s.files?.some((n) => strmatch(f, n, exact))) return true;
   return s.cwd !== undefined && strmatch(f, s.cwd, exact);
 }
