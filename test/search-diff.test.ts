@@ -94,8 +94,10 @@ test('there are fixture logs to compare', (t) => {
   t.true(logs.length >= 3);
 });
 
+// Serial: both tools run through spawnSync, so these never overlapped anyway; one after another, each reports
+// within about a minute instead of all at the end (ava's timeout counts the time without a result).
 for (const log of logs) {
-  test(`search matches ausearch on ${log}`, async (t) => {
+  test.serial(`search matches ausearch on ${log}`, async (t) => {
     const file = path.join(LOGS, log);
     for (const args of OPTION_SETS) {
       const { ref, ours } = await runBoth(file, args);
