@@ -13,7 +13,7 @@ import type { SearchOptions } from './options.js';
 import type { LoadedList } from './match.js';
 import { messageOf } from './ausearch-line.js';
 import { searchUserName } from '../records/interpret/ids.js';
-import { decodeHexPrefix, printEscaped } from '../records/interpret/text.js';
+import { printEscaped } from '../records/interpret/text.js';
 import { enrichedText, interpretationList } from '../records/interpret/enriched.js';
 import { ERANGE, strtol } from '../records/interpret/cnum.js';
 import { ipv6Host } from '../records/interpret/sockaddr.js';
@@ -210,14 +210,20 @@ function unescape(msg: string, p: number): string | undefined {
   return nul < 0 ? b : b!.slice(0, nul);
 }
 
+/** How many hex digits start at p. */
+function hexRun(msg: string, p: number): number {
+  let e = p;
+  while (e < msg.length && digitValue(msg.charCodeAt(e), 16) >= 0) e++;
+  return e - p;
+}
+
 /** unescape's buffer with its NULs (parse_sockaddr reads it as a struct sockaddr). */
 function unescapeBytes(msg: string, p: number): string | undefined {
   if (msg.charCodeAt(p) === 0x28 /* ( */) {
     const close = msg.indexOf(')', p);
     return close < 0 ? undefined : msg.slice(p, close + 1);
   }
-  let e = p;
-  while (e < msg.length && digitValue(msg.charCodeAt(e), 16) >= 0) e++;
+  const e = p + hexRun(msg, p);
   if (e - p < 2) return undefined;
   let out = '';
   for (let i = p; i < e; i += 2) {
@@ -703,9 +709,7 @@ function userText(msg: string, from: number, label: 'cwd=' | 'exe='): string | u
   if (v === OPEN || readEnd >= 0) return v;
   let e = msg.indexOf(' ', p);
   if (e < 0) e = msg.length;
-  let hex = true;
-  for (let i = p; i < e && hex; i++) hex = digitValue(msg.charCodeAt(i), 16) >= 0;
-  return hex ? unescape(msg, p) : msg.slice(p, e);
+  return p + hexRun(msg, p) >= e ? unescape(msg, p) : msg.slice(p, e);
 }
 
 /** parse_login (LOGIN, the kernel's record of a loginuid change): pid, uid, the new auid (the value may end the line), res. */
@@ -830,19 +834,14 @@ function parseSockaddr(msg: string, o: SearchOptions, items: SearchItems, warn: 
   const at = msg.indexOf('saddr=');
   if (at < 0) return 0;
   const p = at + 6;
-  let b: Buffer | undefined;
-  let len = 0;
-  if (msg[p] === '(') {
-    // unescape keeps "(...)" as text; without a ')' it fails
-    const close = msg.indexOf(')', p);
-    if (close >= 0) { b = Buffer.from(`${msg.slice(p, close + 1)}\0`, 'latin1'); len = close - p + 1; }
-  } else {
-    b = decodeHexPrefix(msg, p);
-    // the length is the number of whole bytes; the decoded buffer is followed by C's NUL
-    if (b) { len = hexRun(msg, p) >> 1; b = Buffer.concat([b, Buffer.alloc(1)]); }
-  }
+  // the length: a "(...)" text with both parentheses, else the whole bytes of the hex
+  const close = msg.charCodeAt(p) === 0x28 ? msg.indexOf(')', p) : -1;
+  const len = close >= 0 ? close - p + 1 : hexRun(msg, p) >> 1;
+  const text = unescapeBytes(msg, p);
   items.hostname = undefined;
-  if (!b) return 4;
+  if (text === undefined) return 4;
+  // unescape's buffer, followed by C's NUL
+  const b = Buffer.from(`${text}\0`, 'latin1');
   const family = b.readUInt16LE(0);
   if (family === 2) {
     if (len < 16) { warn('sockaddr len too short\n'); return 1; }
@@ -860,11 +859,6 @@ function parseSockaddr(msg: string, o: SearchOptions, items: SearchItems, warn: 
   return 0;
 }
 
-function hexRun(msg: string, p: number): number {
-  let e = p;
-  while (e < msg.length && digitValue(msg.charCodeAt(e), 16) >= 0) e++;
-  return e - p;
-}
 
 /** parse_pkt (NETFILTER_PKT): saddr= as logged, up to a space (-hn); obj= after it (-o). */
 function parsePkt(msg: string, o: SearchOptions, items: SearchItems): number {
