@@ -2,12 +2,24 @@ import test from 'ava';
 import { execa } from 'execa';
 import { stepCommand } from '../harness/scenarios/steps.js';
 
-const fx = { testModule: "/opt/m o'd;$(x).ko", loader32: '/opt/loader32', loader64: '/opt/loader64', moduleName: 'audit_test_mod' };
+const fx = {
+  testModule: "/opt/m o'd;$(x).ko", testModuleKo: '/opt/ko/audit_test_mod.ko', testModuleXz: '/opt/audit_test_mod_xz.ko.xz',
+  stockModule: { name: 'dummy', file: '/opt/dummy.ko.xz' }, loader32: '/opt/loader32', loader64: '/opt/loader64', moduleName: 'audit_test_mod',
+};
 
 test('a hostile module path reaches the command as one word (checked with the real sh)', async (t) => {
   const cmd = stepCommand({ id: 'a', path: 'insmod', as: 'root', do: 'insmod' }, fx);
   const { stdout } = await execa('sh', ['-c', `insmod() { printf '%s\\n' "$#" "$1"; }; ${cmd}`]);
   t.deepEqual(stdout.split('\n'), ['1', fx.testModule]);
+});
+
+test('a step\'s module picks the release\'s file, the uncompressed build, the xz module or the stock module', (t) => {
+  const step = (module: 'distro' | 'ko' | 'xz' | 'stock', d: 'insmod' | 'modprobe' = 'insmod') => stepCommand({ id: 'a', path: 'p', as: 'root', do: d, module }, fx);
+  t.is(step('ko'), 'insmod /opt/ko/audit_test_mod.ko');
+  t.is(step('xz'), 'insmod /opt/audit_test_mod_xz.ko.xz');
+  t.is(step('stock'), 'insmod /opt/dummy.ko.xz');
+  t.is(step('stock', 'modprobe'), 'modprobe dummy');
+  t.is(step('distro', 'modprobe'), 'modprobe audit_test_mod');
 });
 
 test('the 32-bit loader is chosen for loader: "32"', (t) => {
@@ -43,6 +55,12 @@ test('events between a step\'s markers are attributed to it; expectations and ga
 
 import { markerSerials, markerText, isHarnessPlumbing } from '../harness/scenarios/guest-log.js';
 import { kernelAtLeast, whyNotApplicable } from '../harness/scenarios/applicability.js';
+import { deriveFacts, type Facts } from '../harness/releases/facts.js';
+
+const debian12Facts: Facts = {
+  arch: 'x86_64', kernel: '6.1.0-57-cloud-amd64', kmod: 30, moduleCompression: 'none', kernelDecompression: 'none',
+  usrMerge: true, sh: 'dash', auditd: '3.0.9', logFormat: 'ENRICHED', ia32Emulation: true,
+};
 import { parseScenario, ScenarioFileError } from '../harness/scenarios/load.js';
 import { planScenarios, parseShard } from '../harness/scenarios/plan.js';
 import { join } from 'node:path';
@@ -72,8 +90,12 @@ test('kernel versions compare numerically, and applicability says why not', (t) 
   t.false(kernelAtLeast('6.1.0-50-686', '6.10'));
   const s = parseScenario('id: x\ntitle: t\nsource: s\napplies: { archs: [x86_64], minKernel: "6.2" }\nrules: { ruleset: cis-64 }\n', 'x.yaml');
   const info = { name: 'qemu:debian12-i686', kind: 'qemu' as const, arch: 'i686' as const, distro: { id: 'debian12', family: 'debian' as const } };
-  t.regex(whyNotApplicable(s, info, '6.1.0-50-686') ?? '', /only for x86_64 kernels; qemu:debian12-i686 is i686/);
-  t.regex(whyNotApplicable(s, { ...info, arch: 'x86_64' }, '6.1.0-50') ?? '', /needs kernel >= 6\.2/);
+  const facts = deriveFacts({ ...debian12Facts, kernel: '6.1.0-50-686' });
+  t.regex(whyNotApplicable(s, info, facts) ?? '', /only for x86_64 kernels; qemu:debian12-i686 is i686/);
+  t.regex(whyNotApplicable(s, { ...info, arch: 'x86_64' }, facts) ?? '', /needs kernel >= 6\.2/);
+  const w = parseScenario('id: x\ntitle: t\nsource: s\napplies: { when: { ia32Emulation: true } }\nrules: { ruleset: cis-64 }\n', 'x.yaml');
+  t.regex(whyNotApplicable(w, info, { ...facts, ia32Emulation: false }) ?? '', /only where ia32Emulation = true/);
+  t.is(whyNotApplicable(w, info, { ...facts, ia32Emulation: true }), undefined);
 });
 
 test('a scenario file that contradicts itself is refused at its line', (t) => {
@@ -118,6 +140,6 @@ test('run --target sim:…: the whole library on the model, no guest booted, exi
   const r = await execa('node', [join(repoRoot, 'dist/harness/cli.js'), 'run', '-t', 'sim:debian12-amd64,sim:debian12-i686', '-r', 'console,json', '-o', join(tmp, 'out')],
     { reject: false, env: { ...process.env, TMPDIR: tmp, NO_COLOR: '1' } });
   t.is(r.exitCode, 0, r.stdout + r.stderr);
-  t.regex(r.stdout, /sim:debian12-amd64 .* 0 +0 +\d+ +6\.1\.0-56-cloud-amd64 x86_64/);
+  t.regex(r.stdout, /sim:debian12-amd64 .* 0 +0 +\d+ +6\.1\.0-\d+-cloud-amd64 x86_64/);
   t.deepEqual((await readdir(tmp)).sort(), ['out'], 'no qemu temp dir: nothing booted');
 });

@@ -7,7 +7,7 @@ import { planScenarios } from '../scenarios/plan.js';
 import { createConsoleReporter, parseReporters, writeReports } from '../scenarios/report/index.js';
 import { runScenarios } from '../scenarios/runner.js';
 import { knownTargets } from '../targets/index.js';
-import { SIM_IMAGES } from '../sim/run.js';
+import { simTargets } from '../sim/run.js';
 
 /** Exit statuses of `run`: 1 an expectation failed, 2 bad usage or scenario files, 3 infrastructure only. */
 export const EXIT = { ok: 0, fail: 1, usage: 2, infra: 3 } as const;
@@ -28,7 +28,7 @@ interface RunFlags {
 
 async function run(paths: string[], flags: RunFlags): Promise<void> {
   const targets = flags.target.split(',').map((t) => t.trim()).filter((t) => t !== '');
-  const known = [...knownTargets.map((k) => k.spec), ...SIM_IMAGES.map((i) => i.spec)];
+  const known = [...knownTargets.map((k) => k.spec), ...simTargets()];
   const unknown = targets.filter((t) => !known.includes(t));
   if (targets.length === 0 || unknown.length) usage(`--target: unknown ${unknown.join(', ') || '(none given)'}; known: ${known.join(', ')}`);
   let reporters;
@@ -76,7 +76,7 @@ async function run(paths: string[], flags: RunFlags): Promise<void> {
 export function register(program: Command): void {
   program.command('run [paths...]')
     .description('run scenarios (files or directories; default scenarios/) on targets and write reports')
-    .option('-t, --target <specs>', `comma-separated targets: ${knownTargets.map((k) => k.spec).join(', ')} (real kernels), ${SIM_IMAGES.map((i) => i.spec).join(', ')} (the model, no boot)`, knownTargets.map((k) => k.spec).join(','))
+    .option('-t, --target <specs>', `comma-separated targets: ${knownTargets.map((k) => k.spec).join(', ')} (real kernels), ${simTargets().join(', ')} (the model, no boot)`, knownTargets.map((k) => k.spec).join(','))
     .option('-r, --reporter <names>', 'console, junit, json, matrix (comma-separated)', 'console,junit,json,matrix')
     .option('-o, --out <dir>', 'where junit.xml, results.json, coverage-matrix.{md,html} and logs/ (each boot\'s audit.log) go', 'out')
     .option('--shard <I/N>', 'run only the I-th of N slices of the selected scenarios')

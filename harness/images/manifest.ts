@@ -1,5 +1,6 @@
 // What an image build leaves in the cache and what QemuTarget boots from.
-import type { GuestArch } from '../targets/target.js';
+import type { StatedFacts } from '../releases/facts.js';
+import type { GuestArch, TargetFixtures } from '../targets/target.js';
 
 export interface ImageManifest {
   /** Recipe id, e.g. debian12-amd64. */
@@ -30,17 +31,9 @@ export interface ImageManifest {
     hostKeyPub: string;
   };
   /** Paths inside the guest that scenarios use. */
-  guest: {
-    /** Uncompressed test module file, e.g. /lib/modules/<rel>/extra/audit_test_mod.ko */
-    testModule: string;
-    /** xz-compressed copy built from the same source (module name audit_test_mod_xz). */
-    testModuleXz: string;
-    /** Static loaders: native arch, and 32-bit (same as native on i686). */
-    loader64?: string;
-    loader32: string;
-    /** Login user with uid 1000. */
-    user: string;
-  };
+  guest: TargetFixtures;
+  /** The release's facts as the recipe states them, with their sources (a test checks them against the booted guest). */
+  facts: StatedFacts;
   builtAt: string;
 }
 

@@ -88,7 +88,7 @@ export async function applyRules(target: Target, src: RulesSource, apply: Scenar
  */
 export const RESET_SCRIPT = [
   'auditctl -D >/dev/null',
-  'for m in audit_test_mod audit_test_mod_xz; do if [ -d /sys/module/$m ]; then rmmod $m || exit 96; fi; done',
+  'for m in audit_test_mod audit_test_mod_xz dummy; do if [ -d /sys/module/$m ]; then rmmod $m || exit 96; fi; done',
   `find /etc/audit/rules.d -name '*.rules' ! -name ${DISTRO_RULES_FILE} -delete`,
   'rm -rf /tmp/audit-harness-*.rules /tmp/audit-harness-bin',
   'auditctl -s',

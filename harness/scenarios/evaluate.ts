@@ -3,6 +3,8 @@ import type { AuditEvent } from '../audit/records/types.js';
 import { interpretRecord } from '../audit/records/interpret/index.js';
 import type { ExpectationResult } from './result.js';
 import type { Scenario } from './schema.js';
+import { conditionsHold, describeConditions } from '../releases/conditions.js';
+import type { AllFacts } from '../releases/facts.js';
 
 type Expectation = Scenario['expect'][number];
 type Matcher = NonNullable<Expectation['fields']>[string];
@@ -50,9 +52,21 @@ function describeEvents(events: AuditEvent[], x: Expectation): string {
   }).join('\n');
 }
 
+/** The expectations that hold on a target with these release facts (those without `when:`, and those whose facts hold). */
+export function expectationsFor(s: Scenario, facts: AllFacts): Expectation[] {
+  return s.expect.filter((x) => x.when === undefined || conditionsHold(x.when, facts));
+}
+
 export function evaluate(x: Expectation, events: AuditEvent[]): ExpectationResult {
   const filtered = x.records !== undefined || x.fields !== undefined;
-  const description = `step ${x.step}: key ${x.key}${filtered ? ` ${describeFilter(x).replace(/\n/g, ', ')}` : ''} ${x.absent ? 'absent' : 'logged'}`;
+  const when = x.when ? describeConditions(x.when) : undefined;
+  const description = `step ${x.step}: key ${x.key}${filtered ? ` ${describeFilter(x).replace(/\n/g, ', ')}` : ''} ${x.absent ? 'absent' : 'logged'}${when ? ` (where ${when})` : ''}`;
+  const r = evaluateMatching(x, events, description);
+  return when ? { ...r, when } : r;
+}
+
+function evaluateMatching(x: Expectation, events: AuditEvent[], description: string): ExpectationResult {
+  const filtered = x.records !== undefined || x.fields !== undefined;
   const good = events.filter((e) => (x.records ?? []).every((t) => e.records.some((r) => r.type === t))
     && Object.entries(x.fields ?? {}).every(([k, m]) => matches(fieldOf(e, k), m)));
   if (x.absent) {

@@ -1,5 +1,6 @@
 // What a scenario run produces: consumed by the reporters (console, junit, json) and the coverage matrix.
 import type { AuditEvent } from '../audit/records/types.js';
+import type { AllFacts } from '../releases/facts.js';
 
 /** pass: every expectation met; gap: met, but includes a documented "absent" known gap; fail: an expectation not met;
  * error: infrastructure (boot, ssh) or a step that could not run; not-applicable: the target's arch/image is excluded. */
@@ -13,6 +14,8 @@ export interface ExpectationResult {
   actual: string;
   /** For a documented gap. */
   reason?: string;
+  /** The release facts this expectation was conditioned on (`when:`), as text. */
+  when?: string;
   reference?: string;
 }
 
@@ -65,6 +68,8 @@ export interface TargetRunInfo {
   name: string;
   arch?: string;
   kernelRelease?: string;
+  /** The release facts expectations were conditioned on: measured on a real guest, the profile's for sim:. */
+  facts?: AllFacts;
   bootMs?: number;
   error?: string;
 }

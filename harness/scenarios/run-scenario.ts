@@ -3,18 +3,21 @@
 import type { AuditEvent } from '../audit/records/types.js';
 import type { Target } from '../targets/target.js';
 import { applyRules, readRulesSource, RESET_SCRIPT, type ApplyResult } from './apply.js';
-import { evaluate, evaluateExit, eventsOfStep, outcomeOf } from './evaluate.js';
+import { evaluate, evaluateExit, eventsOfStep, expectationsFor, outcomeOf } from './evaluate.js';
 import { bracketed, markerText, searchKey, waitForMarkers, type KeySearch } from './guest-log.js';
 import type { ExpectationResult, ScenarioResult, StepResult } from './result.js';
 import type { Scenario } from './schema.js';
 import { stepCommand, type Fixtures } from './steps.js';
 import { summarizeEvents } from './summarize.js';
 import { TargetError } from '../targets/target.js';
+import type { AllFacts } from '../releases/facts.js';
 
 /** What a runner keeps per booted target. */
 export interface TargetSession {
   target: Target;
   kernelRelease: string;
+  /** Measured on this guest at boot (harness/releases/probe.ts). */
+  facts: AllFacts;
   fixtures: Fixtures;
   /** Marker sequence number: unique in this boot. */
   seq: number;
@@ -97,7 +100,8 @@ export async function runScenario(s: TargetSession, scenario: Scenario, file: st
     };
     const searches = new Map<string, KeySearch>();
     const keyOf = (key: string, exact: boolean) => `${exact ? '=' : '~'}${key}`;
-    for (const x of scenario.expect) {
+    const expects = expectationsFor(scenario, s.facts);
+    for (const x of expects) {
       if (!searches.has(keyOf(x.key, x.exactKey))) searches.set(keyOf(x.key, x.exactKey), await searchKey(s.target, x.key, x.exactKey));
     }
     const windows = new Map(steps.map((st) => [st.id, windowOf(st.id)]));
@@ -109,7 +113,7 @@ export async function runScenario(s: TargetSession, scenario: Scenario, file: st
       const events = [...byKey.values()].sort((a, b) => a.serial - b.serial);
       return { ...st, events, logged: summarizeEvents(events) };
     });
-    for (const x of scenario.expect) {
+    for (const x of expects) {
       const w = windows.get(x.step);
       if (!w) throw new Error(`${file}: expect names step "${x.step}", which did not run`);
       expectations.push(evaluate(x, eventsOfStep(searches.get(keyOf(x.key, x.exactKey))!.events, w)));

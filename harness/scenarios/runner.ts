@@ -11,10 +11,12 @@ import { TargetError, type Target } from '../targets/target.js';
 import { registerCleanup } from '../targets/cleanup.js';
 import { whyNotApplicable } from './applicability.js';
 import { readRulesSource } from './apply.js';
-import { runScenarioSim, simImage, simTargetInfo, SIM_IMAGES } from '../sim/run.js';
+import { runScenarioSim, simImage, simTargetInfo, simTargets } from '../sim/run.js';
 import type { RunResult, ScenarioResult, TargetRunInfo } from './result.js';
 import { runScenario, resetGuest, type TargetSession } from './run-scenario.js';
 import { LOG_FILE } from './guest-log.js';
+import { deriveFacts, type AllFacts } from '../releases/facts.js';
+import { parseProbe, PROBE_SCRIPT } from '../releases/probe.js';
 import type { Scenario } from './schema.js';
 
 export interface PlannedScenario {
@@ -84,8 +86,15 @@ class SessionHolder {
       this.bootMs = Date.now() - t0;
       const fx = target.info.fixtures;
       if (!fx) throw new TargetError(this.spec, 'the target has no test module or loaders (fixtures)');
-      const uname = await target.exec(['uname', '-r']);
-      if (uname.code !== 0) throw new TargetError(this.spec, `uname -r failed: ${uname.stderr.trim()}`);
+      // The release facts expectations are conditioned on: measured on the guest, never taken from a recipe.
+      const probe = await target.exec(PROBE_SCRIPT, { timeoutMs: 60_000 });
+      if (probe.code !== 0) throw new TargetError(this.spec, `probing the release facts failed: ${probe.stderr.trim()}`);
+      let facts: AllFacts;
+      try {
+        facts = deriveFacts(parseProbe(probe.stdout, this.spec).facts);
+      } catch (e) {
+        throw new TargetError(this.spec, message(e));
+      }
       // ausearch -i in the guest names users from the guest's files: interpret with the same ones.
       if (!this.accountsDir) {
         const path = await mkdtemp(join(tmpdir(), 'audit-harness-accounts-'));
@@ -94,8 +103,11 @@ class SessionHolder {
       }
       for (const f of ['passwd', 'group']) await writeFile(join(this.accountsDir.path, f), await target.getFile(`/etc/${f}`));
       this.session = {
-        target, kernelRelease: uname.stdout.trim(), seq: 0, locked: false,
-        fixtures: { testModule: fx.testModule, testModuleXz: fx.testModuleXz, loader32: fx.loader32, moduleName: 'audit_test_mod', ...(fx.loader64 ? { loader64: fx.loader64 } : {}) },
+        target, kernelRelease: facts.kernel, facts, seq: 0, locked: false,
+        fixtures: {
+          testModule: fx.testModule, testModuleKo: fx.testModuleKo, testModuleXz: fx.testModuleXz, stockModule: fx.stockModule,
+          loader32: fx.loader32, moduleName: 'audit_test_mod', ...(fx.loader64 ? { loader64: fx.loader64 } : {}),
+        },
       };
       return this.session;
     } catch (e) {
@@ -153,15 +165,15 @@ async function runSimTarget(spec: string, opts: RunOptions, results: ScenarioRes
   hooks.targetStarted?.(spec);
   const info: TargetRunInfo = { name: spec };
   if (!img) {
-    info.error = `unknown simulated target; known: ${SIM_IMAGES.map((i) => i.spec).join(', ')}`;
+    info.error = `unknown simulated target; known: ${simTargets().join(', ')}`;
     hooks.targetFailed?.(info);
     return info;
   }
-  Object.assign(info, { arch: img.arch, kernelRelease: img.release, bootMs: 0 });
+  Object.assign(info, { arch: img.arch, kernelRelease: img.release, bootMs: 0, facts: img.facts });
   hooks.targetReady?.(info);
   for (const p of opts.scenarios) {
     if (opts.signal?.aborted) break;
-    const why = whyNotApplicable(p.scenario, simTargetInfo(img), img.release);
+    const why = whyNotApplicable(p.scenario, simTargetInfo(img), img.facts);
     let r: ScenarioResult;
     if (why) r = { ...errorResult(p, spec, '', 0, info), outcome: 'not-applicable', error: why };
     else {
@@ -198,11 +210,11 @@ async function runTarget(spec: string, opts: RunOptions, results: ScenarioResult
       for (const p of opts.scenarios) finish(errorResult(p, spec, `target never became ready: ${info.error}`, 1));
       return info;
     }
-    Object.assign(info, { arch: session.target.info.arch, kernelRelease: session.kernelRelease, bootMs: holder.bootMs });
+    Object.assign(info, { arch: session.target.info.arch, kernelRelease: session.kernelRelease, bootMs: holder.bootMs, facts: session.facts });
     hooks.targetReady?.(info);
     for (const p of opts.scenarios) {
       if (opts.signal?.aborted) break;
-      const why = whyNotApplicable(p.scenario, session.target.info, session.kernelRelease);
+      const why = whyNotApplicable(p.scenario, session.target.info, session.facts);
       if (why) {
         finish({ ...errorResult(p, spec, '', 0, info), outcome: 'not-applicable', error: why });
         continue;

@@ -1,5 +1,6 @@
 // Zod schema of a scenario file (scenarios/**/*.yaml); scenarios/schema.json is generated from it.
 import { z } from 'zod';
+import { conditionsSchema } from '../releases/conditions.js';
 
 const matcher = z.union([
   z.string(),
@@ -20,6 +21,7 @@ const expectation = z.object({
   absent: z.boolean().optional().describe('nothing logged for this key during the step; with records/fields: no event matching them'),
   reason: z.string().optional().describe('why nothing is logged (with absent: a documented gap)'),
   reference: z.string().optional().describe('URL or seed naming the gap'),
+  when: conditionsSchema.optional().describe('checked only on targets whose release facts all hold (the reason names the fact)'),
 }).strict();
 
 const step = z.object({
@@ -27,7 +29,8 @@ const step = z.object({
   path: z.string().describe('name of the load/unload path for the coverage matrix'),
   as: z.enum(['root', 'sudo', 'user']).default('root'),
   do: z.enum(['insmod', 'rmmod', 'modprobe', 'modprobe-r', 'kmod-insmod', 'kmod-remove', 'kmod-exec-a', 'kmod-symlink', 'init_module', 'finit_module', 'delete_module', 'run']),
-  module: z.enum(['plain', 'xz']).default('plain').optional(),
+  module: z.enum(['distro', 'ko', 'xz', 'stock']).default('distro').optional()
+    .describe('distro: audit_test_mod as the release ships modules (.ko, or .ko.xz on Debian 13); ko: the same module uncompressed outside the module tree (a user\'s own build); xz: audit_test_mod_xz.ko.xz; stock: a module of the kernel package (dummy)'),
   loader: z.enum(['64', '32']).optional(),
   argv: z.array(z.string()).optional().describe('for do: run, the command as an argv array'),
   expectExit: z.number().int().default(0).describe('exit status the step must end with (default 0)'),
@@ -42,6 +45,7 @@ export const scenarioSchema = z.object({
     distros: z.array(z.string()).optional(),
     images: z.array(z.string()).optional().describe('target images by name, e.g. debian12-amd64 (the part after qemu:)'),
     minKernel: z.string().optional(),
+    when: conditionsSchema.optional().describe('release facts that must all hold for the scenario to run'),
   }).strict().default({}),
   rules: z.union([z.object({ ruleset: z.string() }).strict(), z.object({ inline: z.string(), name: z.string().regex(/^[A-Za-z0-9_.-]+$/).optional().describe('name of the inline set in reports (default inline:<scenario id>)') }).strict()]),
   apply: z.enum(['auditctl', 'auditctl-R', 'augenrules']).default('auditctl'),

@@ -7,17 +7,32 @@ export type Step = Scenario['steps'][number];
 export type StepSpec = Omit<Step, 'expectExit'>;
 
 export interface Fixtures {
+  /** audit_test_mod as the release ships modules (under /lib/modules/<release>/extra). */
   testModule: string;
-  testModuleXz?: string;
+  /** audit_test_mod uncompressed, outside the module tree. */
+  testModuleKo: string;
+  /** audit_test_mod_xz.ko.xz. */
+  testModuleXz: string;
+  /** A module of the kernel package itself. */
+  stockModule: { name: string; file: string };
   loader64?: string;
   loader32: string;
   moduleName: string;
 }
 
+/** The file and module name a step's `module` names. */
+export function moduleOf(step: StepSpec, fx: Fixtures): { file: string; name: string } {
+  switch (step.module ?? 'distro') {
+    case 'distro': return { file: fx.testModule, name: fx.moduleName };
+    case 'ko': return { file: fx.testModuleKo, name: fx.moduleName };
+    case 'xz': return { file: fx.testModuleXz, name: `${fx.moduleName}_xz` };
+    case 'stock': return { file: fx.stockModule.file, name: fx.stockModule.name };
+  }
+}
+
 /** The argv a step runs, before the root/sudo/user wrapping (the simulator interprets it too). */
 export function loadArgv(step: StepSpec, fx: Fixtures): string[] {
-  const file = step.module === 'xz' && fx.testModuleXz ? fx.testModuleXz : fx.testModule;
-  const name = step.module === 'xz' ? `${fx.moduleName}_xz` : fx.moduleName;
+  const { file, name } = moduleOf(step, fx);
   const loader = step.loader === '32' ? fx.loader32 : (fx.loader64 ?? fx.loader32);
   switch (step.do) {
     case 'insmod': return ['insmod', file];

@@ -3,6 +3,7 @@
 // the real guests by test/scenario-library.test.ts (kmod 30, dash, sudo, setpriv, the harness's static loaders).
 import type { SyscallArch } from '../audit/syscalls/index.js';
 import type { SimFs } from './fs.js';
+import type { AllFacts } from '../releases/facts.js';
 
 export const UNSET = 4294967295;
 
@@ -49,6 +50,8 @@ export interface SimWorld {
   loader64?: string;
   /** `uname -r` */
   release: string;
+  /** The profile's release facts: kmod's choice of syscall follows from them. */
+  facts: AllFacts;
 }
 
 const PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
@@ -128,10 +131,12 @@ class Proc {
     return name;
   }
 
-  /** kmod loads an uncompressed file with finit_module; kmod 30 decompresses .ko.xz itself and calls init_module. */
+  /** kmod's syscall for a file follows from the release's facts (harness/releases/facts.ts deriveFacts). */
   private kmodLoad(file: string): number {
     const name = this.moduleOfFile(file);
-    return this.module(file.endsWith('.ko') ? 'finit_module' : 'init_module', name, true);
+    if (file.endsWith('.ko')) return this.module(this.w.facts.koSyscall, name, true);
+    if (file.endsWith('.ko.xz')) return this.module(this.w.facts.xzSyscall, name, true);
+    throw new SimUnsupported(`kmod loading ${file}: only .ko and .ko.xz are modelled`);
   }
 
   private run(base: string, argv: string[], exe: string): number {

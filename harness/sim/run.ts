@@ -9,7 +9,7 @@ import { cacheDir } from '../paths.js';
 import type { AuditEvent } from '../audit/records/types.js';
 import { auditctlLoad, formatError, renderListing, rulesErrorsForArch } from '../audit/rules/index.js';
 import type { SyscallArch } from '../audit/syscalls/index.js';
-import { evaluate, evaluateExit, outcomeOf } from '../scenarios/evaluate.js';
+import { evaluate, evaluateExit, expectationsFor, outcomeOf } from '../scenarios/evaluate.js';
 import type { ExpectationResult, ScenarioResult, StepResult } from '../scenarios/result.js';
 import type { Scenario } from '../scenarios/schema.js';
 import { stepCommand, type Fixtures } from '../scenarios/steps.js';
@@ -19,49 +19,63 @@ import { decide } from './filter.js';
 import { SimFs } from './fs.js';
 import { recordLines } from './records.js';
 import { SimUnsupported, simulateCommand, type SimWorld } from './processes.js';
+import { loadProfile, profileIds, type Profile } from './profile.js';
+import type { AllFacts } from '../releases/facts.js';
 
-interface SimImage {
+export interface SimImage {
   spec: string;
   arch: GuestArch;
   release: string;
   interpreter: string;
   fixtures: Fixtures;
+  profile: Profile;
+  facts: AllFacts;
 }
 
-const module = (release: string) => ({
-  testModule: `/lib/modules/${release}/extra/audit_test_mod.ko`,
-  testModuleXz: `/lib/modules/${release}/extra/audit_test_mod_xz.ko.xz`,
-  moduleName: 'audit_test_mod',
-});
+/** The paths the images put the test modules and loaders at (harness/images/build.ts), for a kernel release. */
+function fixturesFor(profile: Profile): Fixtures {
+  const rel = profile.kernelRelease;
+  const ext = profile.values.moduleCompression === 'none' ? '.ko' : `.ko.${profile.values.moduleCompression === 'zstd' ? 'zst' : profile.values.moduleCompression === 'gzip' ? 'gz' : 'xz'}`;
+  const native = '/usr/local/bin/audit-harness-loader';
+  return {
+    testModule: `/lib/modules/${rel}/extra/audit_test_mod${ext}`,
+    testModuleKo: '/usr/local/lib/audit-harness/audit_test_mod.ko',
+    testModuleXz: `/lib/modules/${rel}/extra/audit_test_mod_xz.ko.xz`,
+    stockModule: { name: 'dummy', file: `/lib/modules/${rel}/kernel/drivers/net/dummy${ext}` },
+    moduleName: 'audit_test_mod',
+    ...(profile.values.arch === 'x86_64' ? { loader64: native, loader32: '/usr/local/bin/audit-harness-loader32' } : { loader32: native }),
+  };
+}
 
-/** The images of vms/qemu/, as far as the model needs them (paths from their manifests). */
-export const SIM_IMAGES: readonly SimImage[] = [
-  {
-    spec: 'sim:debian12-amd64', arch: 'x86_64', release: '6.1.0-56-cloud-amd64', interpreter: '/lib64/ld-linux-x86-64.so.2',
-    fixtures: { ...module('6.1.0-56-cloud-amd64'), loader64: '/usr/local/bin/audit-harness-loader', loader32: '/usr/local/bin/audit-harness-loader32' },
-  },
-  {
-    spec: 'sim:debian12-i686', arch: 'i686', release: '6.1.0-50-686', interpreter: '/lib/ld-linux.so.2',
-    fixtures: { ...module('6.1.0-50-686'), loader32: '/usr/local/bin/audit-harness-loader' },
-  },
-];
-
+/** sim:<profile id>, from vms/profiles/<id>.yaml; undefined for a spec that names no profile. */
 export function simImage(spec: string): SimImage | undefined {
-  return SIM_IMAGES.find((i) => i.spec === spec);
+  const id = spec.replace(/^sim:/, '');
+  if (!spec.startsWith('sim:') || !profileIds().includes(id)) return undefined;
+  const profile = loadProfile(id);
+  return {
+    spec, arch: profile.values.arch, release: profile.kernelRelease, profile, facts: profile.values,
+    interpreter: profile.values.arch === 'x86_64' ? '/lib64/ld-linux-x86-64.so.2' : '/lib/ld-linux.so.2',
+    fixtures: fixturesFor(profile),
+  };
+}
+
+/** Every sim: target there is a profile for. */
+export function simTargets(): string[] {
+  return profileIds().map((id) => `sim:${id}`);
 }
 
 export function simTargetInfo(img: SimImage): TargetInfo {
-  return { name: img.spec, kind: 'sim', arch: img.arch, kernelRelease: img.release, distro: { id: 'debian12', family: 'debian' } };
+  return { name: img.spec, kind: 'sim', arch: img.arch, kernelRelease: img.release, distro: img.profile.distro };
 }
 
 function world(img: SimImage): SimWorld {
   const fx = img.fixtures;
   const programs = [fx.loader32, ...(fx.loader64 ? [fx.loader64] : [])];
-  const fs = new SimFs(img.interpreter, programs, [fx.testModule, fx.testModuleXz!]);
+  const fs = new SimFs(img.interpreter, programs, [fx.testModule, fx.testModuleKo, fx.testModuleXz, fx.stockModule.file]);
   const nativeArch: SyscallArch = img.arch === 'i686' ? 'i386' : 'x86_64';
   return {
-    fs, nativeArch, loaded: new Set(), release: img.release, loader32: fx.loader32, ...(fx.loader64 ? { loader64: fx.loader64 } : {}),
-    moduleFiles: new Map([[fx.testModule, 'audit_test_mod'], [fx.testModuleXz!, 'audit_test_mod_xz']]),
+    fs, nativeArch, loaded: new Set(), release: img.release, facts: img.facts, loader32: fx.loader32, ...(fx.loader64 ? { loader64: fx.loader64 } : {}),
+    moduleFiles: new Map([[fx.testModule, fx.moduleName], [fx.testModuleKo, fx.moduleName], [fx.testModuleXz, `${fx.moduleName}_xz`], [fx.stockModule.file, fx.stockModule.name]]),
   };
 }
 
@@ -117,6 +131,7 @@ export function runScenarioSim(img: SimImage, scenario: Scenario, file: string, 
   try {
     if (applied === !scenario.applyFails) {
       const w = world(img);
+      const expects = expectationsFor(scenario, img.facts);
       let serial = 1000;
       const logged = new Map<string, AuditEvent[]>();
       for (const step of scenario.steps) {
@@ -129,13 +144,13 @@ export function runScenarioSim(img: SimImage, scenario: Scenario, file: string, 
         }
         const all = parseLog(lines.length ? `${lines.join('\n')}\n` : '', `${img.spec} (model)`).events;
         // Like the real runner, a step shows the events of the keys the scenario searches for.
-        const events = all.filter((e) => scenario.expect.some((x) => hasKey(e, x.key, x.exactKey)));
+        const events = all.filter((e) => expects.some((x) => hasKey(e, x.key, x.exactKey)));
         logged.set(step.id, all);
         steps.push({ id: step.id, path: step.path, as: step.as, command, exitCode: status, stdout: '', stderr: '', durationMs: 0, events, logged: summarizeEvents(events) });
         expectations.push(evaluateExit(step.id, step.expectExit, status, ''));
       }
       useGuestAccounts();
-      for (const x of scenario.expect) {
+      for (const x of expects) {
         expectations.push(evaluate(x, logged.get(x.step)!.filter((e) => hasKey(e, x.key, x.exactKey))));
       }
     }

@@ -19,10 +19,17 @@ export interface TargetInfo {
 }
 
 export interface TargetFixtures {
-  /** Uncompressed test module (module name audit_test_mod), installed under /lib/modules so modprobe finds it. */
+  /**
+   * The test module (module name audit_test_mod) under /lib/modules/<release>/extra, compressed as the release's
+   * kernel package ships its own modules (.ko on Debian 11/12, .ko.xz on Debian 13), so modprobe finds it.
+   */
   testModule: string;
-  /** Same source, xz-compressed, module name audit_test_mod_xz. */
+  /** The same module uncompressed, outside the module tree: what a user's own out-of-tree build is (insmod FILE.ko). */
+  testModuleKo: string;
+  /** Same source, always xz-compressed, module name audit_test_mod_xz, under /lib/modules/<release>/extra. */
   testModuleXz: string;
+  /** A module of the kernel package itself that the guest does not otherwise use (e.g. dummy), as the package ships it. */
+  stockModule: { name: string; file: string };
   /** Static loader for the kernel's native arch (absent where the kernel is 32-bit only). */
   loader64?: string;
   /** Static 32-bit loader (on i686 the native one). */
