@@ -12,6 +12,13 @@ if [ "$(id -u)" != 0 ]; then
   exit 1
 fi
 
+# Node.js >= 20 with npm comes first: Debian 12's own nodejs is 18, and every later step needs 20.
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$node_major" -lt 20 ] || ! command -v npm >/dev/null 2>&1; then
+  echo "[setup] audit-harness needs Node.js >= 20 with npm (found: $(node --version 2>/dev/null || echo 'no node'); Debian 12's own nodejs is 18). Install Node.js 20 or later, then run this again." >&2
+  exit 1
+fi
+
 export DEBIAN_FRONTEND=noninteractive
 
 # The i686 image is built from i386 packages.
