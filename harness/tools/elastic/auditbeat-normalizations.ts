@@ -1,0 +1,85 @@
+// Loads auditbeat-normalizations.yaml (the data: what auditbeat calls each audit event) and indexes it.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { z } from 'zod';
+import { repoRoot } from '../../paths.js';
+
+const MappingTarget = z.enum(['user', 'user.effective', 'user.target', 'user.changes', 'group']);
+
+const Normalization = z.object({
+  action: z.string().optional(),
+  object_what: z.string().optional(),
+  object_primary: z.array(z.string()).optional(),
+  object_secondary: z.array(z.string()).optional(),
+  subject_primary: z.array(z.string()).optional(),
+  subject_secondary: z.array(z.string()).optional(),
+  how: z.array(z.string()).optional(),
+  syscalls: z.array(z.string()).optional(),
+  record_types: z.array(z.string()).optional(),
+  ecs: z.object({
+    category: z.array(z.string()),
+    type: z.array(z.string()),
+    mappings: z.array(z.object({ from: z.enum(['subject.primary', 'subject.secondary', 'object.primary']), to: MappingTarget })).optional(),
+  }),
+});
+export type Normalization = z.infer<typeof Normalization>;
+
+const DroppedRange = z.object({
+  below: z.number().optional(),
+  above: z.number().optional(),
+  from: z.number().optional(),
+  to: z.number().optional(),
+  except: z.array(z.number()).optional(),
+  reason: z.string(),
+});
+
+const Table = z.object({
+  source: z.array(z.string()),
+  dropped_record_types: z.array(DroppedRange),
+  normalizations: z.array(Normalization),
+  event_families: z.record(z.string(), z.array(z.string())),
+});
+
+export interface AuditbeatTable {
+  bySyscall: Map<string, Normalization>;
+  byRecordType: Map<string, Normalization>;
+  /** Why auditbeat never sees a record of this type number, or undefined when it does. */
+  droppedReason(typeNum: number): string | undefined;
+  familyOf(typeName: string): string;
+}
+
+export const NORMALIZATIONS_FILE = path.join(repoRoot, 'harness/tools/elastic/auditbeat-normalizations.yaml');
+
+let table: AuditbeatTable | undefined;
+
+export function auditbeatTable(): AuditbeatTable {
+  if (table) return table;
+  const parsed = Table.safeParse(parse(readFileSync(NORMALIZATIONS_FILE, 'utf8'), { merge: true }));
+  if (!parsed.success) throw new Error(`${NORMALIZATIONS_FILE}: ${parsed.error.message}`);
+  const data = parsed.data;
+  const bySyscall = new Map<string, Normalization>();
+  const byRecordType = new Map<string, Normalization>();
+  for (const n of data.normalizations) {
+    for (const s of n.syscalls ?? []) {
+      if (bySyscall.has(s)) throw new Error(`${NORMALIZATIONS_FILE}: syscall ${s} normalized twice`);
+      bySyscall.set(s, n);
+    }
+    for (const t of n.record_types ?? []) {
+      if (byRecordType.has(t)) throw new Error(`${NORMALIZATIONS_FILE}: record type ${t} normalized twice`);
+      byRecordType.set(t, n);
+    }
+  }
+  const families = new Map<string, string>();
+  for (const [family, types] of Object.entries(data.event_families)) for (const t of types) families.set(t, family);
+  const droppedReason = (n: number): string | undefined => {
+    for (const r of data.dropped_record_types) {
+      if (r.except?.includes(n)) continue;
+      if ((r.below !== undefined && n < r.below) || (r.above !== undefined && n > r.above)) return r.reason;
+      if (r.from !== undefined && r.to !== undefined && n >= r.from && n <= r.to) return r.reason;
+    }
+    return undefined;
+  };
+  table = { bySyscall, byRecordType, droppedReason, familyOf: (t) => families.get(t) ?? 'unknown' };
+  return table;
+}
