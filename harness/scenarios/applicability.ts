@@ -5,13 +5,15 @@ import type { AllFacts } from '../releases/facts.js';
 import { kernelAtLeast } from '../releases/version.js';
 import type { TargetInfo } from '../targets/target.js';
 import type { Scenario } from './schema.js';
+import { rulesArchs } from './apply.js';
 
 export { kernelAtLeast };
 
 /** undefined when the scenario applies, else why not (for the report). */
 export function whyNotApplicable(s: Scenario, info: TargetInfo, facts: AllFacts): string | undefined {
   const a = s.applies;
-  if (a.archs && !a.archs.includes(info.arch)) return `only for ${a.archs.join(', ')} kernels; ${info.name} is ${info.arch}`;
+  const archs = a.archs ?? rulesArchs(s);
+  if (archs && !archs.includes(info.arch)) return `only for ${archs.join(', ')} kernels; ${info.name} is ${info.arch}`;
   if (a.distros && !a.distros.includes(info.distro.id) && !a.distros.includes(info.distro.family)) {
     return `only for ${a.distros.join(', ')}; ${info.name} is ${info.distro.id}`;
   }

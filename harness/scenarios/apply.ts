@@ -22,13 +22,30 @@ export const RULESETS_DIR = join(repoRoot, 'scenarios', 'rulesets');
 const DISTRO_RULES_FILE = 'audit.rules';
 const safeName = (name: string) => name.replace(/[^A-Za-z0-9_.-]/g, '_');
 
-export async function readRulesSource(s: Scenario, scenarioFile: string): Promise<RulesSource> {
-  if ('inline' in s.rules) return { name: s.rules.name ?? `inline:${s.id}`, file: `${scenarioFile} (rules.inline)`, text: s.rules.inline };
-  const file = join(RULESETS_DIR, `${s.rules.ruleset}.rules`);
+/** The archs a scenario's rules are given for (all, unless they are given per arch). */
+export function rulesArchs(s: Scenario): KernelArch[] | undefined {
+  const v = 'inline' in s.rules ? s.rules.inline : s.rules.ruleset;
+  return typeof v === 'string' ? undefined : (Object.keys(v) as KernelArch[]);
+}
+
+/** The rules a scenario applies on a kernel of this arch. */
+export async function readRulesSource(s: Scenario, scenarioFile: string, arch: KernelArch): Promise<RulesSource> {
+  const pick = (v: string | Partial<Record<KernelArch, string>>, what: string): string => {
+    if (typeof v === 'string') return v;
+    const x = v[arch];
+    if (x === undefined) throw new Error(`${scenarioFile}: ${what} gives no rules for ${arch} (only ${Object.keys(v).join(', ')})`);
+    return x;
+  };
+  if ('inline' in s.rules) {
+    const where = typeof s.rules.inline === 'string' ? 'rules.inline' : `rules.inline.${arch}`;
+    return { name: s.rules.name ?? `inline:${s.id}`, file: `${scenarioFile} (${where})`, text: pick(s.rules.inline, 'rules.inline') };
+  }
+  const ruleset = pick(s.rules.ruleset, 'rules.ruleset');
+  const file = join(RULESETS_DIR, `${ruleset}.rules`);
   try {
-    return { name: s.rules.ruleset, file: relative(repoRoot, file), text: await readFile(file, 'utf8') };
+    return { name: ruleset, file: relative(repoRoot, file), text: await readFile(file, 'utf8') };
   } catch {
-    throw new Error(`${scenarioFile}: rules.ruleset "${s.rules.ruleset}": no file ${relative(repoRoot, file)}`);
+    throw new Error(`${scenarioFile}: rules.ruleset "${ruleset}": no file ${relative(repoRoot, file)}`);
   }
 }
 

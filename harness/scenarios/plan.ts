@@ -5,7 +5,7 @@ import { stat } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 import { formatError, parseRulesText, type KernelArch } from '../audit/rules/index.js';
 import { repoRoot } from '../paths.js';
-import { readRulesSource } from './apply.js';
+import { readRulesSource, rulesArchs } from './apply.js';
 import { findScenarioFiles, loadScenario, ScenarioFileError } from './load.js';
 import type { PlannedScenario } from './runner.js';
 
@@ -59,8 +59,13 @@ export async function planScenarios(paths: readonly string[], opts: PlanOptions 
       const other = ids.get(scenario.id);
       if (other) throw new Error(`${file}: id "${scenario.id}" is also the id of ${other}`);
       ids.set(scenario.id, file);
-      const src = await readRulesSource(scenario, file);
-      const bad = scenario.applyFails ? [] : unloadableEverywhere(src.text, src.file, scenario.applies.archs ?? ['x86_64', 'i686']);
+      const archs = (scenario.applies.archs ?? rulesArchs(scenario) ?? ['x86_64', 'i686']) as KernelArch[];
+      const missing = archs.filter((a) => !(rulesArchs(scenario) ?? archs).includes(a));
+      if (missing.length) throw new Error(`${file}: applies to ${missing.join(', ')} but its rules are given only for ${rulesArchs(scenario)!.join(', ')}`);
+      // Rules given per arch are each checked on their own arch; one text on every arch the scenario applies to.
+      const bad = scenario.applyFails ? [] : rulesArchs(scenario)
+        ? (await Promise.all(archs.map(async (a) => { const src = await readRulesSource(scenario, file, a); return unloadableEverywhere(src.text, src.file, [a]); }))).flat()
+        : await readRulesSource(scenario, file, archs[0]!).then((src) => unloadableEverywhere(src.text, src.file, archs));
       if (bad.length) throw new Error(bad.join('\n'));
       if (grep && !grep.test(scenario.id) && !grep.test(scenario.title)) continue;
       scenarios.push({ scenario, file });

@@ -66,7 +66,7 @@ function applyExpectations(s: Scenario, a: ApplyResult): ExpectationResult[] {
 export async function runScenario(s: TargetSession, scenario: Scenario, file: string): Promise<ScenarioResult> {
   const t0 = Date.now();
   const info = s.target.info;
-  const src = await readRulesSource(scenario, file);
+  const src = await readRulesSource(scenario, file, info.arch);
   const base = {
     scenarioId: scenario.id, title: scenario.title, file, target: info.name, arch: info.arch,
     kernelRelease: s.kernelRelease, ruleset: src.name, apply: scenario.apply,
@@ -83,7 +83,7 @@ export async function runScenario(s: TargetSession, scenario: Scenario, file: st
       const t1 = Date.now();
       const r = await s.target.exec(script, { timeoutMs: 120_000 });
       if (r.code === 97) throw new TargetError(info.name, `auditctl -m failed around step ${step.id}: ${r.stderr.trim()}`);
-      steps.push({ id: step.id, path: step.path, as: step.as, command, exitCode: r.code, stdout: r.stdout, stderr: r.stderr, durationMs: Date.now() - t1 });
+      steps.push({ id: step.id, path: step.path, as: step.as, do: step.do, ...(step.module ? { module: step.module } : {}), command, exitCode: r.code, stdout: r.stdout, stderr: r.stderr, durationMs: Date.now() - t1 });
       expectations.push(evaluateExit(step.id, step.expectExit, r.code, r.stderr));
     }
   }

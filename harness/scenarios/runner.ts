@@ -149,11 +149,18 @@ class SessionHolder {
   }
 }
 
+/** The rule set's name in reports: the inline set's name, or the rule set file (the arch's own, when given per arch). */
+function rulesName(s: Scenario, arch: string | undefined): string {
+  if ('inline' in s.rules) return s.rules.name ?? `inline:${s.id}`;
+  const r = s.rules.ruleset;
+  return typeof r === 'string' ? r : (r[arch as 'x86_64' | 'i686'] ?? Object.values(r).join('|'));
+}
+
 function errorResult(p: PlannedScenario, target: string, error: string, retries: number, info?: { arch?: string; kernelRelease?: string }): ScenarioResult {
   return {
     scenarioId: p.scenario.id, title: p.scenario.title, file: p.file, target, arch: info?.arch ?? '',
     ...(info?.kernelRelease ? { kernelRelease: info.kernelRelease } : {}),
-    ruleset: 'inline' in p.scenario.rules ? (p.scenario.rules.name ?? `inline:${p.scenario.id}`) : p.scenario.rules.ruleset, apply: p.scenario.apply,
+    ruleset: rulesName(p.scenario, info?.arch), apply: p.scenario.apply,
     outcome: 'error', durationMs: 0, steps: [], expectations: [], error, retries,
   };
 }
@@ -179,7 +186,7 @@ async function runSimTarget(spec: string, opts: RunOptions, results: ScenarioRes
     else {
       hooks.scenarioStarted?.(spec, p.scenario.id);
       try {
-        r = runScenarioSim(img, p.scenario, p.file, await readRulesSource(p.scenario, p.file));
+        r = runScenarioSim(img, p.scenario, p.file, await readRulesSource(p.scenario, p.file, img.arch));
       } catch (e) {
         r = errorResult(p, spec, message(e), 0, info);
       }

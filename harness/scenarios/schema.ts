@@ -9,6 +9,9 @@ const matcher = z.union([
   z.object({ oneOf: z.array(z.string()).min(1) }).strict(),
 ]);
 
+/** One value for every kernel arch, or one per arch (a scenario applies only to the archs it gives). */
+const perArch = <T extends z.ZodType>(t: T) => z.union([t, z.object({ x86_64: t, i686: t }).partial().strict()]);
+
 export const recordTypes = ['SYSCALL', 'PROCTITLE', 'KERN_MODULE', 'EXECVE', 'PATH', 'CWD'] as const;
 
 const expectation = z.object({
@@ -47,7 +50,13 @@ export const scenarioSchema = z.object({
     minKernel: z.string().optional(),
     when: conditionsSchema.optional().describe('release facts that must all hold for the scenario to run'),
   }).strict().default({}),
-  rules: z.union([z.object({ ruleset: z.string() }).strict(), z.object({ inline: z.string(), name: z.string().regex(/^[A-Za-z0-9_.-]+$/).optional().describe('name of the inline set in reports (default inline:<scenario id>)') }).strict()]),
+  rules: z.union([
+    z.object({ ruleset: perArch(z.string()).describe('a file under scenarios/rulesets (without .rules), or one per kernel arch') }).strict(),
+    z.object({
+      inline: perArch(z.string()).describe('the rules text, or one text per kernel arch (arch=b32 rules on i686, b64 on x86_64)'),
+      name: z.string().regex(/^[A-Za-z0-9_.-]+$/).optional().describe('name of the inline set in reports (default inline:<scenario id>)'),
+    }).strict(),
+  ]),
   apply: z.enum(['auditctl', 'auditctl-R', 'augenrules']).default('auditctl'),
   rulesFile: z.string().regex(/^[A-Za-z0-9_.-]+\.rules$/).optional().describe('augenrules: the file under /etc/audit/rules.d (default 50-<rule set>.rules), as the benchmark names it'),
   applyFails: z.boolean().optional().describe('applying the rules is expected to fail (e.g. arch=b64 on i686)'),
