@@ -1,8 +1,13 @@
-// `audit-harness vm exec|shell|list`: boot a target, run one command or an interactive root shell, tear down.
+// `audit-harness vm exec|shell|start|stop|list`: run commands as root in a guest booted for the command (torn
+// down after) or in one `vm start`ed earlier (reached by its handle, see harness/vm/).
+import { fstatSync } from 'node:fs';
 import process from 'node:process';
 import type { Command } from 'commander';
-import { knownTargets, openQemuTarget, parseTargetSpec } from '../targets/index.js';
-import type { QemuTarget } from '../targets/qemu/index.js';
+import { knownTargets, parseTargetSpec } from '../targets/index.js';
+import { getPath, parseGet, parsePut, putPath } from '../vm/files.js';
+import { openGuest, type Guest } from '../vm/guest.js';
+import { findHandle, listHandles, looksLikeHandle, removeGuest } from '../vm/handles.js';
+import { DEFAULT_LIFETIME_MS, startGuest } from '../vm/start.js';
 
 /** Progress on stderr, one line per step (fine for a TTY and for CI logs alike). */
 function progressPrinter(): (step: string, detail?: string) => void {
@@ -16,6 +21,10 @@ function progressPrinter(): (step: string, detail?: string) => void {
 interface VmOpts {
   quiet?: boolean;
   timeout?: string;
+  put?: string[];
+  get?: string[];
+  lifetime?: string;
+  all?: boolean;
 }
 
 function seconds(v: string | undefined, what: string): number | undefined {
@@ -25,10 +34,13 @@ function seconds(v: string | undefined, what: string): number | undefined {
   return n * 1000;
 }
 
-async function withTarget<T>(spec: string, opts: VmOpts, fn: (t: QemuTarget) => Promise<T>): Promise<T> {
-  parseTargetSpec(spec); // unknown spec: clear error before anything starts
-  // Ctrl-C/TERM during the image build aborts it (the builder removes its temp dir); once a VM
-  // exists, the cleanup registry kills it and exits 130/143 by itself.
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+/**
+ * Runs `fn` with an abort signal that Ctrl-C/TERM fire during an image build or boot (the builder removes its temp
+ * dir); once a VM exists, the cleanup registry kills it and exits 130/143 by itself.
+ */
+async function interruptible<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const ac = new AbortController();
   const onSignal = (sig: NodeJS.Signals) => {
     process.exitCode = sig === 'SIGINT' ? 130 : 143;
@@ -36,37 +48,73 @@ async function withTarget<T>(spec: string, opts: VmOpts, fn: (t: QemuTarget) => 
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  let t: QemuTarget;
   try {
-    t = await openQemuTarget(spec, { onProgress: opts.quiet ? undefined : progressPrinter(), signal: ac.signal });
+    return await fn(ac.signal);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+async function withGuest<T>(specOrHandle: string, opts: VmOpts, fn: (g: Guest) => Promise<T>): Promise<T> {
+  if (!looksLikeHandle(specOrHandle)) parseTargetSpec(specOrHandle); // unknown spec: clear error before anything starts
+  const g = await interruptible((signal) => openGuest(specOrHandle, { onProgress: opts.quiet ? undefined : progressPrinter(), signal }));
   try {
-    return await fn(t);
+    return await fn(g);
   } finally {
-    await t.close();
+    await g.close();
   }
 }
 
-async function execCommand(spec: string, argv: string[], opts: VmOpts): Promise<void> {
-  if (!argv.length) throw new Error('vm exec: no command given (usage: vm exec TARGET -- CMD...)');
+/** stdin is forwarded when it is a pipe, a file or a socket; a terminal or /dev/null (a char device) is not. */
+function pipedStdin(): boolean {
+  if (process.stdin.isTTY) return false;
+  try {
+    const st = fstatSync(0);
+    return st.isFIFO() || st.isFile() || st.isSocket();
+  } catch {
+    return false; // no fd 0
+  }
+}
+
+async function execCommand(specOrHandle: string, argv: string[], opts: VmOpts): Promise<void> {
+  if (!argv.length) throw new Error('vm exec: no command given (usage: vm exec TARGET|HANDLE -- CMD...)');
   const timeoutMs = seconds(opts.timeout, '--timeout');
-  const code = await withTarget(spec, opts, async (t) => {
-    const r = await t.exec(argv, { timeoutMs });
-    process.stdout.write(r.stdout);
-    process.stderr.write(r.stderr);
-    return r.code;
+  const puts = (opts.put ?? []).map(parsePut);
+  const gets = (opts.get ?? []).map(parseGet);
+  const code = await withGuest(specOrHandle, opts, async (g) => {
+    for (const p of puts) await putPath(g.ssh, p);
+    const stdin = pipedStdin() ? process.stdin : undefined;
+    let status: number;
+    try {
+      status = await g.ssh.execStream(argv, { timeoutMs, stdin, stdout: process.stdout, stderr: process.stderr });
+    } finally {
+      // A command that exits before reading all its input must not keep node waiting on it.
+      if (stdin) {
+        stdin.pause();
+        stdin.destroy();
+      }
+    }
+    // Copied out whatever the command's status; a copy that fails is reported and turns a success into 2.
+    let getFailed = false;
+    for (const x of gets) {
+      try {
+        await getPath(g.ssh, x);
+      } catch (e) {
+        getFailed = true;
+        process.stderr.write(`audit-harness: ${(e as Error).message}\n`);
+      }
+    }
+    return status === 0 && getFailed ? 2 : status;
   });
   process.exitCode = code;
 }
 
-async function shellCommand(spec: string, opts: VmOpts): Promise<void> {
-  const code = await withTarget(spec, opts, async (t) => {
+async function shellCommand(specOrHandle: string, opts: VmOpts): Promise<void> {
+  const code = await withGuest(specOrHandle, opts, async (g) => {
     const out = process.stdout;
     const input = process.stdin;
-    const ch = await t.shell({ rows: out.rows || 24, cols: out.columns || 80, term: process.env.TERM || 'xterm' });
+    const ch = await g.ssh.shell({ rows: out.rows || 24, cols: out.columns || 80, term: process.env.TERM || 'xterm' });
     const wasRaw = input.isTTY ? input.isRaw : false;
     if (input.isTTY) input.setRawMode(true);
     const onResize = () => ch.setWindow(out.rows || 24, out.columns || 80, 0, 0);
@@ -88,23 +136,70 @@ async function shellCommand(spec: string, opts: VmOpts): Promise<void> {
   process.exitCode = code;
 }
 
+async function startCommand(spec: string, opts: VmOpts): Promise<void> {
+  parseTargetSpec(spec);
+  const lifetimeMs = seconds(opts.lifetime, '--lifetime') ?? DEFAULT_LIFETIME_MS;
+  const h = await interruptible((signal) => startGuest(spec, lifetimeMs, { onProgress: opts.quiet ? undefined : progressPrinter(), signal }));
+  if (!opts.quiet) process.stderr.write(`started ${h.handle} (${h.target}, qemu pid ${h.pid}, ssh 127.0.0.1:${h.port}); powers off after ${duration(h.lifetimeMs)}\n`);
+  process.stdout.write(`${h.handle}\n`);
+}
+
+async function stopCommand(handle: string | undefined, opts: VmOpts): Promise<void> {
+  if (opts.all === !!handle) throw new Error('vm stop: give a HANDLE or --all');
+  const targets = opts.all ? await listHandles() : [await findHandle(handle!)];
+  for (const h of targets) {
+    await removeGuest(h);
+    process.stderr.write(`stopped ${h.handle}\n`);
+  }
+}
+
+function duration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+async function listCommand(): Promise<void> {
+  for (const k of knownTargets) process.stdout.write(`${k.spec.padEnd(24)} ${k.description}\n`);
+  const running = await listHandles();
+  if (running.length === 0) return;
+  const now = Date.now();
+  process.stdout.write(`\nrunning guests:\n${'HANDLE'.padEnd(26)} ${'TARGET'.padEnd(24)} ${'AGE'.padEnd(8)} ${'LEFT'.padEnd(8)} SSH\n`);
+  for (const h of running) {
+    process.stdout.write(`${h.handle.padEnd(26)} ${h.target.padEnd(24)} ${duration(now - h.startedAt).padEnd(8)} ${duration(h.startedAt + h.lifetimeMs - now).padEnd(8)} 127.0.0.1:${h.port}\n`);
+  }
+}
+
 export function register(program: Command): void {
   const vm = program.command('vm').description('Boot a guest and run commands in it as root');
   vm.command('exec')
-    .description('Build/boot TARGET, run one command as root, print its output, exit with its status, tear down')
-    .argument('<target>', 'e.g. qemu:debian12-amd64 (see `vm list`)')
+    .description('Run one command as root in TARGET (booted for it, torn down after) or in a started guest HANDLE; '
+      + 'piped stdin is forwarded; exits with the command\'s status')
+    .argument('<target>', 'e.g. qemu:debian12-amd64 (see `vm list`), or a handle printed by `vm start`')
     .argument('<command...>', 'command and arguments (after --)')
     .option('-q, --quiet', 'no progress lines on stderr')
     .option('-t, --timeout <seconds>', 'kill the command in the guest after this long (exit 124)', '120')
+    .option('--put <LOCAL[:GUEST_PATH]>', 'copy a file or directory in before the command (default /root/NAME; repeatable)', collect, [])
+    .option('--get <GUEST_PATH[:LOCAL]>', 'copy a file or directory out after the command, whatever its status (default ./NAME; repeatable)', collect, [])
     .action((target: string, command: string[], opts: VmOpts) => execCommand(target, command, opts));
   vm.command('shell')
-    .description('Build/boot TARGET and open an interactive root shell (pty); the VM is removed on exit')
-    .argument('<target>', 'e.g. qemu:debian12-amd64')
+    .description('Open an interactive root shell (pty) in TARGET (removed on exit) or in a started guest HANDLE')
+    .argument('<target>', 'e.g. qemu:debian12-amd64, or a handle')
     .option('-q, --quiet', 'no progress lines on stderr')
     .action((target: string, opts: VmOpts) => shellCommand(target, opts));
+  vm.command('start')
+    .description('Boot TARGET and leave it running; prints its handle for vm exec/shell/stop')
+    .argument('<target>', 'e.g. qemu:debian12-amd64')
+    .option('-q, --quiet', 'no progress lines on stderr')
+    .option('--lifetime <seconds>', 'the guest powers off after this long', String(DEFAULT_LIFETIME_MS / 1000))
+    .action((target: string, opts: VmOpts) => startCommand(target, opts));
+  vm.command('stop')
+    .description('Stop a started guest (or all of them) and remove its handle')
+    .argument('[handle]', 'as printed by vm start')
+    .option('--all', 'every started guest')
+    .action((handle: string | undefined, opts: VmOpts) => stopCommand(handle, opts));
   vm.command('list')
-    .description('Known targets')
-    .action(() => {
-      for (const k of knownTargets) process.stdout.write(`${k.spec.padEnd(24)} ${k.description}\n`);
-    });
+    .description('Known targets, then the running started guests with their age and time left')
+    .action(() => listCommand());
 }

@@ -3,7 +3,7 @@
 // pinned host key, and leaves nothing behind: close(), errors, boot timeouts and SIGINT/SIGTERM
 // all kill qemu and remove the temp dir; a watchdog does it if node is SIGKILLed.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, rmSync, type WriteStream } from 'node:fs';
+import { closeSync, createWriteStream, existsSync, openSync, readFileSync, rmSync, type WriteStream } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,6 +33,11 @@ export interface QemuBootOptions {
   extraAppend?: string;
   /** Picks the host port for ssh; default: a free port on 127.0.0.1 (tests use it to provoke the port race). */
   pickPort?: () => Promise<number>;
+  /**
+   * Boot into this existing directory (pidfile, console.log) with the serial console written to the file by qemu
+   * itself, so that after `detach()` the guest outlives this process (`vm start`). Without it: a fresh temp dir.
+   */
+  keepAliveDir?: string;
 }
 
 const CONSOLE_TAIL_LINES = 40;
@@ -100,7 +105,7 @@ export class QemuTarget implements Target {
 
   /** Boots the image; resolves once `true` ran over ssh. Throws a TargetError with the console tail. */
   static async boot(image: BuiltImage, opts: QemuBootOptions = {}): Promise<QemuTarget> {
-    const tempDir = await mkdtemp(path.join(os.tmpdir(), `${TEMP_PREFIX}${image.manifest.id}-${process.pid}-`));
+    const tempDir = opts.keepAliveDir ?? await mkdtemp(path.join(os.tmpdir(), `${TEMP_PREFIX}${image.manifest.id}-${process.pid}-`));
     const t = new QemuTarget(image, tempDir, opts);
     // Registered before anything runs, so a signal at any point removes what exists.
     t.unregister = registerCleanup(() => t.killNow());
@@ -123,6 +128,7 @@ export class QemuTarget implements Target {
 
   /** Last lines of the console, for error messages. */
   consoleTail(lines = CONSOLE_TAIL_LINES): string {
+    this.readConsoleFile();
     return this.consoleText.replace(/\r/g, '').split('\n').slice(-lines - 1).join('\n').trimEnd();
   }
 
@@ -229,8 +235,20 @@ export class QemuTarget implements Target {
     });
   }
 
+  /** keepAlive mode: qemu writes the console file itself; consoleText is what the file holds. */
+  private readConsoleFile(): void {
+    if (!this.opts.keepAliveDir) return;
+    try {
+      const text = readFileSync(this.consoleLog, 'utf8');
+      this.consoleText = text.length > 256 * 1024 ? text.slice(-128 * 1024) : text;
+    } catch {
+      // not written yet
+    }
+  }
+
   private spawnQemu(m: ImageManifest): void {
     this.consoleText = '';
+    if (this.opts.keepAliveDir) return this.spawnDetachedQemu(m);
     this.console = createWriteStream(this.consoleLog, { flags: 'a' });
     this.console.on('error', () => {}); // the log is a copy for people; consoleText has what errors need
     const child = spawn(m.qemuBinary, this.qemuArgs(m, this.port), {
@@ -261,6 +279,55 @@ export class QemuTarget implements Target {
     if (child.pid) this.watchdog = startWatchdog(child.pid, this.tempDir);
   }
 
+  /** qemu with no pipe to node: console and qemu's own messages go to console.log, stdin is /dev/null. */
+  private spawnDetachedQemu(m: ImageManifest): void {
+    rmSync(this.consoleLog, { force: true }); // a port retry starts a fresh log
+    const fd = openSync(this.consoleLog, 'a', 0o600);
+    let child: ChildProcess;
+    try {
+      child = spawn(m.qemuBinary, this.qemuArgs(m, this.port), { stdio: ['ignore', fd, fd], detached: true });
+    } finally {
+      closeSync(fd);
+    }
+    this.qemu = child;
+    child.unref();
+    this.qemuExit = new Promise((resolve) => {
+      child.once('exit', (code, signal) => resolve({ code, signal }));
+      child.once('error', (e) => {
+        this.consoleText += `\n[audit-harness] cannot start ${m.qemuBinary}: ${e.message}\n`;
+        resolve({ code: -1, signal: null });
+      });
+    });
+    // Until detach(), a node killed mid-boot still takes this qemu with it.
+    if (child.pid) this.watchdog = startWatchdog(child.pid, this.tempDir);
+  }
+
+  /** qemu's pid (while it runs). */
+  get pid(): number | undefined {
+    return this.qemuGone() ? undefined : this.qemu?.pid;
+  }
+
+  /**
+   * keepAlive mode only: lets the guest outlive this process. The ssh connection is closed, the node-death
+   * watchdog stands down and nothing kills qemu at exit any more; this object is closed for use.
+   * Whoever detaches owns qemu's lifetime (harness/vm: the lifetime watchdog, `vm stop`).
+   */
+  async detach(): Promise<{ pid: number; port: number }> {
+    if (!this.opts.keepAliveDir) throw new TargetError(this.name, 'detach() needs a keepAliveDir boot');
+    const pid = this.pid;
+    if (!pid) throw this.fail(`qemu is no longer running (${this.exitText()})`);
+    this.closing = Promise.resolve();
+    this.transport?.close();
+    await this.standDownWatchdog();
+    this.unregister();
+    return { pid, port: this.port };
+  }
+
+  /** The live ssh connection (vm exec's streams, files, shell). */
+  ssh(): SshTransport {
+    return this.live();
+  }
+
   private qemuGone(): boolean {
     const q = this.qemu;
     return !q || q.exitCode !== null || q.signalCode !== null || q.pid === undefined;
@@ -280,6 +347,7 @@ export class QemuTarget implements Target {
       let kernelUp = false;
       let goneSince = 0;
       const check = () => {
+        this.readConsoleFile();
         const text = this.consoleText;
         if (!kernelUp && text.length > 0) {
           kernelUp = true;
@@ -369,7 +437,13 @@ export class QemuTarget implements Target {
       await this.qemuExit;
       clearTimeout(killer);
     }
-    // A line on its pipe: the watchdog stands down (it must not remove the temp dir during a port retry).
+    await this.standDownWatchdog();
+    await new Promise<void>((r) => (this.console ? this.console.end(r) : r()));
+    this.console = undefined;
+  }
+
+  /** A line on its pipe: the watchdog stands down (it must not remove the temp dir during a port retry). */
+  private async standDownWatchdog(): Promise<void> {
     const w = this.watchdog;
     this.watchdog = undefined;
     if (w && w.exitCode === null && w.signalCode === null) {
@@ -379,8 +453,6 @@ export class QemuTarget implements Target {
       await exited;
       clearTimeout(killer);
     }
-    await new Promise<void>((r) => (this.console ? this.console.end(r) : r()));
-    this.console = undefined;
   }
 
   /** Kills qemu (TERM, KILL after 3 s), waits for it, removes the temp dir. Safe to call twice. */

@@ -1,7 +1,8 @@
 // exec/putFile/getFile over one ssh2 connection, with the server's host key pinned.
 // Used by the qemu target (dropbear in the guest: no sftp, so files go through `cat`); the
 // vagrant and ssh targets can reuse it as is.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import type { Readable, Writable } from 'node:stream';
 import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
 import { shellJoin, shellQuote } from '../../shell.js';
 import { TargetError, type ExecOptions, type ExecResult } from '../target.js';
@@ -22,6 +23,15 @@ export interface SshTransportOptions {
   defaultTimeoutMs?: number;
 }
 
+/** exec with the command's stdin read from a stream and its output written to streams as it comes. */
+export interface StreamExecOptions {
+  timeoutMs?: number;
+  /** Piped to the command; its end ends the command's stdin. Without it the command gets EOF at once. */
+  stdin?: Readable;
+  stdout: Writable;
+  stderr: Writable;
+}
+
 export interface RawExecResult {
   code: number;
   stdout: Buffer;
@@ -34,6 +44,11 @@ export class HostKeyMismatchError extends TargetError {}
 const DEFAULT_TIMEOUT_MS = 120_000;
 /** Time after the guest-side timeout (TERM, then KILL 5 s later) before the host gives up on the channel. */
 const HOST_SIDE_GRACE_MS = 20_000;
+/**
+ * Longest command line sent as the exec request itself. Dropbear refuses longer ones (MAX_CMD_LEN 9000 in its
+ * sysoptions.h) by dropping the connection; past this a command goes to the guest as a file and runs from there.
+ */
+export const MAX_COMMAND_BYTES = 8192;
 
 export function fingerprint(keyBlob: Buffer): string {
   return `SHA256:${createHash('sha256').update(keyBlob).digest('base64').replace(/=+$/, '')}`;
@@ -153,10 +168,34 @@ export class SshTransport {
   async execRaw(command: string | readonly string[], options: ExecOptions = {}): Promise<RawExecResult> {
     const timeoutMs = options.timeoutMs ?? this.opts.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
     if (typeof command !== 'string' && command.length === 0) throw new TargetError(this.opts.target, 'exec: empty command');
-    const wrapped = wrapCommand(command, timeoutMs);
+    const wrapped = await this.commandLine(command, timeoutMs);
     // The connection may have dropped between commands (guest sshd restarted, NAT timeout): reconnect once.
     const client = this.client ?? (await this.connect());
     return this.runOn(client, wrapped, options.stdin, timeoutMs + HOST_SIDE_GRACE_MS, command);
+  }
+
+  /** Runs a command with streamed stdin/stdout/stderr; resolves to its exit status. */
+  async execStream(command: string | readonly string[], options: StreamExecOptions): Promise<number> {
+    const timeoutMs = options.timeoutMs ?? this.opts.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+    if (typeof command !== 'string' && command.length === 0) throw new TargetError(this.opts.target, 'exec: empty command');
+    const wrapped = await this.commandLine(command, timeoutMs);
+    const client = this.client ?? (await this.connect());
+    const r = await this.runOn(client, wrapped, options.stdin, timeoutMs + HOST_SIDE_GRACE_MS, command, { stdout: options.stdout, stderr: options.stderr });
+    return r.code;
+  }
+
+  /**
+   * The exec request's command line: wrapCommand's, or, when that is longer than MAX_COMMAND_BYTES, the command
+   * written to a guest file first (over this connection, on stdin) and `/bin/sh FILE` under the same timeout.
+   * The script removes itself as its first act (sh keeps reading it through its open descriptor).
+   */
+  private async commandLine(command: string | readonly string[], timeoutMs: number): Promise<string> {
+    const wrapped = wrapCommand(command, timeoutMs);
+    if (Buffer.byteLength(wrapped) <= MAX_COMMAND_BYTES) return wrapped;
+    const file = `/tmp/audit-harness-cmd-${randomBytes(8).toString('hex')}.sh`;
+    const body = typeof command === 'string' ? command : `exec ${shellJoin(command)}`;
+    await this.putFile(file, `rm -f ${file}\n${body}\n`, 0o600);
+    return wrapCommand(['/bin/sh', file], timeoutMs);
   }
 
   async exec(command: string | readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
@@ -185,7 +224,10 @@ export class SshTransport {
     });
   }
 
-  private runOn(client: Client, wrapped: string, stdin: string | Buffer | undefined, hostTimeoutMs: number, original: string | readonly string[]): Promise<RawExecResult> {
+  private runOn(
+    client: Client, wrapped: string, stdin: string | Buffer | Readable | undefined, hostTimeoutMs: number,
+    original: string | readonly string[], sinks?: { stdout: Writable; stderr: Writable },
+  ): Promise<RawExecResult> {
     const { target } = this.opts;
     const what = typeof original === 'string' ? original : shellJoin(original);
     const short = what.length > 80 ? `${what.slice(0, 77)}...` : what;
@@ -200,6 +242,7 @@ export class SshTransport {
         settled = true;
         clearTimeout(timer);
         this.inFlight.delete(fail);
+        if (channel && stdin && typeof stdin === 'object' && !Buffer.isBuffer(stdin)) stdin.unpipe(channel);
         if (err) reject(err);
         else if (code === undefined) reject(new TargetError(target, `command ended without an exit status (ssh connection lost?): ${short}`));
         else resolve({ code, stdout: Buffer.concat(out), stderr: Buffer.concat(errOut) });
@@ -218,16 +261,18 @@ export class SshTransport {
         if (err) return finish(new TargetError(target, `cannot start command (${err.message}): ${short}`));
         if (settled) return void ch.destroy();
         channel = ch;
-        ch.on('data', (d: Buffer) => out.push(d));
-        ch.stderr.on('data', (d: Buffer) => errOut.push(d));
+        ch.on('data', (d: Buffer) => (sinks ? sinks.stdout.write(d) : out.push(d)));
+        ch.stderr.on('data', (d: Buffer) => (sinks ? sinks.stderr.write(d) : errOut.push(d)));
         ch.on('exit', (c: number | null, signal?: string) => {
           if (typeof c === 'number') code = c;
           else if (signal) code = 128 + (signalNumbers[signal] ?? 0);
         });
         ch.on('close', () => finish());
         ch.on('error', (e: Error) => finish(new TargetError(target, `channel error (${e.message}): ${short}`)));
-        if (stdin !== undefined) ch.end(stdin);
-        else ch.end();
+        if (stdin === undefined) ch.end();
+        else if (typeof stdin === 'string' || Buffer.isBuffer(stdin)) ch.end(stdin);
+        // A stream: its end sends EOF; a command that exits first just stops reading it.
+        else stdin.pipe(ch);
       });
     });
   }
