@@ -86,12 +86,15 @@ function newEvent(first: AuditRecord, main: AuditRecord, accounts: Accounts): Co
       ev.data.set(k, v);
     }
   }
-  for (const side of ['primary', 'secondary'] as const) {
-    const id = ev.summary.actor[side];
-    const key = side === 'primary' ? 'auid' : 'uid';
-    if (id !== undefined && ev.names.has(key)) ev.summary.actor[side] = ev.names.get(key);
-  }
   return ev;
+}
+
+/** A uid's name: the accounts, else a name the log gave the same id (ResolveIDs runs after normalization). */
+export function userName(ev: CoalescedEvent, accounts: Accounts, id: string): string | undefined {
+  const known = accounts.users.get(id);
+  if (known !== undefined) return known;
+  for (const [k, v] of ev.ids) if (v === id && k.endsWith('uid') && ev.names.has(k)) return ev.names.get(k);
+  return undefined;
 }
 
 function addRecord(ev: CoalescedEvent, record: AuditRecord): void {
@@ -217,5 +220,10 @@ export function coalesceEvent(event: AuditEvent, accounts: Accounts): CoalescedE
   }
   applyNormalization(ev);
   addProcess(ev);
+  for (const side of ['primary', 'secondary'] as const) {
+    const id = ev.summary.actor[side];
+    const name = id === undefined ? undefined : userName(ev, accounts, id);
+    if (name !== undefined) ev.summary.actor[side] = name;
+  }
   return ev;
 }
