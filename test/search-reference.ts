@@ -4,6 +4,9 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { repoRoot } from '../harness/paths.js';
 import { referenceTool } from '../harness/reference/tools.js';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { runSearch } from '../harness/audit/search/run.js';
 
 export const CLI = path.join(repoRoot, 'dist/harness/cli.js');
 // ausearch -i prints local time and resolves uids on this host: pin the zone and locale for both.
@@ -19,6 +22,33 @@ export interface RunResult {
 
 export async function runBoth(log: string, args: string[], env: Record<string, string> = ENV): Promise<{ ref: RunResult; ours: RunResult }> {
   return runBothArgs([...args, '-if', log], env);
+}
+
+/**
+ * The same as runBoth, with our search run inside this process (runSearch with files for stdout and stderr, as the
+ * CLI calls it), not as a new node process: thousands of comparisons then cost milliseconds each instead of a node
+ * start. test/search-diff.test.ts checks on a sample that both ways print the same bytes.
+ */
+export async function runBothInProcess(log: string, args: string[], env: Record<string, string> = ENV): Promise<{ ref: RunResult; ours: RunResult }> {
+  const full = [...args, '-if', log];
+  const t = await referenceTool('ausearch');
+  const r = spawnSync(t.path, full, { env: { ...process.env, ...t.env, ...env }, maxBuffer: 1 << 28 });
+  return { ref: { stdout: r.stdout, stderr: r.stderr, status: r.status, signal: r.signal }, ours: runOursInProcess(full, env) };
+}
+
+export function runOursInProcess(full: string[], env: Record<string, string>): RunResult {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'search-inproc-'));
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, env);
+  const fds = { stdout: openSync(path.join(dir, 'out'), 'w'), stderr: openSync(path.join(dir, 'err'), 'w'), stdin: openSync('/dev/null', 'r') };
+  try {
+    const status = runSearch(full, fds);
+    return { stdout: readFileSync(path.join(dir, 'out')), stderr: readFileSync(path.join(dir, 'err')), status, signal: null };
+  } finally {
+    for (const fd of Object.values(fds)) closeSync(fd);
+    for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Both tools on exactly these arguments (no -if added). */
