@@ -1,6 +1,7 @@
-// The filesystem of the Debian 12 guest as far as audit sees it: merged /usr (/bin, /sbin, /lib are symlinks into
-// /usr), the kmod tools as symlinks to /usr/bin/kmod, dash as /bin/sh, the harness's static loaders. Watches
-// compare inodes, so every entry has one, and a symlink is an entry of its own.
+// The filesystem of a release's guest as far as audit sees it, built from its profile (vms/profiles): merged or
+// unmerged /usr, kmod and its tool links where the kmod package puts them, /bin/sh as the release links it, the
+// harness's static loaders. Watches compare inodes, so every entry has one, and a symlink is an entry of its own.
+import type { KmodLayout } from './profile.js';
 
 export interface Entry {
   ino: number;
@@ -12,26 +13,44 @@ export interface Entry {
   mode: string;
 }
 
-const SYMLINKS: Record<string, string> = {
-  '/bin': 'usr/bin', '/sbin': 'usr/sbin', '/lib': 'usr/lib', '/lib64': 'usr/lib64',
-  '/usr/bin/sh': 'dash',
-  '/usr/sbin/insmod': '../bin/kmod', '/usr/sbin/rmmod': '../bin/kmod', '/usr/sbin/modprobe': '../bin/kmod',
-  '/usr/sbin/lsmod': '../bin/kmod', '/usr/sbin/depmod': '../bin/kmod', '/usr/sbin/modinfo': '../bin/kmod',
-};
-const DYNAMIC = ['/usr/bin/kmod', '/usr/bin/dash', '/usr/bin/bash', '/usr/bin/sudo', '/usr/bin/setpriv', '/usr/bin/mkdir', '/usr/bin/ln', '/usr/sbin/auditctl'];
-const DIRS = ['/', '/usr', '/usr/bin', '/usr/sbin', '/usr/lib', '/usr/lib64', '/usr/local', '/usr/local/bin', '/tmp', '/root', '/lib/modules'];
+/** What the filesystem is built from: the profile's facts, the images' fixtures. */
+export interface FsLayout {
+  usrMerge: boolean;
+  sh: 'dash' | 'bash' | 'busybox';
+  kmod: KmodLayout;
+  /** The ELF program interpreter of the native programs. */
+  interpreter: string;
+  staticPrograms: readonly string[];
+  files: readonly string[];
+}
+
+const MERGED = { '/bin': 'usr/bin', '/sbin': 'usr/sbin', '/lib': 'usr/lib', '/lib64': 'usr/lib64' };
+// Where Debian and RHEL packages put the other programs the steps run (coreutils, util-linux, sudo, auditd); on a
+// merged /usr both spellings are the same file.
+const DYNAMIC = ['/bin/dash', '/bin/bash', '/usr/bin/sudo', '/usr/bin/setpriv', '/bin/mkdir', '/bin/ln', '/sbin/auditctl'];
+const DIRS = ['/', '/usr', '/usr/bin', '/usr/sbin', '/usr/lib', '/usr/lib64', '/usr/local', '/usr/local/bin', '/tmp', '/root'];
 
 export class SimFs {
   private readonly entries = new Map<string, Entry>();
   private nextIno = 100;
 
-  constructor(readonly interpreter: string, staticPrograms: readonly string[], files: readonly string[]) {
+  readonly interpreter: string;
+
+  constructor(layout: FsLayout) {
+    this.interpreter = layout.interpreter;
     for (const d of DIRS) this.add(d, { kind: 'dir', mode: '040755' });
-    for (const [path, target] of Object.entries(SYMLINKS)) this.add(path, { kind: 'symlink', target, mode: '0120777' });
-    for (const p of DYNAMIC) this.add(p, { kind: 'file', dynamic: true, mode: '0100755' });
-    for (const p of staticPrograms) this.add(p, { kind: 'file', mode: '0100755' });
-    for (const p of files) this.add(this.resolve(p), { kind: 'file', mode: '0100644' });
-    this.add(this.resolve(interpreter), { kind: 'file', mode: '0100755' });
+    for (const [path, target] of Object.entries(MERGED)) {
+      if (layout.usrMerge) this.add(path, { kind: 'symlink', target, mode: '0120777' });
+      else this.add(path, { kind: 'dir', mode: '040755' });
+    }
+    this.mkdir('/lib/modules');
+    if (layout.sh === 'busybox') throw new Error('the profile\'s sh is busybox: busybox\'s applets are not modelled (fact sh)');
+    for (const p of [...DYNAMIC, layout.kmod.kmod]) this.add(this.resolve(p), { kind: 'file', dynamic: true, mode: '0100755' });
+    this.symlink('/bin/sh', layout.sh);
+    for (const [path, target] of Object.entries(layout.kmod.links)) this.symlink(path, target);
+    for (const p of layout.staticPrograms) this.add(this.resolve(p), { kind: 'file', mode: '0100755' });
+    for (const p of layout.files) this.add(this.resolve(p), { kind: 'file', mode: '0100644' });
+    this.add(this.resolve(layout.interpreter), { kind: 'file', mode: '0100755' });
   }
 
   private add(path: string, e: Omit<Entry, 'ino'>): void {

@@ -1,9 +1,11 @@
-// What the Debian 12 userland does for a scenario step, as the kernel's audit sees it: which programs are
-// executed (by whom, under which path) and which module syscalls they make, with their result. Calibrated against
-// the real guests by test/scenario-library.test.ts (kmod 30, dash, sudo, setpriv, the harness's static loaders).
+// What a release's userland does for a scenario step, as the kernel's audit sees it: which programs are executed
+// (by whom, under which path) and which module syscalls they make, with their result. kmod's choice of syscall and
+// the kernel's KERN_MODULE record follow from the profile's facts. Calibrated against the real guests by
+// test/scenario-library.test.ts (kmod 28/30/34, dash, sudo, setpriv, the harness's static loaders).
 import type { SyscallArch } from '../audit/syscalls/index.js';
 import type { SimFs } from './fs.js';
-import type { AllFacts } from '../releases/facts.js';
+import type { AllFacts, Compression } from '../releases/facts.js';
+import type { ModelFacts } from './profile.js';
 
 export const UNSET = 4294967295;
 
@@ -52,6 +54,8 @@ export interface SimWorld {
   release: string;
   /** The profile's release facts: kmod's choice of syscall follows from them. */
   facts: AllFacts;
+  /** The profile's facts only the model uses (KERN_MODULE, the kmod layout). */
+  model: ModelFacts;
 }
 
 const PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
@@ -112,15 +116,17 @@ class Proc {
       this.calls.push({ task: { ...this.task }, syscall, error: 'EPERM', names: [] });
       return 1;
     }
+    // KERN_MODULE is written once the caller passed the capability check, where the kernel has it (Linux 4.11+).
+    const module = this.w.model.kernModule ? { module: name } : {};
     if (loading && this.w.loaded.has(name)) {
-      this.calls.push({ task: { ...this.task }, syscall, error: 'EEXIST', names: [], module: name });
+      this.calls.push({ task: { ...this.task }, syscall, error: 'EEXIST', names: [], ...module });
       return 1;
     }
     if (!loading && !this.w.loaded.has(name)) {
-      this.calls.push({ task: { ...this.task }, syscall, error: 'ENOENT', names: [], module: name });
+      this.calls.push({ task: { ...this.task }, syscall, error: 'ENOENT', names: [], ...module });
       return 1;
     }
-    this.calls.push({ task: { ...this.task }, syscall, names: [], module: name });
+    this.calls.push({ task: { ...this.task }, syscall, names: [], ...module });
     if (loading) this.w.loaded.add(name); else this.w.loaded.delete(name);
     return 0;
   }
@@ -134,16 +140,23 @@ class Proc {
   /** kmod's syscall for a file follows from the release's facts (harness/releases/facts.ts deriveFacts). */
   private kmodLoad(file: string): number {
     const name = this.moduleOfFile(file);
-    if (file.endsWith('.ko')) return this.module(this.w.facts.koSyscall, name, true);
-    if (file.endsWith('.ko.xz')) return this.module(this.w.facts.xzSyscall, name, true);
-    throw new SimUnsupported(`kmod loading ${file}: only .ko and .ko.xz are modelled`);
+    const f = this.w.facts;
+    const compression = fileCompression(file);
+    if (compression === 'none') return this.module(f.koSyscall, name, true);
+    if (compression === 'xz') return this.module(f.xzSyscall, name, true);
+    if (compression === f.moduleCompression) return this.module(f.distroModuleSyscall, name, true);
+    throw new SimUnsupported(`kmod loading ${file}: the profile's facts say nothing of a ${compression} module on a kernel that ships ${f.moduleCompression} (facts moduleCompression, kernelDecompression)`);
   }
 
   private run(base: string, argv: string[], exe: string): number {
     const fs = this.w.fs;
     if (exe === fs.resolve(this.w.loader32) || (this.w.loader64 && exe === fs.resolve(this.w.loader64))) {
       const [, call, arg] = argv;
-      if (call === 'init_module' || call === 'finit_module') return this.module(call, this.moduleOfFile(arg!), true);
+      if (call === 'init_module' || call === 'finit_module') {
+        // The loader passes the file as it is: what a kernel does with compressed bytes is not modelled.
+        if (fileCompression(arg!) !== 'none') throw new SimUnsupported(`the loader's ${call} of a compressed module file (${arg})`);
+        return this.module(call, this.moduleOfFile(arg!), true);
+      }
       if (call === 'delete_module') return this.module('delete_module', arg!, false);
       throw new SimUnsupported(`loader call ${call}`);
     }
@@ -158,7 +171,8 @@ class Proc {
           if (!file) throw new SimUnsupported(`modprobe ${argv[1]}`);
           return this.w.loaded.has(argv[1]!) ? 0 : this.kmodLoad(file);
         }
-        // kmod 30 itself: only list and static-nodes; "invalid command" otherwise.
+        // kmod itself knows only help, list and static-nodes ("invalid command" otherwise): insert/remove were
+        // behind ENABLE_EXPERIMENTAL and then removed (kmod tools/kmod.c kmod_cmds); measured on kmod 30.
         return 1;
       }
       case 'dash':
@@ -210,6 +224,14 @@ class Proc {
     }
     return status;
   }
+}
+
+const EXTENSIONS: Record<string, Compression> = { '.ko': 'none', '.ko.xz': 'xz', '.ko.zst': 'zstd', '.ko.gz': 'gzip' };
+
+function fileCompression(file: string): Compression {
+  const ext = Object.keys(EXTENSIONS).find((e) => file.endsWith(e));
+  if (!ext) throw new SimUnsupported(`not a module file: ${file}`);
+  return EXTENSIONS[ext]!;
 }
 
 const AND = '\0&&';

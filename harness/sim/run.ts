@@ -51,7 +51,11 @@ function fixturesFor(profile: Profile): Fixtures {
 export function simImage(spec: string): SimImage | undefined {
   const id = spec.replace(/^sim:/, '');
   if (!spec.startsWith('sim:') || !profileIds().includes(id)) return undefined;
-  const profile = loadProfile(id);
+  return simImageOf(loadProfile(id), spec);
+}
+
+/** The model of a profile (one from vms/profiles, or one a test changed), answering as target `spec`. */
+export function simImageOf(profile: Profile, spec = `sim:${profile.id}`): SimImage {
   return {
     spec, arch: profile.values.arch, release: profile.kernelRelease, profile, facts: profile.values,
     interpreter: profile.values.arch === 'x86_64' ? '/lib64/ld-linux-x86-64.so.2' : '/lib/ld-linux.so.2',
@@ -71,10 +75,14 @@ export function simTargetInfo(img: SimImage): TargetInfo {
 function world(img: SimImage): SimWorld {
   const fx = img.fixtures;
   const programs = [fx.loader32, ...(fx.loader64 ? [fx.loader64] : [])];
-  const fs = new SimFs(img.interpreter, programs, [fx.testModule, fx.testModuleKo, fx.testModuleXz, fx.stockModule.file]);
+  const fs = new SimFs({
+    usrMerge: img.facts.usrMerge, sh: img.facts.sh, kmod: img.profile.modelValues.kmodLayout, interpreter: img.interpreter,
+    staticPrograms: programs, files: [fx.testModule, fx.testModuleKo, fx.testModuleXz, fx.stockModule.file],
+  });
   const nativeArch: SyscallArch = img.arch === 'i686' ? 'i386' : 'x86_64';
   return {
-    fs, nativeArch, loaded: new Set(), release: img.release, facts: img.facts, loader32: fx.loader32, ...(fx.loader64 ? { loader64: fx.loader64 } : {}),
+    fs, nativeArch, loaded: new Set(), release: img.release, facts: img.facts, model: img.profile.modelValues,
+    loader32: fx.loader32, ...(fx.loader64 ? { loader64: fx.loader64 } : {}),
     moduleFiles: new Map([[fx.testModule, fx.moduleName], [fx.testModuleKo, fx.moduleName], [fx.testModuleXz, `${fx.moduleName}_xz`], [fx.stockModule.file, fx.stockModule.name]]),
   };
 }
@@ -146,7 +154,7 @@ export function runScenarioSim(img: SimImage, scenario: Scenario, file: string, 
         // Like the real runner, a step shows the events of the keys the scenario searches for.
         const events = all.filter((e) => expects.some((x) => hasKey(e, x.key, x.exactKey)));
         logged.set(step.id, all);
-        steps.push({ id: step.id, path: step.path, as: step.as, command, exitCode: status, stdout: '', stderr: '', durationMs: 0, events, logged: summarizeEvents(events) });
+        steps.push({ id: step.id, path: step.path, as: step.as, do: step.do, ...(step.module ? { module: step.module } : {}), command, exitCode: status, stdout: '', stderr: '', durationMs: 0, events, logged: summarizeEvents(events) });
         expectations.push(evaluateExit(step.id, step.expectExit, status, ''));
       }
       useGuestAccounts();

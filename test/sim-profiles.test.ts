@@ -1,0 +1,119 @@
+// The simulator's profiles (vms/profiles): every release of the mission loads with a source and a status for each
+// fact; what a profile does not state, or states wrongly, is an error naming the fact; and a deliberately wrong fact
+// makes calibration against a real run fail (harness/sim/calibrate.ts).
+import test from 'ava';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from '../harness/paths.js';
+import { readRulesSource } from '../harness/scenarios/apply.js';
+import { readJson } from '../harness/scenarios/report/json.js';
+import { loadScenario } from '../harness/scenarios/load.js';
+import { compareWithKernel } from '../harness/sim/calibrate.js';
+import { loadProfile, parseProfile, profileIds, profilesDir } from '../harness/sim/profile.js';
+import { runScenarioSim, simImageOf } from '../harness/sim/run.js';
+import { SimFs } from '../harness/sim/fs.js';
+
+const MISSION = {
+  calibrated: ['debian11-amd64', 'debian11-i686', 'debian12-amd64', 'debian12-i686', 'debian12bpo-amd64', 'debian13-amd64'],
+  modelled: ['rhel7-x86_64', 'rhel8-x86_64', 'rhel9-x86_64', 'rhel10-x86_64', 'ubuntu2004-x86_64', 'ubuntu2204-x86_64', 'ubuntu2404-x86_64'],
+};
+const text = (id: string) => readFileSync(join(profilesDir, `${id}.yaml`), 'utf8');
+const FIXTURES = join(repoRoot, 'test', 'fixtures', 'sim-calibration');
+
+test('every release of the mission has a profile: Debian calibrated by its qemu target, RHEL and Ubuntu modelled', (t) => {
+  t.deepEqual(profileIds(), [...MISSION.calibrated, ...MISSION.modelled].sort());
+  for (const id of MISSION.calibrated) {
+    const p = loadProfile(id);
+    t.is(p.status, 'calibrated', id);
+    t.is(p.calibratedBy, `qemu:${id}`, id);
+  }
+  for (const id of MISSION.modelled) {
+    const p = loadProfile(id);
+    t.is(p.status, 'modelled', id);
+    t.is(p.calibratedBy, undefined, id);
+    t.is(p.values.arch, 'x86_64', `${id}: no i686 kernel exists for this release`);
+    t.true((p.like ?? []).length > 0, `${id} says which calibrated profile it behaves like`);
+  }
+});
+
+test('every fact of every profile has a status and a source: an [S#] of distro-facts.md, a package, a measurement, or an assumption', (t) => {
+  for (const id of profileIds()) {
+    const p = loadProfile(id);
+    for (const [name, f] of [...Object.entries(p.facts), ...Object.entries(p.model)]) {
+      t.true(f.status === p.status, `${id}: ${name} is ${f.status}`);
+      t.regex(f.source, /\[S\d+\]|assumption|deb|Packages|uname|guest|config|DepSurf|real-kernel-facts|distro-facts|Debian|trixie|dash/, `${id}: ${name}`);
+    }
+  }
+  t.regex(loadProfile('rhel9-x86_64').like!.join('\n'), /kmod 28 with \.ko\.xz behaves as Debian 11's kmod 28/);
+});
+
+test('the facts decide kmod\'s syscalls per release as the sources say', (t) => {
+  const v = (id: string) => loadProfile(id).values;
+  t.is(v('rhel9-x86_64').distroModuleSyscall, 'init_module');
+  t.is(v('rhel10-x86_64').distroModuleSyscall, 'init_module', 'kmod 31 without /sys/module/compression');
+  t.is(v('ubuntu2404-x86_64').distroModuleSyscall, 'finit_module', 'kmod 31 with in-kernel zstd');
+  t.is(v('ubuntu2404-x86_64').xzSyscall, 'init_module', 'a .ko.xz on a zstd kernel');
+  t.is(v('debian12bpo-amd64').xzSyscall, 'init_module', 'kmod 30 ignores the kernel\'s decompression');
+  t.is(v('debian13-amd64').xzSyscall, 'finit_module');
+  t.is(v('ubuntu2004-x86_64').koSyscall, 'finit_module');
+  t.false(loadProfile('rhel7-x86_64').modelValues.kernModule);
+});
+
+test('a profile that leaves out a fact, or states one the schema does not know, is an error naming it and the file', (t) => {
+  const base = text('debian12-amd64');
+  const noKmod = base.replace(/^ {2}kmod: .*\n/m, '');
+  t.throws(() => parseProfile(noKmod, 'x.yaml', 'debian12-amd64'), { message: /^x\.yaml:\d+: the profile does not state the fact kmod \(facts\.kmod\)/ });
+  const noLayout = base.replace(/^ {2}kmodLayout:\n(?: {4}.*\n)+/m, '');
+  t.throws(() => parseProfile(noLayout, 'x.yaml', 'debian12-amd64'), { message: /does not state the fact kmodLayout/ });
+  const extra = base.replace(/^facts:\n/m, 'facts:\n  selinux: { value: enforcing, source: "made up", status: calibrated }\n');
+  t.throws(() => parseProfile(extra, 'x.yaml', 'debian12-amd64'), { message: /^x\.yaml:\d+: facts: .*selinux/ });
+  const bad = base.replace('kmod: { value: 30,', 'kmod: { value: thirty,');
+  t.throws(() => parseProfile(bad, 'x.yaml', 'debian12-amd64'), { message: /^x\.yaml:\d+: facts\.kmod\.value: / });
+  const mixed = base.replace('kmod: { value: 30, source: "kmod 30+20221128-1 (bookworm Packages)", status: calibrated }', 'kmod: { value: 30, source: "kmod 30+20221128-1 (bookworm Packages)", status: modelled }');
+  t.throws(() => parseProfile(mixed, 'x.yaml', 'debian12-amd64'), { message: /kmod is modelled in a profile calibrated by qemu:debian12-amd64/ });
+  t.throws(() => loadProfile('nosuch-x86_64'), { message: /no simulator profile "nosuch-x86_64".*known: debian11-amd64/ });
+});
+
+test('the filesystem follows the profile: Debian 12\'s /sbin/insmod -> /bin/kmod, RHEL 9\'s /usr/sbin/insmod -> ../bin/kmod, unmerged /usr', (t) => {
+  const fsOf = (id: string, usrMerge?: boolean) => {
+    const p = loadProfile(id);
+    return new SimFs({ usrMerge: usrMerge ?? p.values.usrMerge, sh: p.values.sh, kmod: p.modelValues.kmodLayout, interpreter: '/lib64/ld-linux-x86-64.so.2', staticPrograms: [], files: [] });
+  };
+  const deb = fsOf('debian12-amd64');
+  t.is(deb.entry('/usr/sbin/insmod')?.target, '/bin/kmod');
+  t.is(deb.resolve('/sbin/insmod'), '/usr/bin/kmod');
+  t.is(deb.resolve('/bin/sh'), '/usr/bin/dash');
+  const rhel = fsOf('rhel9-x86_64');
+  t.is(rhel.entry('/usr/sbin/insmod')?.target, '../bin/kmod');
+  t.is(rhel.resolve('/sbin/modprobe'), '/usr/bin/kmod');
+  t.is(rhel.resolve('/bin/sh'), '/usr/bin/bash');
+  const unmerged = fsOf('debian11-amd64', false);
+  t.is(unmerged.entry('/sbin')?.kind, 'dir');
+  t.is(unmerged.resolve('/sbin/insmod'), '/bin/kmod');
+  t.false(unmerged.exists('/usr/sbin/insmod'));
+});
+
+test('a deliberately wrong profile fact (kmod 31 with an xz-decompressing kernel on Debian 12) fails calibration against the real run; the right profile passes', async (t) => {
+  const real = await readJson(join(FIXTURES, 'debian12-amd64.cis-64-root.results.json'));
+  const file = join(FIXTURES, 'cis-64-root.yaml');
+  const scenario = await loadScenario(file);
+  const rules = await readRulesSource(scenario, file, 'x86_64');
+  const simRun = (yaml: string) => {
+    const img = simImageOf(parseProfile(yaml, 'debian12-amd64.yaml', 'debian12-amd64'), 'sim:debian12-amd64');
+    return { ...real, targets: [{ name: img.spec }], results: [runScenarioSim(img, scenario, 'cis-64-root.yaml', rules)] };
+  };
+  const right = compareWithKernel(real, simRun(text('debian12-amd64')));
+  t.true(right.compared >= 6, `${right.compared} steps compared`);
+  t.deepEqual(right.mismatches, [], 'the calibrated profile agrees with the real kernel');
+  const wrong = text('debian12-amd64')
+    .replace(/kmod: \{ value: 30,/, 'kmod: { value: 31,')
+    .replace(/kernelDecompression: \{ value: none,/, 'kernelDecompression: { value: xz,')
+    .replace(/moduleCompression: \{ value: none,/, 'moduleCompression: { value: xz,');
+  t.not(wrong, text('debian12-amd64'));
+  const { mismatches } = compareWithKernel(real, simRun(wrong));
+  const steps = mismatches.map((m) => m.what);
+  t.true(steps.includes('events of step modprobe-xz'), steps.join('; '));
+  const xz = mismatches.find((m) => m.what === 'events of step modprobe-xz')!;
+  t.regex(xz.real, /syscall=175 .*key="modules".*module="audit_test_mod_xz"/, 'the kernel logged init_module (175) with the key');
+  t.notRegex(xz.sim, /syscall=175 /, 'the wrong profile says kmod used finit_module, which the rule does not name: only the watch\'s execve is left');
+});
