@@ -1,27 +1,32 @@
 // ensureImage: resolve exact versions, compute the cache key, and build the image in a temp
 // directory that is renamed into place only when complete (an interrupted build leaves nothing).
 import { createHash } from 'node:crypto';
-import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { execa } from 'execa';
+import { chmod, copyFile, lstat, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { downloadDebs, extractDeb, type DebArch } from '../debian/apt.js';
+import { downloadDebs, extractDeb, openAptState, type AptState, type DebArch } from '../debian/apt.js';
 import { cacheDir, repoRoot } from '../paths.js';
 import { buildLoader, buildTestModules, xzModule } from './compile.js';
 import { findMissingLibraries } from './elf-closure.js';
 import { packInitramfs } from './initramfs.js';
+import { isAlive } from './process-alive.js';
 import { checkBuildHost } from './preflight.js';
-import { installDriverModules, runDepmod } from './kernel-modules.js';
+import { installKernelModules, runDepmod } from './kernel-modules.js';
 import type { BuiltImage, ImageManifest } from './manifest.js';
 import { resolveImagePackages, type ResolvedImagePackages, type ResolvedPackage } from './packages.js';
 import { loadRecipe, type Recipe } from './recipe.js';
 import { configureGuest, createMergedUsrRoot, libraryDirs, unpackDeb } from './rootfs.js';
+import { checkStatedFacts, measureFacts } from './release-facts.js';
 import { makeClientKey, makeDropbearHostKey } from './ssh-keys.js';
+import { ensureToolchain, type Toolchain } from './toolchain.js';
 
 export interface EnsureImageOptions {
   /**
    * Called at the start of each step (detail: what it does) and at its end (detail: "done in N s").
-   * Steps: resolve, download, extract, build module, build loaders, keys, assemble, initramfs;
+   * Steps: apt (the private apt state, updated when its lists are a day old), resolve, toolchain (recipes that build
+   * with the release's own compiler), download, extract, build module, build loaders, keys, assemble, initramfs;
    * or 'cached' (detail: the image dir) when nothing needs building, 'waiting' while another
    * process builds the same image.
    */
@@ -51,10 +56,11 @@ async function hashTree(hash: ReturnType<typeof createHash>, dir: string): Promi
   }
 }
 
-async function cacheKey(recipe: Recipe, pkgs: ResolvedPackage[]): Promise<string> {
+async function cacheKey(recipe: Recipe, pkgs: ResolvedPackage[], toolchain?: Toolchain): Promise<string> {
   const h = createHash('sha256');
   h.update(recipe.text).update('\0');
   for (const p of [...pkgs].sort((a, b) => a.name.localeCompare(b.name))) h.update(`${p.name}=${p.version}:${p.fetchArch}\n`);
+  if (toolchain) h.update(`toolchain ${path.basename(toolchain.dir)}\n`);
   for (const d of guestSourcesDirs) await hashTree(h, d);
   // The builder's own code (this directory, as compiled) is an input too.
   for (const f of (await readdir(builderDir)).filter((f) => /\.(js|ts)$/.test(f) && !f.endsWith('.d.ts')).sort()) {
@@ -71,13 +77,13 @@ async function readManifest(dir: string): Promise<ImageManifest | undefined> {
   }
 }
 
-async function downloadAll(pkgs: ResolvedPackage[], signal?: AbortSignal): Promise<Map<string, string>> {
+async function downloadAll(state: AptState, pkgs: ResolvedPackage[], signal?: AbortSignal, onProgress?: (msg: string) => void): Promise<Map<string, string>> {
   const result = new Map<string, string>();
   for (const arch of ['amd64', 'i386'] as DebArch[]) {
     const group = pkgs.filter((p) => p.fetchArch === arch);
     if (!group.length) continue;
     signal?.throwIfAborted();
-    const files = await downloadDebs(Object.fromEntries(group.map((p) => [p.name, p.version])), arch);
+    const files = await downloadDebs(Object.fromEntries(group.map((p) => [p.name, p.version])), arch, onProgress, state, signal);
     group.forEach((p, i) => result.set(p.name, files[i]));
   }
   return result;
@@ -105,9 +111,18 @@ async function buildOrReuse(recipeId: string, opts: EnsureImageOptions): Promise
   };
 
   const recipe = await loadRecipe(recipeId);
-  const resolved = await step('resolve', `exact versions for ${recipe.id} (${recipe.debArch})`, () => resolveCached(recipe));
+  const state = await step('apt', `private apt state for ${recipe.apt.suites.join(', ')}`, () =>
+    openAptState(recipe.apt, { signal, onProgress: (msg) => opts.onProgress?.('apt', msg) }),
+  );
+  const resolved = await step('resolve', `exact versions for ${recipe.id} (${recipe.debArch})`, () => resolveCached(recipe, state));
   const allPkgs = [...resolved.guest, ...resolved.build];
-  const key = await cacheKey(recipe, allPkgs);
+  const toolchain =
+    recipe.moduleBuild.toolchain === 'suite'
+      ? await step('toolchain', `${recipe.moduleBuild.packages!.join(' ')} from ${state.name}`, () =>
+          ensureToolchain(state, recipe.moduleBuild.packages!, { signal, onProgress: (msg) => opts.onProgress?.('toolchain', msg) }),
+        )
+      : undefined;
+  const key = await cacheKey(recipe, allPkgs, toolchain);
   const idDir = path.join(imagesDir(), recipe.id);
   const finalDir = path.join(idDir, key);
   const existing = await readManifest(finalDir);
@@ -132,7 +147,9 @@ async function buildOrReuse(recipeId: string, opts: EnsureImageOptions): Promise
   // The pid in the name tells other processes whether this build is still alive.
   const tmp = await mkdtemp(path.join(idDir, `.build-${key}-${process.pid}-`));
   try {
-    const debs = await step('download', `${allPkgs.length} packages`, () => downloadAll(allPkgs, signal));
+    const debs = await step('download', `${allPkgs.length} packages`, () =>
+      downloadAll(state, allPkgs, signal, (msg) => opts.onProgress?.('download', msg)),
+    );
     const root = path.join(tmp, 'root');
     const kernelRoot = path.join(tmp, 'kernel');
     const kbuildRoot = path.join(tmp, 'kbuild');
@@ -147,12 +164,16 @@ async function buildOrReuse(recipeId: string, opts: EnsureImageOptions): Promise
         if (p === kernelPkg) await extractDeb(debs.get(p.name)!, kernelRoot);
         else await unpackDeb(debs.get(p.name)!, root, signal);
       }
+      // trixie's kernel package has its modules under usr/lib/modules only; depmod -b looks in lib/modules.
+      if (!(await lstat(path.join(kernelRoot, 'lib')).then(() => true, () => false))) await symlink('usr/lib', path.join(kernelRoot, 'lib'));
+      // The release's own compiler: a hard-linked copy of the cached chroot, the headers unpacked into it.
+      if (toolchain) await execa('cp', ['-al', toolchain.dir, kbuildRoot], { cancelSignal: signal });
       for (const p of resolved.build) await extractDeb(debs.get(p.name)!, kbuildRoot);
     });
 
     const rel = resolved.kernelRelease;
-    const modules = await step('build module', `audit_test_mod and audit_test_mod_xz against ${rel}`, () =>
-      buildTestModules(kbuildRoot, rel, recipe.debArch, tmp, signal),
+    const modules = await step('build module', `audit_test_mod and audit_test_mod_xz against ${rel} (${toolchain ? `${state.name} toolchain` : 'host gcc'})`, () =>
+      buildTestModules(kbuildRoot, rel, recipe.debArch, tmp, { makeVars: recipe.moduleBuild.makeVars, chroot: !!toolchain, signal }),
     );
 
     const loaders = await step('build loaders', recipe.debArch === 'amd64' ? 'static 64-bit and 32-bit' : 'static 32-bit', async () => {
@@ -177,9 +198,9 @@ async function buildOrReuse(recipeId: string, opts: EnsureImageOptions): Promise
       return { clientPub, hostKeyFile, hostKeyPub };
     });
 
-    const guestModule = `/lib/modules/${rel}/extra/audit_test_mod.ko`;
     const guestModuleXz = `/lib/modules/${rel}/extra/audit_test_mod_xz.ko.xz`;
-    await step('assemble', 'guest configuration, kernel modules, library closure', async () => {
+    const guestModuleKo = '/usr/local/lib/audit-harness/audit_test_mod.ko';
+    const assembled = await step('assemble', 'guest configuration, kernel modules, stated facts, library closure', async () => {
       await configureGuest(root, {
         hostname: recipe.hostname,
         user: GUEST_USER,
@@ -191,10 +212,24 @@ async function buildOrReuse(recipeId: string, opts: EnsureImageOptions): Promise
         initScript: await readFile(path.join(repoRoot, 'vms/guest/init'), 'utf8'),
         poweroffScript: await readFile(path.join(repoRoot, 'vms/guest/poweroff'), 'utf8'),
       });
-      await installDriverModules(kernelRoot, root, rel, recipe.drivers);
+      const installed = await installKernelModules(kernelRoot, root, rel, [...recipe.drivers, recipe.stockModule]);
+      const stockFile = installed.get(recipe.stockModule);
+      if (!stockFile) throw new Error(`${recipe.file}: stockModule ${recipe.stockModule} is built into ${rel}, not a module file`);
+      const measured = await measureFacts({ recipe, kernelRoot, root, release: rel, versions: Object.fromEntries(allPkgs.map((p) => [p.name, p.version])) });
+      checkStatedFacts(recipe, measured);
+      // The test module as the kernel package ships its own modules; uncompressed also outside the tree.
       const extra = path.join(root, 'usr/lib/modules', rel, 'extra');
       await mkdir(extra, { recursive: true });
       await copyFile(modules.plain, path.join(extra, 'audit_test_mod.ko'));
+      let testModule = `/lib/modules/${rel}/extra/audit_test_mod.ko`;
+      if (measured.facts.moduleCompression === 'xz') {
+        await xzModule(path.join(extra, 'audit_test_mod.ko'), signal);
+        testModule += '.xz';
+      } else if (measured.facts.moduleCompression !== 'none') {
+        throw new Error(`kernel ${rel} ships ${measured.facts.moduleCompression} modules; the builder only makes .ko and .ko.xz test modules`);
+      }
+      await mkdir(path.join(root, path.dirname(guestModuleKo)), { recursive: true });
+      await copyFile(modules.plain, path.join(root, guestModuleKo));
       await copyFile(modules.xzSource, path.join(extra, 'audit_test_mod_xz.ko'));
       await xzModule(path.join(extra, 'audit_test_mod_xz.ko'), signal);
       await runDepmod(root, rel);
@@ -206,6 +241,7 @@ async function buildOrReuse(recipeId: string, opts: EnsureImageOptions): Promise
         );
       }
       await copyFile(path.join(kernelRoot, 'boot', `vmlinuz-${rel}`), path.join(out, 'vmlinuz'));
+      return { testModule, stockModule: { name: recipe.stockModule, file: `/lib/modules/${rel}/${stockFile}` } };
     });
 
     await step('initramfs', 'cpio + zstd', () => packInitramfs(root, path.join(out, 'initrd.img'), signal));
@@ -225,12 +261,15 @@ async function buildOrReuse(recipeId: string, opts: EnsureImageOptions): Promise
       key,
       files: { kernel: 'vmlinuz', initrd: 'initrd.img', clientKey: 'client_key', hostKeyPub: 'host_key.pub' },
       guest: {
-        testModule: guestModule,
+        testModule: assembled.testModule,
+        testModuleKo: guestModuleKo,
         testModuleXz: guestModuleXz,
+        stockModule: assembled.stockModule,
         ...(loaders.loader64 ? { loader64: loaders.loader64 } : {}),
         loader32: loaders.loader32,
         user: GUEST_USER,
       },
+      facts: recipe.facts,
       builtAt: new Date().toISOString(),
     };
     await writeFile(path.join(out, MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
@@ -250,33 +289,18 @@ async function buildOrReuse(recipeId: string, opts: EnsureImageOptions): Promise
   }
 }
 
-// apt-cache takes ~0.8 s per call here; the answer only changes with apt's lists or settings,
-// so it is remembered per recipe text and apt state (file names, sizes, mtimes).
-async function aptStateHash(recipe: Recipe): Promise<string> {
-  const h = createHash('sha256').update(recipe.text);
-  for (const dir of ['/var/lib/apt/lists', '/etc/apt/preferences.d', '/etc/apt/sources.list.d']) {
-    const names = await readdir(dir).catch(() => [] as string[]);
-    for (const n of names.sort()) {
-      const st = await stat(path.join(dir, n)).catch(() => undefined);
-      if (st?.isFile()) h.update(`${dir}/${n}:${st.size}:${st.mtimeMs}\n`);
-    }
-  }
-  for (const f of ['/etc/apt/preferences', '/etc/apt/sources.list', '/var/lib/dpkg/arch']) {
-    const st = await stat(f).catch(() => undefined);
-    h.update(`${f}:${st?.size}:${st?.mtimeMs}\n`);
-  }
-  return h.digest('hex').slice(0, 16);
-}
-
-async function resolveCached(recipe: Recipe): Promise<ResolvedImagePackages> {
+// apt-cache takes ~0.8 s per call here; the answer only changes with the private apt state (sources, pins, when
+// its lists were fetched), so it is remembered per recipe text and that state's fingerprint.
+async function resolveCached(recipe: Recipe, state: AptState): Promise<ResolvedImagePackages> {
   const idDir = path.join(imagesDir(), recipe.id);
-  const file = path.join(idDir, `.resolved-${await aptStateHash(recipe)}.json`);
+  const hash = createHash('sha256').update(recipe.text).update('\0').update(state.fingerprint).digest('hex').slice(0, 16);
+  const file = path.join(idDir, `.resolved-${hash}.json`);
   try {
     return JSON.parse(await readFile(file, 'utf8')) as ResolvedImagePackages;
   } catch {
     /* resolve below */
   }
-  const resolved = await resolveImagePackages(recipe);
+  const resolved = await resolveImagePackages(recipe, state);
   await mkdir(idDir, { recursive: true });
   for (const n of await readdir(idDir)) if (n.startsWith('.resolved-')) await rm(path.join(idDir, n), { force: true });
   await writeFile(`${file}.${process.pid}`, JSON.stringify(resolved));
@@ -296,15 +320,6 @@ async function removeOtherBuilds(idDir: string, key: string): Promise<void> {
 function buildOwner(name: string): { key: string; pid: number } | undefined {
   const m = /^\.build-([0-9a-f]+)-(\d+)-/.exec(name);
   return m ? { key: m[1], pid: Number(m[2]) } : undefined;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 async function liveBuilds(idDir: string): Promise<{ key: string; pid: number }[]> {

@@ -15,26 +15,51 @@ function commandError(what: string, err: unknown): Error {
   return new Error(`${what} failed: ${e.shortMessage ?? String(err)}\n${out}`);
 }
 
+export interface ModuleBuildOptions {
+  /** Extra make variables (CC=gcc where the headers name a compiler the host lacks, CONFIG_DEBUG_INFO_BTF_MODULES=). */
+  makeVars?: Record<string, string>;
+  /** kbuildRoot is a chroot tree with the release's own compiler: make runs inside it. */
+  chroot?: boolean;
+  signal?: AbortSignal;
+}
+
 /**
  * Builds audit_test_mod.ko and audit_test_mod_xz.ko against the headers unpacked under `kbuildRoot`
  * (a tree with usr/src/linux-headers-<release> and usr/lib/linux-kbuild-*). Returns the two .ko paths.
  */
-export async function buildTestModules(kbuildRoot: string, release: string, arch: DebArch, workDir: string, signal?: AbortSignal): Promise<{ plain: string; xzSource: string }> {
+export async function buildTestModules(kbuildRoot: string, release: string, arch: DebArch, workDir: string, opts: ModuleBuildOptions = {}): Promise<{ plain: string; xzSource: string }> {
   const headers = path.join(kbuildRoot, 'usr/src', `linux-headers-${release}`);
-  // The flavour's Makefile includes the -common tree by its absolute /usr/src path: point it here.
-  const mk = path.join(headers, 'Makefile');
-  const text = await readFile(mk, 'utf8');
-  await writeFile(mk, text.replace(/^include \/usr\/src\//m, `include ${path.join(kbuildRoot, 'usr/src')}/`));
-  const src = path.join(workDir, 'module');
+  const vars = Object.entries(opts.makeVars ?? {}).map(([k, v]) => `${k}=${v}`);
+  const karch = `ARCH=${arch === 'amd64' ? 'x86_64' : 'i386'}`;
+  let src: string;
+  let cmd: string;
+  let args: string[];
+  if (opts.chroot) {
+    // Inside the chroot the headers' absolute /usr/src include is right as it is.
+    src = path.join(kbuildRoot, 'build/module');
+    await mkdir(path.join(kbuildRoot, 'dev'), { recursive: true });
+    await execa('mknod', ['-m', '666', path.join(kbuildRoot, 'dev/null'), 'c', '1', '3']);
+    cmd = 'chroot';
+    args = [kbuildRoot, 'make', '-C', `/usr/src/linux-headers-${release}`, 'M=/build/module', karch, ...vars, 'modules'];
+  } else {
+    // The flavour's Makefile includes the -common tree by its absolute /usr/src path: point it here.
+    const mk = path.join(headers, 'Makefile');
+    const text = await readFile(mk, 'utf8');
+    await writeFile(mk, text.replace(/^include \/usr\/src\//m, `include ${path.join(kbuildRoot, 'usr/src')}/`));
+    src = path.join(workDir, 'module');
+    cmd = 'make';
+    args = ['-C', headers, `M=${src}`, karch, ...vars, 'modules'];
+  }
   await mkdir(src, { recursive: true });
   await cp(moduleSourceDir, src, { recursive: true });
   try {
-    await execa('make', ['-C', headers, `M=${src}`, `ARCH=${arch === 'amd64' ? 'x86_64' : 'i386'}`, 'modules'], {
-      cancelSignal: signal,
-      env: { LC_ALL: 'C' },
+    await execa(cmd, args, {
+      cancelSignal: opts.signal,
+      env: { LC_ALL: 'C', ...(opts.chroot ? { PATH: '/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin', HOME: '/tmp' } : {}) },
+      extendEnv: !opts.chroot,
     });
   } catch (err) {
-    throw commandError(`building the test module against ${release}`, err);
+    throw commandError(`building the test module against ${release}${opts.chroot ? ' (in the release toolchain chroot)' : ''}`, err);
   }
   return { plain: path.join(src, 'audit_test_mod.ko'), xzSource: path.join(src, 'audit_test_mod_xz.ko') };
 }

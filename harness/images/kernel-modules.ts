@@ -1,13 +1,17 @@
-// The guest's /lib/modules/<release>: only the drivers the recipe names and their dependencies
-// (from the kernel package's tree, indexed with depmod), plus the test modules; then depmod.
+// The guest's /lib/modules/<release>: only the modules the recipe names (drivers, the stock module) and their
+// dependencies, copied from the kernel package's tree as it ships them (indexed with depmod), plus the test
+// modules; then depmod.
 import { execa } from 'execa';
 import { copyFile, mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 const norm = (n: string) => n.replace(/-/g, '_');
 
-/** Copies `drivers` and what they depend on from kernelRoot's module tree into root's. Returns the copied paths. */
-export async function installDriverModules(kernelRoot: string, root: string, release: string, drivers: string[]): Promise<string[]> {
+/**
+ * Copies `modules` and what they depend on from kernelRoot's module tree into root's. Returns each named module's
+ * file relative to /lib/modules/<release> (absent for built-in ones).
+ */
+export async function installKernelModules(kernelRoot: string, root: string, release: string, drivers: string[]): Promise<Map<string, string>> {
   const srcDir = path.join(kernelRoot, 'lib/modules', release);
   await execa('depmod', ['-b', kernelRoot, release]);
   const dep = await readFile(path.join(srcDir, 'modules.dep'), 'utf8');
@@ -24,6 +28,7 @@ export async function installDriverModules(kernelRoot: string, root: string, rel
     byName.set(norm(path.basename(m[1]).replace(/\.ko(\.\w+)?$/, '')), { file: m[1], deps: m[2].split(/\s+/).filter(Boolean) });
   }
   const files = new Set<string>();
+  const named = new Map<string, string>();
   for (const d of drivers) {
     const entry = byName.get(norm(d));
     if (!entry) {
@@ -31,6 +36,7 @@ export async function installDriverModules(kernelRoot: string, root: string, rel
       throw new Error(`kernel ${release} has no module ${d} (neither in modules.dep nor built in)`);
     }
     files.add(entry.file);
+    named.set(d, entry.file);
     for (const x of entry.deps) files.add(x);
   }
   const dstDir = path.join(root, 'usr/lib/modules', release);
@@ -42,7 +48,7 @@ export async function installDriverModules(kernelRoot: string, root: string, rel
   for (const f of ['modules.order', 'modules.builtin', 'modules.builtin.modinfo']) {
     if (await stat(path.join(srcDir, f)).then(() => true, () => false)) await copyFile(path.join(srcDir, f), path.join(dstDir, f));
   }
-  return [...files].sort();
+  return named;
 }
 
 export async function runDepmod(root: string, release: string): Promise<void> {

@@ -1,7 +1,7 @@
-// Exact package versions for a recipe: userland packages per arch (arch-all ones from the
-// native index), the kernel image behind the meta package, its headers and a kbuild that runs on the host.
-import { execa } from 'execa';
-import type { DebArch } from '../debian/apt.js';
+// Exact package versions for a recipe, from its private apt state (harness/debian/apt.ts): userland packages per
+// arch (arch-all ones from the native index), the kernel image behind the meta package, its headers and a kbuild
+// that runs on the host.
+import { runApt, type AptState, type DebArch } from '../debian/apt.js';
 import type { Recipe } from './recipe.js';
 
 export interface ResolvedPackage {
@@ -22,22 +22,14 @@ export interface ResolvedImagePackages {
 
 const HOST_ARCH: DebArch = 'amd64';
 
-async function aptCache(args: string[]): Promise<string> {
-  try {
-    const { stdout } = await execa('apt-cache', args, { env: { LC_ALL: 'C' } });
-    return stdout;
-  } catch (err) {
-    throw new Error(`apt-cache ${args.join(' ')} failed: ${(err as { stderr?: string }).stderr ?? String(err)}`);
-  }
-}
 
 interface Policy {
   candidate?: string;
   versions: string[];
 }
 
-async function policies(names: string[]): Promise<Map<string, Policy>> {
-  const out = await aptCache(['policy', ...names]);
+async function policies(state: AptState, names: string[]): Promise<Map<string, Policy>> {
+  const out = await runApt(state, 'apt-cache', ['policy', ...names]);
   const result = new Map<string, Policy>();
   let cur: Policy | undefined;
   for (const line of out.split('\n')) {
@@ -59,17 +51,17 @@ async function policies(names: string[]): Promise<Map<string, Policy>> {
 }
 
 /** Field `field` of `apt-cache show name=version`. */
-async function showField(pkg: string, version: string, field: string): Promise<string | undefined> {
-  const out = await aptCache(['show', `${pkg}=${version}`]);
+export async function showField(state: AptState, pkg: string, version: string, field: string): Promise<string | undefined> {
+  const out = await runApt(state, 'apt-cache', ['show', `${pkg}=${version}`]);
   const m = new RegExp(`^${field}: (.*)$`, 'm').exec(out);
   return m?.[1];
 }
 
 /** Candidate versions for `names` in `arch`; packages apt only knows as Architecture: all come from the native index. */
-export async function resolveArchPackages(names: string[], arch: DebArch): Promise<ResolvedPackage[]> {
-  const qualified = await policies(names.map((n) => `${n}:${arch}`));
+export async function resolveArchPackages(state: AptState, names: string[], arch: DebArch): Promise<ResolvedPackage[]> {
+  const qualified = await policies(state, names.map((n) => `${n}:${arch}`));
   const missing = names.filter((n) => !qualified.get(`${n}:${arch}`)?.candidate && !qualified.get(n)?.candidate);
-  const native = missing.length ? await policies(missing) : new Map<string, Policy>();
+  const native = missing.length ? await policies(state, missing) : new Map<string, Policy>();
   const result: ResolvedPackage[] = [];
   const unknown: string[] = [];
   for (const n of names) {
@@ -79,19 +71,19 @@ export async function resolveArchPackages(names: string[], arch: DebArch): Promi
       continue;
     }
     const v = native.get(n)?.candidate;
-    if (v && (await showField(n, v, 'Architecture')) === 'all') result.push({ name: n, version: v, fetchArch: HOST_ARCH });
+    if (v && (await showField(state, n, v, 'Architecture')) === 'all') result.push({ name: n, version: v, fetchArch: HOST_ARCH });
     else unknown.push(n);
   }
   if (unknown.length) {
-    throw new Error(`apt has no candidate for ${unknown.join(', ')} (${arch}); run scripts/setup.sh (dpkg --add-architecture i386, apt-get update)`);
+    throw new Error(`apt state ${state.name} has no candidate for ${unknown.join(', ')} (${arch})`);
   }
   return result;
 }
 
-export async function resolveImagePackages(recipe: Recipe): Promise<ResolvedImagePackages> {
+export async function resolveImagePackages(recipe: Recipe, state: AptState): Promise<ResolvedImagePackages> {
   const arch = recipe.debArch;
-  const [meta] = await resolveArchPackages([recipe.kernel.meta], arch);
-  const depends = (await showField(`${meta.name}:${arch}`, meta.version, 'Depends')) ?? '';
+  const [meta] = await resolveArchPackages(state, [recipe.kernel.meta], arch);
+  const depends = (await showField(state, `${meta.name}:${arch}`, meta.version, 'Depends')) ?? '';
   const image = /(?:^|,\s*)(linux-image-(\S+)) \(= ([^)]+)\)/.exec(depends);
   if (!image) throw new Error(`${recipe.file}: ${meta.name} ${meta.version} does not depend on an exact linux-image-<release> (${depends})`);
   const [, imagePkg, kernelRelease, kernelVersion] = image;
@@ -99,16 +91,17 @@ export async function resolveImagePackages(recipe: Recipe): Promise<ResolvedImag
     throw new Error(`${recipe.file}: kernel ${kernelRelease} is not of flavour ${recipe.kernel.flavour}`);
   }
   const headersPkg = `linux-headers-${kernelRelease}`;
-  const headersDeps = (await showField(`${headersPkg}:${arch}`, kernelVersion, 'Depends')) ?? '';
+  const headersDeps = (await showField(state, `${headersPkg}:${arch}`, kernelVersion, 'Depends')) ?? '';
   const common = /(linux-headers-\S+-common) \(= ([^)]+)\)/.exec(headersDeps);
-  const kbuild = /(linux-kbuild-[0-9.]+)/.exec(headersDeps);
+  // linux-kbuild-6.1, linux-kbuild-5.10, linux-kbuild-6.12.117+deb13
+  const kbuild = /(linux-kbuild-[0-9][^\s,(]*)/.exec(headersDeps);
   if (!common || !kbuild) throw new Error(`${headersPkg} ${kernelVersion}: cannot find -common and linux-kbuild in Depends (${headersDeps})`);
   // kbuild's tools (modpost, fixdep) must run on the host: the host-arch build of the very same version.
-  const kb = (await policies([`${kbuild[1]}:${HOST_ARCH}`])).get(`${kbuild[1]}:${HOST_ARCH}`);
+  const kb = (await policies(state, [`${kbuild[1]}:${HOST_ARCH}`])).get(`${kbuild[1]}:${HOST_ARCH}`);
   if (!kb?.versions.includes(kernelVersion)) {
     throw new Error(`${kbuild[1]}:${HOST_ARCH} ${kernelVersion} is not available (apt has ${kb?.versions.join(', ') || 'none'}); the test module for ${kernelRelease} needs it`);
   }
-  const userland = await resolveArchPackages(recipe.packages, arch);
+  const userland = await resolveArchPackages(state, recipe.packages, arch);
   return {
     kernelRelease,
     kernelVersion,

@@ -19,6 +19,8 @@ const TOOLS: Record<string, string> = {
   'ssh-keygen': 'openssh-client',
   dropbearkey: 'dropbear-bin',
   mknod: 'coreutils',
+  chroot: 'coreutils',
+  cp: 'coreutils',
 };
 
 async function onPath(cmd: string): Promise<boolean> {

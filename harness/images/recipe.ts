@@ -4,6 +4,7 @@ import path from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { repoRoot } from '../paths.js';
+import { FACT_NAMES, statedFactsSchema, type FactName } from '../releases/facts.js';
 
 export const recipesDir = path.join(repoRoot, 'vms', 'qemu');
 
@@ -34,6 +35,30 @@ export const RecipeSchema = z
     /** update-alternatives links: /usr/bin/<name> -> /etc/alternatives/<name> -> target. */
     alternatives: z.record(z.string().regex(/^[a-z0-9.+-]+$/), z.string().startsWith('/')).default({}),
     packages: z.array(packageName).min(1),
+    /** The private apt state the packages come from (harness/debian/apt.ts): suites of the main component, pins. */
+    apt: z
+      .object({
+        suites: z.array(z.string().regex(/^[a-z]+(-[a-z]+)?$/, 'a Debian suite such as bookworm or bookworm-security')).min(1),
+        pins: z
+          .array(z.object({ packages: z.string().min(1), pin: z.string().regex(/^release /, 'e.g. "release n=bookworm-backports"'), priority: z.number().int() }).strict())
+          .optional(),
+      })
+      .strict(),
+    /** The release's facts as read from its packages, each with its source; the build checks what it can. */
+    facts: statedFactsSchema,
+    /** A module of the kernel package copied into the guest as the package ships it, not loaded at boot. */
+    stockModule: z.string().regex(/^[a-z0-9_-]+$/),
+    /** How the test module is compiled: the host's gcc, or the suite's own compiler in a chroot of its packages. */
+    moduleBuild: z
+      .object({
+        toolchain: z.enum(['host', 'suite']),
+        /** For toolchain: suite, the packages `apt-get -s install` resolves the chroot from (with their dependencies). */
+        packages: z.array(packageName).optional(),
+        /** Extra make variables, e.g. CC: gcc where the headers name a compiler the host lacks. */
+        makeVars: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/), z.string()).default({}),
+      })
+      .strict()
+      .refine((m) => m.toolchain === 'host' || (m.packages?.length ?? 0) > 0, 'toolchain: suite needs packages (e.g. gcc-14, make, libc6-dev)'),
   })
   .strict();
 
@@ -42,6 +67,8 @@ export type Recipe = z.infer<typeof RecipeSchema> & {
   file: string;
   /** The file's text (part of the cache key). */
   text: string;
+  /** Line of each fact's `value` in the file (for errors when the build finds a fact wrong). */
+  factLines: Record<FactName, number | undefined>;
 };
 
 /** Recipe ids available in vms/qemu. */
@@ -78,7 +105,8 @@ export function parseRecipe(text: string, file: string, expectedId?: string): Re
   if (expectedId !== undefined && id !== expectedId) {
     throw new Error(`${file}: id is ${JSON.stringify(id)}, expected ${JSON.stringify(expectedId)} (the file name)`);
   }
-  return { ...parsed.data, packages: [...new Set(parsed.data.packages)], file, text };
+  const factLines = Object.fromEntries(FACT_NAMES.map((n) => [n, lineOf(doc, text, ['facts', n, 'value'])])) as Recipe['factLines'];
+  return { ...parsed.data, packages: [...new Set(parsed.data.packages)], file, text, factLines };
 }
 
 function lineOf(doc: ReturnType<typeof parseDocument>, text: string, p: (string | number)[]): number | undefined {
