@@ -6,7 +6,7 @@ import { auditbeatDocuments } from '../harness/tools/elastic/auditbeat-documents
 import { auditbeatTable } from '../harness/tools/elastic/auditbeat-normalizations.js';
 import { args, field, realLogDocuments } from './elastic-fixtures.js';
 
-const modulesAmd64 = realLogDocuments('real-modules-debian12-amd64.txt');
+const modulesAmd64 = realLogDocuments('logs/real-modules-debian12-amd64.txt');
 const bySyscall = (name: string) => modulesAmd64.filter((d) => field(d.doc, 'auditd.data.syscall') === name).map((d) => d.doc);
 
 test("sudo's execve: process start, executed, args from EXECVE, the user and the root it becomes", (t) => {
@@ -114,7 +114,7 @@ test('record types auditbeat never receives make no document: USER markers and D
   t.truthy(table.droppedReason(1200), 'DAEMON_START');
   t.is(table.droppedReason(1006), undefined, 'LOGIN is kept');
   t.is(table.droppedReason(1123), undefined, 'USER_CMD is kept');
-  const types = new Set(realLogDocuments('real-debian12-amd64.txt').map((d) => field(d.doc, 'auditd.message_type')));
+  const types = new Set(realLogDocuments('logs/real-debian12-amd64.txt').map((d) => field(d.doc, 'auditd.message_type')));
   t.false(types.has('user'));
   t.false(types.has('daemon_start'));
   t.true(types.has('config_change'));

@@ -16,8 +16,9 @@ export interface StepDocument {
 
 const MARKER = /text=audit-harness #\d+ (\S+) (begin|end)/;
 
+/** name: under test/fixtures (logs/… or elastic/…). */
 export function realLogDocuments(name: string): StepDocument[] {
-  const file = path.join(repoRoot, 'test/fixtures/logs', name);
+  const file = path.join(repoRoot, 'test/fixtures', name);
   const { events, problems } = parseLog(readFileSync(file, 'latin1'), file);
   if (problems.length > 0) throw new Error(`${name}: ${problems.length} parse problems`);
   const stepOf = new Map<AuditEvent, string>();

@@ -1,0 +1,39 @@
+// Elastic detection rules kept as data beside the code (kernel-module-removal.yaml), with their KQL parsed.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { z } from 'zod';
+import { repoRoot } from '../../paths.js';
+import { KqlQuery } from './kql-evaluate.js';
+
+const RuleFile = z.object({
+  name: z.string(),
+  source: z.string(),
+  versions: z.array(z.object({ id: z.string(), rule_version: z.number(), note: z.string(), query: z.string() })).min(1),
+});
+
+export interface DetectionRuleVersion {
+  id: string;
+  ruleVersion: number;
+  note: string;
+  query: KqlQuery;
+}
+
+export interface DetectionRule {
+  name: string;
+  source: string;
+  versions: DetectionRuleVersion[];
+}
+
+export const KERNEL_MODULE_REMOVAL_FILE = path.join(repoRoot, 'harness/tools/elastic/kernel-module-removal.yaml');
+
+export function loadDetectionRule(file: string = KERNEL_MODULE_REMOVAL_FILE): DetectionRule {
+  const parsed = RuleFile.safeParse(parse(readFileSync(file, 'utf8')));
+  if (!parsed.success) throw new Error(`${file}: ${parsed.error.message}`);
+  const r = parsed.data;
+  return {
+    name: r.name,
+    source: r.source,
+    versions: r.versions.map((v) => ({ id: v.id, ruleVersion: v.rule_version, note: v.note, query: new KqlQuery(v.query) })),
+  };
+}
