@@ -1,0 +1,27 @@
+// `audit-harness repro`: one finding of a results.json as a directory someone without audit-harness can rerun.
+import type { Command } from 'commander';
+import { relative } from 'node:path';
+import { writeRepro } from '../repro/write.js';
+
+interface ReproFlags {
+  results: string;
+  scenario: string;
+  step?: string;
+  target?: string;
+  out: string;
+}
+
+export function register(program: Command): void {
+  program.command('repro')
+    .description('write a self-contained directory (repro.sh, rules, expected and actual records, facts, README) for one finding of a results.json')
+    .requiredOption('--results <file>', 'results.json of a run')
+    .requiredOption('--scenario <id>', 'scenario id')
+    .option('--step <id>', 'step id (default: the first step with a gap or a failure)')
+    .option('--target <spec>', 'target, when the scenario ran on several')
+    .requiredOption('--out <dir>', 'directory to write')
+    .action(async (flags: ReproFlags) => {
+      const r = await writeRepro(flags);
+      process.stderr.write(`wrote ${relative(process.cwd(), r.dir) || r.dir} (${r.finding.result.scenarioId}, step ${r.finding.step.id}, ${r.finding.result.target})\n`);
+      process.stdout.write(`${r.rerun}\n`);
+    });
+}

@@ -1,0 +1,155 @@
+// `repro`'s output: a self-contained directory for one finding (rules as applied, repro.sh, expected and actual
+// records, the target's facts, a README with the command that reruns it).
+import { chmod, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { KernelArch } from '../audit/rules/index.js';
+import { imagesDir, type ImageManifest } from '../images/index.js';
+import { repoRoot } from '../paths.js';
+import { readRulesSource } from '../scenarios/apply.js';
+import { loadScenario } from '../scenarios/load.js';
+import { readJson } from '../scenarios/report/json.js';
+import { reproScript } from './script.js';
+import { selectFinding, type Finding } from './select.js';
+import { stepTemplate } from './step-template.js';
+
+export interface ReproOptions {
+  results: string;
+  scenario: string;
+  step?: string;
+  target?: string;
+  out: string;
+}
+
+export interface ReproDir {
+  dir: string;
+  finding: Finding;
+  /** The README's command that reruns repro.sh on a fresh boot of the same image. */
+  rerun: string;
+}
+
+const GUEST_DIR = '/root/repro';
+
+/** The image the run used, if it is in the cache: packages (kmod, auditd, the kernel) for the facts. */
+async function cachedManifest(target: string, kernelRelease: string | undefined): Promise<ImageManifest | undefined> {
+  const id = target.replace(/^qemu:/, '');
+  const dir = path.join(imagesDir(), id);
+  const found: ImageManifest[] = [];
+  for (const key of await readdir(dir).catch(() => [] as string[])) {
+    try {
+      const m = JSON.parse(await readFile(path.join(dir, key, 'manifest.json'), 'utf8')) as ImageManifest & { builtAt?: string };
+      if (!kernelRelease || m.kernelRelease === kernelRelease) found.push(m);
+    } catch {
+      // a build in progress or a broken one: not a source of facts
+    }
+  }
+  return found.sort((a, b) => String((b as { builtAt?: string }).builtAt).localeCompare(String((a as { builtAt?: string }).builtAt)))[0];
+}
+
+const packagesOfInterest = (m: ImageManifest) =>
+  Object.fromEntries(Object.entries(m.packages).filter(([name]) => /^(kmod|auditd|libaudit1|linux-image-.*|dash|bash|sudo)$/.test(name)));
+
+export async function writeRepro(opts: ReproOptions): Promise<ReproDir> {
+  const run = await readJson(opts.results);
+  const finding = selectFinding(run, opts.results, opts.scenario, opts.step, opts.target);
+  const { result, step } = finding;
+  const scenarioFile = path.join(repoRoot, result.file);
+  const scenario = await loadScenario(scenarioFile);
+  const stepSpec = scenario.steps.find((s) => s.id === step.id);
+  if (!stepSpec) throw new Error(`${result.file}: no step "${step.id}" any more (the scenario changed since ${opts.results} was written)`);
+  const src = await readRulesSource(scenario, result.file, result.arch as KernelArch);
+  const ruleFile = scenario.apply === 'augenrules'
+    ? (scenario.rulesFile ?? `50-${src.name.replace(/[^A-Za-z0-9_.-]/g, '_')}.rules`)
+    : `${src.name.replace(/[^A-Za-z0-9_.-]/g, '_')}.rules`;
+  const keysOf = (xs: typeof scenario.expect) => [...new Map(xs.map((x) => [`${x.key}\0${x.exactKey}`, { key: x.key, exact: x.exactKey }])).values()];
+  const keys = keysOf(scenario.expect.filter((x) => x.step === step.id));
+  const template = stepTemplate(stepSpec, step.command);
+
+  const dir = path.resolve(opts.out);
+  await mkdir(path.join(dir, 'rules'), { recursive: true });
+  await writeFile(path.join(dir, 'rules', ruleFile), src.text);
+  const script = reproScript({
+    title: result.title, scenarioId: result.scenarioId, stepId: step.id, target: result.target, kernelRelease: result.kernelRelease,
+    apply: scenario.apply, rules: { text: src.text, fileName: ruleFile },
+    augenrulesPath: scenario.apply === 'augenrules' ? `/etc/audit/rules.d/${ruleFile}` : undefined,
+    setup: result.steps.slice(0, finding.stepIndex).map((s) => ({ id: s.id, command: s.command })),
+    step: template, keys: keys.length ? keys : keysOf(scenario.expect),
+  });
+  await writeFile(path.join(dir, 'repro.sh'), script);
+  await chmod(path.join(dir, 'repro.sh'), 0o755);
+
+  const applied = result.expectations.find((x) => x.description.startsWith('apply: rules applied'));
+  await writeFile(path.join(dir, 'applied.txt'), [
+    `Rules: ${src.name} (${src.file} in audit-harness), copied as rules/${ruleFile}.`,
+    `Applied with: ${scenario.apply}${scenario.apply === 'augenrules' ? ` (written to /etc/audit/rules.d/${ruleFile}, mode 640, then augenrules --load)` : scenario.apply === 'auditctl-R' ? ' (auditctl -R FILE)' : scenario.apply === 'auditctl' ? ' (auditctl once per rule line)' : ''}`,
+    '', '# What the run did and printed', applied?.actual ?? '(not recorded)',
+    '', '# auditctl -l afterwards', result.loadedRules?.trimEnd() ?? '(not recorded)', '',
+  ].join('\n'));
+
+  await writeFile(path.join(dir, 'expected.txt'), `${finding.expectations.map((x) => [
+    `## ${x.description}: ${x.outcome}`,
+    `expected:\n${x.expected}`,
+    `actual:\n${x.actual}`,
+    ...(x.reason ? [`reason: ${x.reason}`] : []),
+    ...(x.reference ? [`reference: ${x.reference}`] : []),
+  ].join('\n')).join('\n\n')}\n`);
+  await writeFile(path.join(dir, 'actual-records.log'), step.events.map((e) => e.records.map((r) => (r as { raw?: string }).raw ?? '').join('\n')).join('\n') + (step.events.length ? '\n' : ''));
+  await writeFile(path.join(dir, 'actual.json'), `${JSON.stringify({
+    step: step.id, path: step.path, as: step.as, command: step.command, exitCode: step.exitCode, stdout: step.stdout, stderr: step.stderr,
+    events: step.logged,
+  }, null, 2)}\n`);
+
+  const manifest = await cachedManifest(result.target, result.kernelRelease);
+  const facts = {
+    target: result.target, arch: result.arch, kernelRelease: result.kernelRelease,
+    ...(manifest ? { distro: manifest.distro, image: manifest.key, packages: packagesOfInterest(manifest), guest: manifest.guest } : {}),
+    templateVariables: Object.fromEntries(template.vars.map((v) => [v.name, v.value])),
+  };
+  await writeFile(path.join(dir, 'facts.json'), `${JSON.stringify(facts, null, 2)}\n`);
+
+  const rerun = `audit-harness vm exec ${result.target} --put ${dir}:${GUEST_DIR} -- sh ${GUEST_DIR}/repro.sh`;
+  await writeFile(path.join(dir, 'README.md'), readme({ finding, scenarioFile: result.file, ruleFile, rerun, facts, template, results: opts.results, apply: scenario.apply }));
+  return { dir, finding, rerun };
+}
+
+function readme(x: {
+  finding: Finding; scenarioFile: string; ruleFile: string; rerun: string; results: string; apply: string;
+  facts: Record<string, unknown> & { packages?: Record<string, string> }; template: ReturnType<typeof stepTemplate>;
+}): string {
+  const { result, step, expectations } = x.finding;
+  const notPassed = expectations.filter((e) => e.outcome !== 'pass');
+  const pkgs = x.facts.packages ? Object.entries(x.facts.packages).map(([n, v]) => `${n} ${v}`).join(', ') : 'unknown (image not in the cache)';
+  return `# ${result.scenarioId}, step ${step.id}: ${notPassed.map((e) => e.outcome).join(', ') || 'pass'}
+
+${result.title} (\`${x.scenarioFile}\`), on ${result.target}, kernel ${result.kernelRelease ?? 'unknown'} (${result.arch}).
+Packages: ${pkgs}.
+
+${notPassed.map((e) => `- **${e.description}** (${e.outcome})${e.reason ? `: ${e.reason}` : ''}${e.reference ? ` [${e.reference}]` : ''}`).join('\n') || '- every expectation of this step passed'}
+
+The step ran \`${step.command}\` (as ${step.as}), exit status ${step.exitCode}, and the run logged:
+${step.logged.map((l) => `- event ${l.serial}: ${l.syscall ?? '(no syscall)'} key=${l.key ?? '(none)'} ${l.types.join(',')}`).join('\n') || '- nothing with the key'}
+
+## Rerun on the same image (a fresh boot)
+
+    ${x.rerun}
+
+## Run on any Linux host with auditd
+
+As root, on a test machine (the script replaces the audit rules: \`auditctl -D\`, then \`rules/${x.ruleFile}\` by ${x.apply}):
+
+    ${x.template.vars.map((v) => `${v.name}=...`).join(' ')}${x.template.vars.length ? ' ' : ''}sh repro.sh
+
+${x.template.vars.length ? `${x.template.vars.map((v) => `- \`${v.name}\`: ${v.what}; in the run: \`${v.value}\``).join('\n')}\n` : ''}
+It needs only sh, auditctl, ausearch, awk and the step's own tools (kmod). It prints the host's facts, \`auditctl -l\`,
+the step's exit status, then for each key \`ausearch -i\` of the events between the step's two \`auditctl -m\` markers and
+one \`event SERIAL syscall=... key=... types=...\` line per event, to compare with the run's records below.
+
+## Files
+
+- \`repro.sh\`: the script; \`rules/${x.ruleFile}\`: the rules exactly as applied; \`applied.txt\`: how, what the apply printed, \`auditctl -l\`
+- \`expected.txt\`: the step's expectations, expected and actual; \`actual-records.log\`: the step's raw records in the run;
+  \`actual.json\`: the step's command, exit status, output and one line per event
+- \`facts.json\`: target, kernel, packages and the guest's fixture paths
+
+Made by \`audit-harness repro --results ${x.results} --scenario ${result.scenarioId} --step ${step.id} --target ${result.target}\`.
+`;
+}
