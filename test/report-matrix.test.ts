@@ -16,7 +16,8 @@ import {
   type MatrixCell,
 } from '../harness/scenarios/report/index.js';
 import { golden } from './fixtures/report/golden.js';
-import { NASTY, hostileRun, sampleRun } from './fixtures/report/runs.js';
+import { expectedHtmlCounts, markdownShapeProblem, markdownTables } from './fixtures/report/matrix-shape.js';
+import { NASTY, hostileRun, sampleRun, twoTargetRun } from './fixtures/report/runs.js';
 
 function cell(m: Matrix, row: string, ruleset: string, target: string): MatrixCell | null {
   const r = m.rows.findIndex((x) => x.label === row);
@@ -25,12 +26,13 @@ function cell(m: Matrix, row: string, ruleset: string, target: string): MatrixCe
   return m.cells[r]![c]!;
 }
 
-test('matrix: rows are path (as), columns rule set × arch × target, grouped by rule set then arch', (t) => {
+test('matrix: rows are path (as), loads before unloads, the everyday path first; columns rule set × arch × target', (t) => {
   const m = buildMatrix(sampleRun());
   t.deepEqual(
     m.rows.map((r) => r.label),
-    ['insmod (root)', 'loader32:init_module (root)', 'modprobe (sudo)', 'rmmod (root)', 'rmmod (sudo)'],
+    ['modprobe (sudo)', 'insmod (root)', 'loader32:init_module (root)', 'rmmod (root)', 'rmmod (sudo)'],
   );
+  t.deepEqual(m.rows.map((r) => r.unload), [false, false, false, true, true]);
   t.deepEqual(
     m.columns.map((c) => `${c.ruleset}/${c.arch}/${c.target}`),
     [
@@ -121,23 +123,19 @@ test('coverage-matrix.md matches the golden file', (t) => {
   t.is(md, expected, `differs from ${file} (UPDATE_GOLDEN=1 to accept)`);
 });
 
-test('markdown: every row has one cell per column, whatever the records held', (t) => {
-  for (const run of [sampleRun(), hostileRun()]) {
+test('markdown: the verdict table and one table per rule set, every row with one cell per column, whatever the records held', (t) => {
+  for (const run of [sampleRun(), hostileRun(), twoTargetRun()]) {
     const m = buildMatrix(run);
     const md = renderMatrixMarkdown(m);
-    const table = md.split('\n').filter((l) => l.startsWith('| '));
-    t.is(table.length, m.rows.length + 1);
-    for (const line of table) {
-      // Unescaped pipes separate cells: one for the path, one per column.
-      const cells = line.split(/(?<!\\)\|/).length - 2;
-      t.is(cells, m.columns.length + 1, line.slice(0, 120));
-    }
+    // Unescaped pipes separate cells: the verdict has a cell per rule set, each rule set's table one per column.
+    t.is(markdownShapeProblem(md, m), undefined);
+    t.is(markdownTables(md).length, 1 + new Set(m.columns.map((c) => c.ruleset)).size);
     t.false(/[\x00-\x08\x0b-\x1f\x7f]/.test(md), 'no control characters');
     t.false(md.includes('<tag'), 'no raw markup from records');
   }
 });
 
-test('coverage-matrix.html is a standalone page with every cell, grouped headers, a legend and the gap notes', (t) => {
+test('coverage-matrix.html is a standalone page: the verdict, then each rule set folded with every cell, a legend and the gap notes', (t) => {
   const m = buildMatrix(sampleRun());
   const html = renderMatrixHtml(m);
   t.true(html.startsWith('<!DOCTYPE html>'));
@@ -145,14 +143,24 @@ test('coverage-matrix.html is a standalone page with every cell, grouped headers
   // No external assets: no URLs, no scripts, no linked stylesheets or images.
   t.false(/https?:\/\//i.test(html));
   t.false(/<script|<link|<img|<iframe|@import|url\(/i.test(html));
-  t.regex(html, /<th colspan="1" scope="colgroup" class="group-start">cis-32<\/th>/);
-  // ssg spans two arches: one rule-set header over two arch headers.
-  t.regex(html, /<th colspan="2" scope="colgroup" class="group-start">ssg<\/th><\/tr>/);
-  t.regex(html, /<th colspan="1" scope="colgroup" class="group-start">x86_64<\/th><th colspan="1" scope="colgroup">i686<\/th><\/tr>/);
+  // The verdict comes first: a column per rule set, a row per target that ran one (debian11-amd64 never booted).
+  t.true(html.indexOf('<table class="verdict">') < html.indexOf('<table class="matrix">'));
+  t.true(html.includes('<tr><th scope="col">Target</th><th scope="col">cis-32</th><th scope="col">cis-64</th><th scope="col">elastic</th><th scope="col">ssg</th></tr>'));
+  t.regex(html, /<tr><th scope="row">debian12-amd64<br><span class="arch">x86_64<\/span><\/th><td class="v-na" title="not run on this target">—<\/td><td class="v-some" title="[^"]*">/);
+  t.false(/<th scope="row">debian11-amd64/.test(html));
+  t.regex(html, /<li><strong>debian11-amd64<\/strong> \(x86_64\): target failed: image debian11-amd64: qemu exited/);
+  // One <details> per rule set, the first open, each with its own arch and target headers.
+  const details = html.match(/<details( open)?>\n<summary><strong>([^<]*)<\/strong>/g) ?? [];
+  t.deepEqual(details.map((d) => /<strong>([^<]*)</.exec(d)![1]), ['cis-32', 'cis-64', 'elastic', 'ssg']);
+  t.deepEqual(details.map((d) => d.startsWith('<details open>')), [true, false, false, false]);
+  t.true(html.includes('<summary><strong>ssg</strong> <span class="meta">3 paths × 2 columns: 3 logged</span></summary>'));
+  // ssg spans two arches: two arch headers over its two target columns.
+  t.regex(html, /<tr class="arch"><th rowspan="2" scope="col">Path \(as\)<\/th><th colspan="1" scope="colgroup" class="group-start">x86_64<\/th><th colspan="1" scope="colgroup" class="group-start">i686<\/th><\/tr>/);
   t.true(html.includes('<th scope="col" class="group-start" title="kernel 6.1.0-27-cloud-amd64; rules applied with augenrules">debian12-amd64</th>'));
   t.regex(html, /<ul class="legend">[\s\S]*documents this as a known gap[\s\S]*<\/ul>/);
-  const tds = html.match(/<td[ >]/g) ?? [];
-  t.is(tds.length, m.rows.length * m.columns.length);
+  const want = expectedHtmlCounts(m);
+  t.is((html.match(/<td[ >]/g) ?? []).length, want.td);
+  t.is((html.match(/<tr[ >]/g) ?? []).length, want.tr);
   for (let r = 0; r < m.rows.length; r++) {
     t.true(html.includes(`<th scope="row">${m.rows[r]!.label}</th>`), m.rows[r]!.label);
     for (const c of m.cells[r]!) {

@@ -5,6 +5,7 @@ import type { RunResult } from '../harness/scenarios/result.js';
 import { buildMatrix, createConsoleReporter, renderJson, renderJunit, renderMatrixHtml, renderMatrixMarkdown } from '../harness/scenarios/report/index.js';
 import { stripInvalidXml } from '../harness/scenarios/report/xml.js';
 import { sampleRun } from './fixtures/report/runs.js';
+import { expectedHtmlCounts, markdownShapeProblem } from './fixtures/report/matrix-shape.js';
 import { findAll, parseXml } from './fixtures/report/xml-check.js';
 
 // Any UTF-16 code unit (lone surrogates included) mixed with the characters every output format treats specially.
@@ -80,14 +81,14 @@ test('every output stays well-formed whatever text scenarios and guests produce 
 
       const m = buildMatrix(run);
       const md = renderMatrixMarkdown(m);
-      const rows = md.split('\n').filter((l) => l.startsWith('| '));
-      if (rows.length !== m.rows.length + 1) throw new Error('markdown rows');
-      for (const r of rows) if (r.split(/(?<!\\)\|/).length - 2 !== m.columns.length + 1) throw new Error(`markdown cells: ${r}`);
+      const problem = markdownShapeProblem(md, m);
+      if (problem) throw new Error(`markdown: ${problem}`);
       if (/[\x00-\x08\x0b-\x1f\x7f]/.test(md)) throw new Error('control character in markdown');
 
       const html = renderMatrixHtml(m);
-      if ((html.match(/<td[ >]/g) ?? []).length !== m.rows.length * m.columns.length) throw new Error('html cells');
-      if ((html.match(/<tr[ >]/g) ?? []).length !== m.rows.length + 3) throw new Error('html rows');
+      const want = expectedHtmlCounts(m);
+      if ((html.match(/<td[ >]/g) ?? []).length !== want.td) throw new Error('html cells');
+      if ((html.match(/<tr[ >]/g) ?? []).length !== want.tr) throw new Error('html rows');
       if (/[\x00-\x08\x0b-\x1f\x7f]/.test(html)) throw new Error('control character in html');
 
       const back = JSON.parse(renderJson(run)).run;

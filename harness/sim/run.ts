@@ -72,7 +72,8 @@ export function simTargetInfo(img: SimImage): TargetInfo {
   return { name: img.spec, kind: 'sim', arch: img.arch, kernelRelease: img.release, distro: img.profile.distro };
 }
 
-function world(img: SimImage): SimWorld {
+/** A fresh model of the image's guest: its files, no module loaded. */
+export function world(img: SimImage): SimWorld {
   const fx = img.fixtures;
   const programs = [fx.loader32, ...(fx.loader64 ? [fx.loader64] : [])];
   const fs = new SimFs({

@@ -15,7 +15,9 @@ export { readJson, renderJson, writeJson, RESULTS_FORMAT, RESULTS_VERSION } from
 export {
   buildMatrix,
   cellText,
+  isUnload,
   matrixTotals,
+  rulesetSections,
   type CellStatus,
   type Matrix,
   type MatrixCell,
@@ -23,6 +25,20 @@ export {
   type MatrixGap,
   type MatrixRow,
 } from './matrix.js';
+export {
+  buildVerdict,
+  factsLine,
+  verdictLevel,
+  verdictLines,
+  verdictText,
+  type PathVerdict,
+  type Verdict,
+  type VerdictCell,
+  type VerdictLevel,
+  type VerdictPath,
+  type VerdictTally,
+  type VerdictTarget,
+} from './verdict.js';
 export { renderMatrixMarkdown } from './matrix-markdown.js';
 export { renderMatrixHtml } from './matrix-html.js';
 

@@ -1,7 +1,11 @@
 // The coverage matrix: which load/unload path was logged under which rule set, arch and target.
-import { syscallName, type SyscallArch } from '../../audit/syscalls/index.js';
 import type { AuditEvent } from '../../audit/records/types.js';
 import type { ExpectationResult, RunResult, ScenarioResult, StepResult } from '../result.js';
+import { pathKindRank } from './path-rank.js';
+import { archRank, cmp, isSetupStep, isUnloadStep, loggedSyscall, rowKey, rowLabel, stepOf } from './step-reading.js';
+import { buildVerdict, type Verdict } from './verdict.js';
+
+export { isUnload } from './step-reading.js';
 
 export interface MatrixRow {
   key: string;
@@ -9,6 +13,10 @@ export interface MatrixRow {
   as: StepResult['as'];
   /** "insmod (sudo)" */
   label: string;
+  /** An unload path (rmmod, modprobe -r, delete_module, ...). */
+  unload: boolean;
+  /** How much the path matters (path-rank.ts): 0 = modprobe of a module the release ships. */
+  rank: number;
 }
 
 export interface MatrixColumn {
@@ -55,44 +63,17 @@ export interface Matrix {
   columns: MatrixColumn[];
   /** cells[row][column]; null where the path was not exercised in that column. */
   cells: (MatrixCell | null)[][];
+  /** Per rule set and target: how many paths logged their module syscall, and the most important miss. */
+  verdict: Verdict;
 }
 
 const AS_ORDER: StepResult['as'][] = ['root', 'sudo', 'user'];
 
-function isUnload(path: string): boolean {
-  return /rmmod|modprobe-r\b|delete_module|remove|unload/.test(path);
-}
-
-function archRank(arch: string): number {
-  if (arch === 'x86_64' || arch === 'amd64') return 0;
-  if (/^i[3-6]86$/.test(arch)) return 1;
-  return 2;
-}
-
-const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-
-/** The expectations that name this step ("step load: ..."), and the ones that name no step at all. */
-function stepOf(e: ExpectationResult): string | undefined {
-  return /^step\s+([^\s:]+)\s*:/.exec(e.description)?.[1];
-}
-
-const ARCH_BY_AUDIT: Record<string, SyscallArch> = { c000003e: 'x86_64', '40000003': 'i386' };
-
-function eventArch(ev: AuditEvent | undefined): SyscallArch | undefined {
-  const sys = ev?.records.find((r) => r.type === 'SYSCALL');
-  const a = sys?.fields.find((f) => f.name === 'arch')?.value.toLowerCase();
-  return a === undefined ? undefined : (ARCH_BY_AUDIT[a] ?? (a === 'x86_64' || a === 'i386' ? a : undefined));
-}
-
 function syscallLabel(entry: StepResult['logged'][number], bySerial: Map<number, AuditEvent>, columnArch: string): string | undefined {
-  if (entry.syscall === undefined || entry.syscall === '') return undefined;
-  const ev = bySerial.get(entry.serial);
-  const arch = eventArch(ev);
-  let name = entry.syscall;
-  if (/^\d+$/.test(name) && arch) name = syscallName(arch, Number(name)) ?? name;
+  const sc = loggedSyscall(entry, bySerial);
+  if (!sc) return undefined;
   // A 32-bit call on a 64-bit kernel is the interesting case of the matrix: say so in the cell.
-  if (arch === 'i386' && archRank(columnArch) === 0) name += ' (i386)';
-  return name;
+  return sc.arch === 'i386' && archRank(columnArch) === 0 ? `${sc.name} (i386)` : sc.name;
 }
 
 function keysOf(key: string | undefined): string[] {
@@ -126,9 +107,8 @@ export function buildMatrix(run: RunResult): Matrix {
     };
     const unattributedGaps = s.expectations.filter((e) => e.outcome === 'gap' && stepOf(e) === undefined);
     for (const step of s.steps) {
-      // A generic `run` step that logged nothing and was asserted on by nothing is setup, not a load/unload path.
-      if (step.path === 'run' && step.logged.length === 0 && !s.expectations.some((e) => stepOf(e) === step.id)) continue;
-      const row: MatrixRow = { key: JSON.stringify([step.path, step.as]), path: step.path, as: step.as, label: `${step.path} (${step.as})` };
+      if (isSetupStep(s, step)) continue;
+      const row: MatrixRow = { key: rowKey(step), path: step.path, as: step.as, label: rowLabel(step), unload: isUnloadStep(step), rank: pathKindRank(step) };
       if (!rows.has(row.key)) rows.set(row.key, row);
       if (!columns.has(col.key)) columns.set(col.key, col);
       addUnique(col.apply, s.apply);
@@ -144,7 +124,8 @@ export function buildMatrix(run: RunResult): Matrix {
 
   const rowList = [...rows.values()].sort(
     (a, b) =>
-      Number(isUnload(a.path)) - Number(isUnload(b.path)) ||
+      Number(a.unload) - Number(b.unload) ||
+      a.rank - b.rank ||
       cmp(a.path, b.path) ||
       AS_ORDER.indexOf(a.as) - AS_ORDER.indexOf(b.as),
   );
@@ -157,6 +138,7 @@ export function buildMatrix(run: RunResult): Matrix {
     rows: rowList,
     columns: colList,
     cells: rowList.map((r) => colList.map((c) => cells.get(`${r.key}\n${c.key}`) ?? null)),
+    verdict: buildVerdict(run),
   };
 }
 
@@ -198,6 +180,25 @@ export function cellSummary(cell: MatrixCell): string {
   return parts.join(' · ');
 }
 
+/** The part of the matrix one rule set covers: its columns, and the rows with a cell in one of them. */
+export function rulesetSections(matrix: Matrix): { ruleset: string; matrix: Matrix }[] {
+  const sections: { ruleset: string; matrix: Matrix }[] = [];
+  for (const ruleset of [...new Set(matrix.columns.map((c) => c.ruleset))]) {
+    const cols = matrix.columns.flatMap((c, i) => (c.ruleset === ruleset ? [i] : []));
+    const rows = matrix.rows.flatMap((_, r) => (cols.some((i) => matrix.cells[r]![i]) ? [r] : []));
+    sections.push({
+      ruleset,
+      matrix: {
+        ...matrix,
+        rows: rows.map((r) => matrix.rows[r]!),
+        columns: cols.map((i) => matrix.columns[i]!),
+        cells: rows.map((r) => cols.map((i) => matrix.cells[r]![i] ?? null)),
+      },
+    });
+  }
+  return sections;
+}
+
 /** Column groups for headers: runs of equal ruleset, and within them runs of equal arch. */
 export function headerGroups(columns: MatrixColumn[]): { ruleset: string; span: number; arches: { arch: string; span: number }[] }[] {
   const groups: { ruleset: string; span: number; arches: { arch: string; span: number }[] }[] = [];
@@ -219,12 +220,12 @@ export interface GapNote {
   scenarios: string[];
 }
 
-/** Numbers the distinct documented gaps (reason + reference) in reading order, for footnotes. */
+/** Numbers the distinct documented gaps (reason + reference) in reading order (rule set by rule set), for footnotes. */
 export function gapNotes(matrix: Matrix): { notes: GapNote[]; of: (cell: MatrixCell) => number[] } {
   const notes: GapNote[] = [];
   const byKey = new Map<string, GapNote>();
   const keyOf = (g: MatrixGap) => `${g.reason}\n${g.reference ?? ''}`;
-  for (const row of matrix.cells) {
+  for (const row of rulesetSections(matrix).flatMap((s) => s.matrix.cells)) {
     for (const cell of row) {
       if (!cell) continue;
       for (const g of cell.gaps) {
