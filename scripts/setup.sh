@@ -21,11 +21,8 @@ fi
 
 export DEBIAN_FRONTEND=noninteractive
 
-# The i686 image is built from i386 packages.
-if ! dpkg --print-foreign-architectures | grep -qx i386; then
-  log "dpkg --add-architecture i386"
-  dpkg --add-architecture i386
-fi
+# Guest packages (every Debian release, amd64 and i386) are resolved and fetched through apt states private to
+# the cache (harness/debian/apt.ts), never through this host's apt: no foreign architecture or extra sources here.
 
 # A mirror that is mid-sync fails one index now and then; the others are still usable,
 # so a partial update is a warning, not the end.
@@ -45,6 +42,7 @@ packages=(
   openssh-client       # ssh-keygen; vm shell
   kmod                 # depmod for the guest module tree
   apt-utils dpkg-dev   # apt-get download, dpkg-deb
+  debian-archive-keyring  # copied into the private apt states (bullseye, bookworm, trixie keys)
   mawk                 # the augenrules test runs Debian's awk on the real script
   time                 # /usr/bin/time -v: peak RSS in npm run bench
 )
