@@ -16,8 +16,19 @@ export interface StepDocument {
 
 const MARKER = /text=audit-harness #\d+ (\S+) (begin|end)/;
 
-/** name: under test/fixtures (logs/… or elastic/…). */
+const cache = new Map<string, StepDocument[]>();
+
+/** name: under test/fixtures (logs/… or elastic/…). Parsed once per test file. */
 export function realLogDocuments(name: string): StepDocument[] {
+  let docs = cache.get(name);
+  if (!docs) {
+    docs = readLogDocuments(name);
+    cache.set(name, docs);
+  }
+  return docs;
+}
+
+function readLogDocuments(name: string): StepDocument[] {
   const file = path.join(repoRoot, 'test/fixtures', name);
   const { events, problems } = parseLog(readFileSync(file, 'latin1'), file);
   if (problems.length > 0) throw new Error(`${name}: ${problems.length} parse problems`);

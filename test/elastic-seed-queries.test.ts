@@ -2,6 +2,8 @@
 // audit logs captured on the real Debian 12 guests (x86_64 and i686), path by path: which documents fire,
 // beside what the kernel logged for the same path.
 import test from 'ava';
+import { parseLog } from '../harness/audit/records/index.js';
+import { auditbeatDocuments } from '../harness/tools/elastic/auditbeat-documents.js';
 import { loadDetectionRule } from '../harness/tools/elastic/detection-rule.js';
 import { parseKql } from '../harness/tools/elastic/kql-parse.js';
 import type { EcsDocument } from '../harness/tools/elastic/ecs-document.js';
@@ -145,5 +147,38 @@ test('the two versions of the query agree on every document of every real log', 
     const disagree = docs.filter((d) => current.matches(d.doc) !== replaced.matches(d.doc));
     t.deepEqual(disagree.map((d) => d.event.serial), [], log);
     t.true(docs.length > 50, log);
+  }
+});
+
+// Not from a guest: documents built from hand-written records of one execve each, to show how the query
+// reads argv. The paths above are the measured ones.
+function execveDocument(argv: string[]): EcsDocument {
+  const quoted = argv.map((a, i) => `a${i}=${/^[!-~]+$/.test(a) && !a.includes('"') ? `"${a}"` : Buffer.from(a, 'latin1').toString('hex').toUpperCase()}`).join(' ');
+  const log = [
+    'type=SYSCALL msg=audit(1800000000.000:1): arch=c000003e syscall=59 success=yes exit=0 a0=1 a1=2 a2=3 a3=8 items=0 ppid=1 pid=2 auid=1000 uid=1000 gid=1000 euid=0 suid=0 fsuid=0 egid=1000 sgid=1000 fsgid=1000 tty=pts0 ses=3 comm="x" exe="/usr/bin/x" subj=unconfined key="exec"',
+    `type=EXECVE msg=audit(1800000000.000:1): argc=${argv.length} ${quoted}`,
+  ].join('\n');
+  return auditbeatDocuments(parseLog(`${log}\n`).events)[0]!.doc;
+}
+
+test('synthetic argv: arguments compare whole, so spellings escape the query and unrelated commands can fire it', (t) => {
+  const cases: Array<[string[], boolean]> = [
+    [['sudo', 'rmmod', 'x'], true],
+    [['sudo', 'modprobe', '-r', 'x'], true],
+    [['sudo', 'modprobe', '--remove', 'x'], true],
+    [['sudo', 'modprobe', '-rv', 'x'], false],
+    [['sudo', 'modprobe', '--remove=x'], false],
+    [['sudo', '/sbin/rmmod', 'x'], false],
+    [['sudo', 'sh', '-c', 'rmmod x'], false],
+    [['sudo', 'kmod', 'remove', 'x'], false],
+    [['timeout', '5', 'sudo', 'rmmod', 'x'], true],
+    [['echo', 'sudo', 'rmmod'], true],
+    [['rmmod', 'sudo'], true],
+  ];
+  for (const [argv, fires] of cases) {
+    const doc = execveDocument(argv);
+    t.deepEqual(args(doc), argv);
+    t.is(current.matches(doc), fires, argv.join(' '));
+    t.is(replaced.matches(doc), fires, argv.join(' '));
   }
 });
