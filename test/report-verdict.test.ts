@@ -63,7 +63,9 @@ test('verdict in the Markdown: a row per target, a column per rule set, then the
   t.true(md.indexOf('## Verdict') < md.indexOf('## Paths by rule set'));
   t.regex(md, /- \*\*qemu:debian12-i686\*\* \(i686\): kernel 6\.1\.0-27-686-pae, kmod 30, module compression none/);
   // The detail: one table per rule set, its own targets only.
-  t.regex(md, /### cis-64\n\n4 paths × 1 column: 3 logged, 1 not logged\.\n/);
+  t.regex(md, /### cis-64\n\n4 paths × 1 column: 1 logged, 2 exec only, 1 not logged\.\n/);
+  // The detail says exec only too: the watch's execve is not a logged load.
+  t.regex(md, /\| modprobe \(stock module\) \(root\) \| ○ execve · modules \[\d\] \|\n\| insmod \(\.ko\) \(root\) \| ○ execve · modules \|/);
   t.regex(md, /### rfe-mod-load-unload\n\n3 paths × 2 columns: 3 logged, 3 documented gap\.\n\n\| Path \(as\) \| x86_64<br>qemu:debian12-amd64 \| i686<br>qemu:debian12-i686 \|/);
 });
 

@@ -25,6 +25,7 @@ table.matrix thead tr.arch th{font-weight:500}
 table.matrix thead tr.target th{font-weight:400;font-size:12px;color:#57606a}
 table.matrix tbody th{text-align:left;white-space:nowrap;background:#f6f8fa;font-weight:500}
 td.logged,.swatch.logged{background:#dafbe1}
+td.exec-only,.swatch.exec-only{background:#ddf4ff}
 td.partial,.swatch.partial{background:#fff8c5}
 td.gap,.swatch.gap{background:#ffebd6}
 td.not-logged,.swatch.not-logged{background:#ffebe9}
@@ -62,7 +63,7 @@ summary .meta{color:#57606a;font-size:13px;margin-left:.5em}
 table.matrix tr.unloads th,table.matrix tr.unloads td{border-top:3px solid #8c959f}
 @media (prefers-color-scheme: dark){body{background:#0d1117;color:#e6edf3}
 table.matrix th,table.matrix td{border-color:#30363d}table.matrix thead th,table.matrix tbody th{background:#161b22}
-td.logged,.swatch.logged{background:#12361f}td.partial,.swatch.partial{background:#3b2e00}td.gap,.swatch.gap{background:#4a2a0a}td.not-logged,.swatch.not-logged{background:#4c1618}
+td.logged,.swatch.logged{background:#12361f}td.exec-only,.swatch.exec-only{background:#0c2d48}td.partial,.swatch.partial{background:#3b2e00}td.gap,.swatch.gap{background:#4a2a0a}td.not-logged,.swatch.not-logged{background:#4c1618}
 td.error,.swatch.error{background:#21262d;color:#8b949e}td.empty{background:#0d1117}p.meta,table.matrix thead tr.target th{color:#8b949e}
 table.verdict th,table.verdict td{border-color:#30363d}table.verdict thead th,table.verdict tbody th{background:#161b22}
 td.v-all{background:#12361f}td.v-some{background:#3b2e00}td.v-none{background:#4c1618}td.v-unknown{background:#21262d;color:#8b949e}
@@ -80,6 +81,10 @@ function cellHtml(cell: MatrixCell | null, notes: number[], groupStart: boolean)
     case 'logged':
       body = summary || 'logged';
       tip.push(`logged in ${cell.runs}/${cell.runs} runs`);
+      break;
+    case 'exec-only':
+      body = summary;
+      tip.push(`only the execve of the tool was logged, in ${cell.runs}/${cell.runs} runs; not the module syscall`);
       break;
     case 'partial':
       body = `${summary || 'logged'} (${cell.loggedRuns}/${cell.runs})`;

@@ -2,7 +2,7 @@
 import type { AuditEvent } from '../../audit/records/types.js';
 import type { ExpectationResult, RunResult, ScenarioResult, StepResult } from '../result.js';
 import { pathKindRank } from './path-rank.js';
-import { archRank, cmp, isSetupStep, isUnloadStep, loggedSyscall, rowKey, rowLabel, stepOf } from './step-reading.js';
+import { archRank, cmp, isSetupStep, isUnloadStep, loggedKind, loggedSyscall, rowKey, rowLabel, stepOf } from './step-reading.js';
 import { buildVerdict, type Verdict } from './verdict.js';
 
 export { isUnload } from './step-reading.js';
@@ -30,10 +30,11 @@ export interface MatrixColumn {
 }
 
 /**
- * logged: every run of the path logged an event with the key; partial: some did; gap: nothing logged and a scenario
+ * logged: every run of the path logged an event with the key; exec-only: every run did, but only the execve of the
+ * tool (a watch), never the module syscall; partial: some did; gap: nothing logged and a scenario
  * documented that as a known gap; not-logged: nothing logged; error: the step's scenario failed for infrastructure.
  */
-export type CellStatus = 'logged' | 'partial' | 'gap' | 'not-logged' | 'error';
+export type CellStatus = 'logged' | 'exec-only' | 'partial' | 'gap' | 'not-logged' | 'error';
 
 export interface MatrixGap {
   scenarioId: string;
@@ -49,6 +50,8 @@ export interface MatrixCell {
   /** Steps that ran this path in this column, and how many of them logged something. */
   runs: number;
   loggedRuns: number;
+  /** Runs that logged the path's module syscall (init_module/finit_module, or delete_module for an unload). */
+  moduleRuns: number;
   scenarios: string[];
   /** Documented gaps of this path here: why it was not logged, or (on a logged cell) which part of it was not. */
   gaps: MatrixGap[];
@@ -115,10 +118,10 @@ export function buildMatrix(run: RunResult): Matrix {
       const cellKey = `${row.key}\n${col.key}`;
       let cell = cells.get(cellKey);
       if (!cell) {
-        cell = { status: 'not-logged', syscalls: [], keys: [], runs: 0, loggedRuns: 0, scenarios: [], gaps: [], failed: false, errors: [] };
+        cell = { status: 'not-logged', syscalls: [], keys: [], runs: 0, loggedRuns: 0, moduleRuns: 0, scenarios: [], gaps: [], failed: false, errors: [] };
         cells.set(cellKey, cell);
       }
-      addCell(cell, s, step, unattributedGaps);
+      addCell(cell, s, step, row.unload, unattributedGaps);
     }
   }
 
@@ -142,11 +145,12 @@ export function buildMatrix(run: RunResult): Matrix {
   };
 }
 
-function addCell(cell: MatrixCell, s: ScenarioResult, step: StepResult, unattributedGaps: ExpectationResult[]): void {
+function addCell(cell: MatrixCell, s: ScenarioResult, step: StepResult, unload: boolean, unattributedGaps: ExpectationResult[]): void {
   cell.runs++;
   addUnique(cell.scenarios, s.scenarioId);
   const logged = step.logged.length > 0;
   if (logged) cell.loggedRuns++;
+  if (loggedKind(step, unload) === 'module') cell.moduleRuns++;
   // A step can log thousands of events (a module flooding PATH records): look them up by serial, not by scanning.
   const bySerial = new Map(step.events.map((e) => [e.serial, e] as const));
   for (const entry of step.logged) {
@@ -168,6 +172,8 @@ function addCell(cell: MatrixCell, s: ScenarioResult, step: StepResult, unattrib
 }
 
 function statusOf(cell: MatrixCell): CellStatus {
+  // What the verdict counts is the module syscall: a path whose every run logged only the tool's execve says so.
+  if (cell.loggedRuns > 0 && cell.loggedRuns === cell.runs && cell.moduleRuns === 0 && cell.syscalls.some((n) => /^execve/.test(n))) return 'exec-only';
   if (cell.loggedRuns > 0) return cell.loggedRuns === cell.runs ? 'logged' : 'partial';
   if (cell.gaps.length > 0) return 'gap';
   if (cell.errors.length > 0) return 'error';
@@ -247,6 +253,7 @@ export function gapNotes(matrix: Matrix): { notes: GapNote[]; of: (cell: MatrixC
 
 export const CELL_MARK: Record<CellStatus, string> = {
   logged: '✓',
+  'exec-only': '○',
   partial: '◐',
   gap: '◆',
   'not-logged': '✗',
@@ -255,6 +262,7 @@ export const CELL_MARK: Record<CellStatus, string> = {
 
 export const CELL_LEGEND: [CellStatus | 'empty' | 'failed', string][] = [
   ['logged', 'logged: every run of the path produced an event with the key (syscalls · keys seen)'],
+  ['exec-only', 'exec only: every run logged the execve of the tool (a watch), never the module syscall'],
   ['partial', 'logged in some runs only (logged/total runs)'],
   ['gap', 'not logged, and the scenario documents this as a known gap; [n] points to the note on a gap (on a logged cell: part of what was expected, e.g. the execve of a watched path, is a documented gap)'],
   ['not-logged', 'not logged'],
@@ -270,6 +278,9 @@ export function cellText(cell: MatrixCell): string {
   switch (cell.status) {
     case 'logged':
       text = `${CELL_MARK.logged} ${summary || 'logged'}`;
+      break;
+    case 'exec-only':
+      text = `${CELL_MARK['exec-only']} ${summary}`;
       break;
     case 'partial':
       text = `${CELL_MARK.partial} ${summary || 'logged'} (${cell.loggedRuns}/${cell.runs})`;
@@ -289,6 +300,7 @@ export function cellText(cell: MatrixCell): string {
 
 const STATUS_WORDS: [CellStatus, string][] = [
   ['logged', 'logged'],
+  ['exec-only', 'exec only'],
   ['partial', 'partly logged'],
   ['gap', 'documented gap'],
   ['not-logged', 'not logged'],

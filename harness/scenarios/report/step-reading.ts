@@ -54,3 +54,20 @@ export function loggedSyscall(entry: StepResult['logged'][number], bySerial: Map
   return { name, ...(arch ? { arch } : {}) };
 }
 
+
+const LOAD_SYSCALLS: ReadonlySet<string> = new Set(['init_module', 'finit_module']);
+const UNLOAD_SYSCALLS: ReadonlySet<string> = new Set(['delete_module']);
+const EXEC_SYSCALLS: ReadonlySet<string> = new Set(['execve', 'execveat']);
+
+/**
+ * What a step logged, as the verdict counts it: its module syscall (init_module/finit_module for a load,
+ * delete_module for an unload, any arch), else only the execve of the tool (a watch), else something else, or nothing.
+ */
+export function loggedKind(step: StepResult, unload: boolean): 'module' | 'exec' | 'other' | 'nothing' {
+  if (step.logged.length === 0) return 'nothing';
+  const bySerial = new Map(step.events.map((e) => [e.serial, e] as const));
+  const names = step.logged.map((l) => loggedSyscall(l, bySerial)?.name).filter((n): n is string => n !== undefined);
+  const wanted = unload ? UNLOAD_SYSCALLS : LOAD_SYSCALLS;
+  if (names.some((n) => wanted.has(n))) return 'module';
+  return names.some((n) => EXEC_SYSCALLS.has(n)) ? 'exec' : 'other';
+}

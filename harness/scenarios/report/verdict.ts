@@ -4,7 +4,7 @@ import type { AllFacts } from '../../releases/facts.js';
 import type { ExpectationResult, RunResult, ScenarioResult, StepResult, TargetRunInfo } from '../result.js';
 import { byTarget } from './group.js';
 import type { MatrixGap } from './matrix.js';
-import { cmp, isSetupStep, isUnloadStep, loggedSyscall, rowKey, rowLabel, stepOf } from './step-reading.js';
+import { cmp, isSetupStep, isUnloadStep, loggedKind, rowKey, rowLabel, stepOf } from './step-reading.js';
 import { pathRank } from './path-rank.js';
 
 /**
@@ -60,10 +60,6 @@ export interface Verdict {
   cells: (VerdictCell | null)[][];
 }
 
-const LOAD_SYSCALLS: ReadonlySet<string> = new Set(['init_module', 'finit_module']);
-const UNLOAD_SYSCALLS: ReadonlySet<string> = new Set(['delete_module']);
-const EXEC_SYSCALLS: ReadonlySet<string> = new Set(['execve', 'execveat']);
-
 /** "step X: key K absent" with no record/field filter and no `when`: the author says nothing at all happens here. */
 function assertsNothingHappens(e: ExpectationResult): boolean {
   return e.outcome === 'pass' && /^step [^:]+: key \S+ absent$/.test(e.description);
@@ -83,8 +79,6 @@ interface PathAcc {
 
 function measure(acc: PathAcc, s: ScenarioResult, step: StepResult): void {
   acc.runs++;
-  const bySerial = new Map(step.events.map((e) => [e.serial, e] as const));
-  const names = step.logged.map((l) => loggedSyscall(l, bySerial)?.name).filter((n): n is string => n !== undefined);
   const mine = s.expectations.filter((e) => stepOf(e) === step.id);
   for (const g of mine.filter((e) => e.outcome === 'gap')) {
     const reason = g.reason ?? g.description;
@@ -93,10 +87,10 @@ function measure(acc: PathAcc, s: ScenarioResult, step: StepResult): void {
   // Like the matrix: a step that logged nothing in a scenario that hit an infrastructure error is unknown.
   if (step.logged.length === 0 && s.outcome === 'error') return;
   acc.measured++;
-  const wanted = acc.unload ? UNLOAD_SYSCALLS : LOAD_SYSCALLS;
-  if (names.some((n) => wanted.has(n))) acc.moduleRuns++;
-  else if (names.some((n) => EXEC_SYSCALLS.has(n))) acc.execRuns++;
-  else if (step.logged.length === 0) {
+  const kind = loggedKind(step, acc.unload);
+  if (kind === 'module') acc.moduleRuns++;
+  else if (kind === 'exec') acc.execRuns++;
+  else if (kind === 'nothing') {
     const keyed = mine.filter((e) => !/^step [^:]+: exit status /.test(e.description));
     if (keyed.length > 0 && keyed.every(assertsNothingHappens)) acc.noSyscallRuns++;
   }
