@@ -30,7 +30,7 @@ function compare(actual: number, f: RuleField): boolean {
   }
 }
 
-function fieldMatches(f: RuleField, call: SimCall): boolean {
+export function fieldMatches(f: RuleField, call: SimCall): boolean {
   const t = call.task;
   const rc = call.error ? -ERRNO[call.error] : 0;
   switch (f.name) {
@@ -47,14 +47,14 @@ function fieldMatches(f: RuleField, call: SimCall): boolean {
 }
 
 const keyOf = (r: AuditRule) => (r.keys.length ? r.keys.join('\x01') : undefined);
-const isWatch = (r: AuditRule) => r.fields.some((f) => f.name === 'path' || f.name === 'dir');
+export const isWatchRule = (r: AuditRule) => r.fields.some((f) => f.name === 'path' || f.name === 'dir');
 
 export function decide(rules: readonly AuditRule[], fs: SimFs, call: SimCall): Decision {
   const exit = rules.filter((r) => r.list === 'exit' && r.op === 'add');
   const nr = syscallNumber(call.task.arch, call.syscall);
   let decision: Decision = { record: false };
   for (const r of exit) {
-    if (isWatch(r)) continue;
+    if (isWatchRule(r)) continue;
     if (r.syscalls !== 'all' && (nr === undefined || !r.syscalls?.includes(nr))) continue;
     if (!r.fields.every((f) => fieldMatches(f, call))) continue;
     decision = { record: r.action === 'always', ...(keyOf(r) ? { key: keyOf(r) } : {}) };

@@ -53,13 +53,18 @@ export class SimFs {
     this.add(this.resolve(layout.interpreter), { kind: 'file', mode: '0100755' });
   }
 
+  /** stat() results, dropped whenever an entry changes (the battery and library resolve the same few paths). */
+  private readonly resolved = new Map<string, string>();
+
   private add(path: string, e: Omit<Entry, 'ino'>): void {
     this.entries.set(path, { ...e, ino: this.nextIno++ });
+    this.resolved.clear();
   }
 
   /** `ln -sf target path`. */
   symlink(path: string, target: string): void {
     this.entries.delete(this.resolveParent(path));
+    this.resolved.clear();
     this.add(this.resolveParent(path), { kind: 'symlink', target, mode: '0120777' });
   }
 
@@ -81,6 +86,17 @@ export class SimFs {
 
   /** The path with every symlink resolved (stat). */
   resolve(path: string, depth = 0): string {
+    if (depth === 0) {
+      const hit = this.resolved.get(path);
+      if (hit !== undefined) return hit;
+      const r = this.resolveUncached(path, 0);
+      this.resolved.set(path, r);
+      return r;
+    }
+    return this.resolveUncached(path, depth);
+  }
+
+  private resolveUncached(path: string, depth: number): string {
     if (depth > 40) throw new Error(`${path}: too many levels of symbolic links`);
     const parts = path.split('/').filter((p) => p !== '');
     let cur = '';

@@ -119,6 +119,20 @@ function hasKey(e: AuditEvent, key: string, exact: boolean): boolean {
   return keys.some((k) => (exact ? k === key : k.includes(key)));
 }
 
+const loadedRules = new Map<string, ReturnType<typeof auditctlLoad>>();
+
+/** auditctl's view of a rule set, once per text and arch (the library runs the same sets on many profiles). */
+function loadRules(text: string, file: string, arch: GuestArch): ReturnType<typeof auditctlLoad> {
+  const k = `${arch}\0${file}\0${text}`;
+  let hit = loadedRules.get(k);
+  if (!hit) {
+    if (loadedRules.size > 256) loadedRules.clear();
+    hit = auditctlLoad(text, file, arch);
+    loadedRules.set(k, hit);
+  }
+  return hit;
+}
+
 /** Runs one scenario on the model. Whatever the model does not cover is an error naming it, never a guess. */
 export function runScenarioSim(img: SimImage, scenario: Scenario, file: string, rules: { name: string; file: string; text: string }): ScenarioResult {
   const t0 = Date.now();
@@ -135,7 +149,7 @@ export function runScenarioSim(img: SimImage, scenario: Scenario, file: string, 
     expected: scenario.applyFails ? 'a command exits non-zero' : 'every command exits 0',
     actual: applied ? 'loaded (model)' : `refused (model):\n${errors.map(formatError).join('\n')}`,
   });
-  const loaded = auditctlLoad(rules.text, rules.file, img.arch);
+  const loaded = loadRules(rules.text, rules.file, img.arch);
   const steps: StepResult[] = [];
   try {
     if (applied === !scenario.applyFails) {
