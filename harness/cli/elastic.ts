@@ -21,8 +21,33 @@ async function documentsOf(files: string[]): Promise<AuditbeatDocument[]> {
   return out;
 }
 
-function printNdjson(docs: AuditbeatDocument[]): void {
-  for (const { doc } of docs) process.stdout.write(`${JSON.stringify(doc)}\n`);
+type Write = (text: string) => void;
+const stdout: Write = (text) => process.stdout.write(text);
+
+function printNdjson(docs: AuditbeatDocument[], write: Write): void {
+  for (const { doc } of docs) write(`${JSON.stringify(doc)}\n`);
+}
+
+/** `elastic docs LOG...`: every document, as NDJSON. */
+export async function elasticDocs(logs: string[], write: Write = stdout): Promise<number> {
+  printNdjson(await documentsOf(logs), write);
+  return 0;
+}
+
+/** `elastic query KQL LOG...`: the matching documents (or their count); 0 when some match, 1 when none. */
+export async function elasticQuery(kql: string, logs: string[], opts: { count?: boolean }, write: Write = stdout): Promise<number> {
+  let query: KqlQuery;
+  try {
+    query = new KqlQuery(kql);
+  } catch (e) {
+    // the message names the column and points at it; the CLI prints it without a stack
+    if (e instanceof KqlSyntaxError) throw new Error(e.message);
+    throw e;
+  }
+  const hits = (await documentsOf(logs)).filter((d) => query.matches(d.doc));
+  if (opts.count) write(`${hits.length}\n`);
+  else printNdjson(hits, write);
+  return hits.length > 0 ? 0 : 1;
 }
 
 export function register(program: Command): void {
@@ -33,7 +58,7 @@ export function register(program: Command): void {
     .description('print the ECS documents auditbeat would index for these audit logs (NDJSON, one per event)')
     .argument('<logs...>', 'audit.log files (RAW or ENRICHED)')
     .action(async (logs: string[]) => {
-      printNdjson(await documentsOf(logs));
+      process.exitCode = await elasticDocs(logs);
     });
 
   elastic
@@ -43,16 +68,6 @@ export function register(program: Command): void {
     .argument('<logs...>', 'audit.log files (RAW or ENRICHED)')
     .option('-c, --count', 'print only the number of matching documents')
     .action(async (kql: string, logs: string[], opts: { count?: boolean }) => {
-      let query: KqlQuery;
-      try {
-        query = new KqlQuery(kql);
-      } catch (e) {
-        if (e instanceof KqlSyntaxError) throw new Error(e.message);
-        throw e;
-      }
-      const hits = (await documentsOf(logs)).filter((d) => query.matches(d.doc));
-      if (opts.count) process.stdout.write(`${hits.length}\n`);
-      else printNdjson(hits);
-      process.exitCode = hits.length > 0 ? 0 : 1;
+      process.exitCode = await elasticQuery(kql, logs, opts);
     });
 }

@@ -1,0 +1,53 @@
+// `audit-harness elastic docs|query` on a real guest log: NDJSON out, exit 0/1 by matches, clear errors.
+import test from 'ava';
+import path from 'node:path';
+import { Command } from 'commander';
+import { elasticDocs, elasticQuery, register } from '../harness/cli/elastic.js';
+import { repoRoot } from '../harness/paths.js';
+
+const LOG = path.join(repoRoot, 'test/fixtures/elastic/real-debian12-i686-removal-paths.log');
+const SEED_QUERY = 'event.category:process and event.type:(start or process_started) and process.args:((rmmod and sudo) or (modprobe and sudo and ("--remove" or "-r")))';
+
+function collector(): { write: (s: string) => void; lines: () => string[] } {
+  let out = '';
+  return { write: (s) => (out += s), lines: () => out.split('\n').filter((l) => l !== '') };
+}
+
+test('docs prints one JSON document per event auditbeat would receive', async (t) => {
+  const out = collector();
+  t.is(await elasticDocs([LOG], out.write), 0);
+  const docs = out.lines().map((l) => JSON.parse(l) as { event: { module: string } });
+  t.true(docs.length > 300);
+  t.true(docs.every((d) => d.event.module === 'auditd'));
+});
+
+test("query prints the seed rule's hits (sudo rmmod, sudo modprobe -r, sudo modprobe --remove) and exits 0", async (t) => {
+  const out = collector();
+  t.is(await elasticQuery(SEED_QUERY, [LOG], {}, out.write), 0);
+  const hits = out.lines().map((l) => (JSON.parse(l) as { process: { args: string[] } }).process.args.join(' '));
+  t.deepEqual(hits, ['sudo -n rmmod audit_test_mod', 'sudo -n modprobe -r audit_test_mod', 'sudo -n modprobe --remove audit_test_mod']);
+  const count = collector();
+  t.is(await elasticQuery(SEED_QUERY, [LOG], { count: true }, count.write), 0);
+  t.deepEqual(count.lines(), ['3']);
+});
+
+test('query exits 1 when nothing matches, and names the column of a malformed query', async (t) => {
+  const out = collector();
+  t.is(await elasticQuery('process.args:no-such-arg', [LOG], {}, out.write), 1);
+  t.deepEqual(out.lines(), []);
+  const err = await t.throwsAsync(elasticQuery('process.args:(sudo', [LOG], {}, out.write));
+  t.regex(err?.message ?? '', /^KQL syntax error at column 19: /);
+  t.false(err?.stack?.includes('KqlSyntaxError') ?? false, 'a plain Error: the CLI prints its message only');
+});
+
+test('an unreadable log is named in the error', async (t) => {
+  const err = await t.throwsAsync(elasticDocs(['/nonexistent/audit.log'], () => undefined));
+  t.is(err?.message, 'cannot read /nonexistent/audit.log: ENOENT');
+});
+
+test('register adds elastic docs and elastic query', (t) => {
+  const program = new Command('audit-harness');
+  register(program);
+  const elastic = program.commands.find((c) => c.name() === 'elastic');
+  t.deepEqual(elastic?.commands.map((c) => c.name()), ['docs', 'query']);
+});
