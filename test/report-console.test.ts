@@ -3,7 +3,7 @@ import { PassThrough } from 'node:stream';
 import type { RunResult } from '../harness/scenarios/result.js';
 import { createConsoleReporter, sideBySide, type ConsoleReporterOptions } from '../harness/scenarios/report/index.js';
 import { golden } from './fixtures/report/golden.js';
-import { hostileRun, sampleRun } from './fixtures/report/runs.js';
+import { hostileRun, sampleRun, twoTargetRun } from './fixtures/report/runs.js';
 
 /** Drives the reporter the way the runner does: targets come up (or not), scenarios start and finish, the run ends. */
 function drive(run: RunResult, opts: Omit<ConsoleReporterOptions, 'stream'>): string {
@@ -157,4 +157,11 @@ test('hostile records: no control characters or escape sequences from records re
     t.true(stripped.includes('proctitle=696E736D6F64002F'));
     t.regex(stripped, /…\[\+13\d{4} chars\]/);
   }
+});
+
+test('console: the summary ends with a one-line verdict per target (rule sets under which every path was logged)', (t) => {
+  const lines = drive(twoTargetRun(), { isTTY: false, width: 120 }).split('\n');
+  const at = lines.findIndex((l) => l.startsWith('Verdict: '));
+  t.true(at > 0);
+  t.deepEqual(lines.slice(at + 1, at + 3), ['  qemu:debian12-amd64  1/2: rfe-mod-load-unload', '  qemu:debian12-i686   0/1']);
 });

@@ -2,6 +2,7 @@
 // a summary at the end. On a TTY a transient status line shows what is running; elsewhere (CI) plain lines only.
 import type { ExpectationResult, Outcome, RunResult, ScenarioResult, StepResult, TargetRunInfo } from '../result.js';
 import { byTarget } from './group.js';
+import { allLogged, buildVerdict } from './verdict.js';
 import { LABEL, MARK, OUTCOMES, clip, formatDuration, visible, width as textWidth, wrapWords } from './text.js';
 
 export interface ConsoleReporterOptions {
@@ -155,6 +156,23 @@ export function createConsoleReporter(opts: ConsoleReporterOptions = {}): Consol
       });
   }
 
+  /** One line per target: under how many of the rule sets it ran every path had its module syscall logged. */
+  function verdictSummary(run: RunResult): string[] {
+    const v = buildVerdict(run);
+    const rows = v.targets.flatMap((t, i) => {
+      const ran = v.rulesets.filter((_, r) => v.cells[i]![r]);
+      if (ran.length === 0) return [];
+      const all = v.rulesets.filter((_, r) => v.cells[i]![r] && allLogged(v.cells[i]![r]!));
+      return [{ name: clip(one(t.name), 40), text: `${all.length}/${ran.length}${all.length ? `: ${all.map(one).join(', ')}` : ''}`, all: all.length === ran.length }];
+    });
+    if (rows.length === 0) return [];
+    const nameW = Math.max(6, ...rows.map((r) => textWidth(r.name)));
+    return [
+      'Verdict: rule sets under which every load and unload path had its module syscall logged (misses: coverage-matrix):',
+      ...rows.map((r) => `  ${r.name.padEnd(nameW)}  ${paint(r.all ? 'green' : 'yellow', clip(r.text, Math.max(20, lineWidth - nameW - 5)))}`),
+    ];
+  }
+
   return {
     targetStarted(name) {
       running.set(one(name), 'starting');
@@ -217,6 +235,7 @@ export function createConsoleReporter(opts: ConsoleReporterOptions = {}): Consol
         const err = g.info.error ? `  ${paint('magenta', `target failed: ${clip(one(g.info.error), 80)}`)}` : '';
         out.push(`  ${name(g).padEnd(nameW)}  ${cells}  ${clip(kernel, 60)}${err}`);
       }
+      out.push(...verdictSummary(run));
       const bad = run.results.filter((r) => r.outcome === 'fail' || r.outcome === 'error');
       if (bad.length) {
         out.push(`${paint('red', 'Not passed')}:`);
