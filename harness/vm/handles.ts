@@ -81,7 +81,7 @@ export async function findHandle(handle: string): Promise<GuestHandle> {
   const h = looksLikeHandle(handle) ? readHandleFile(dir) : undefined;
   if (!h) {
     const running = (await listHandles()).map((x) => x.handle);
-    throw new Error(`no running guest "${handle}" (running: ${running.join(', ') || 'none'}; start one with vm start TARGET)`);
+    throw new Error(`no running guest "${handle}" (running: ${running.join(', ') || 'none'}; start one with vm start TARGET; targets are written like qemu:debian12-amd64)`);
   }
   if (!processOf(h.pid, h.dir)) {
     await removeGuest(h);
