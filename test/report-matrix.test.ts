@@ -183,7 +183,7 @@ test('html: hostile record text is escaped, never markup', (t) => {
   t.false(/[\x00-\x08\x0b-\x1f\x7f]/.test(html));
   t.true(html.includes('q&quot;uo&#39;te &lt;tag attr=&quot;x&quot;&gt; &amp; amp; ]]&gt; \\x00\\x01'));
   // Every opened element we emit is closed: the page structure is intact.
-  for (const tag of ['table', 'thead', 'tbody', 'tr', 'td', 'th', 'ul', 'ol', 'li', 'sup', 'a', 'span']) {
+  for (const tag of ['table', 'thead', 'tbody', 'tr', 'td', 'th', 'ul', 'ol', 'li', 'sup', 'a', 'span', 'div', 'details', 'summary', 'b', 'strong']) {
     const open = (html.match(new RegExp(`<${tag}[ >]`, 'g')) ?? []).length;
     const close = (html.match(new RegExp(`</${tag}>`, 'g')) ?? []).length;
     t.is(open, close, tag);
