@@ -141,3 +141,26 @@ test('a hex-encoded argument and proctitle are decoded as auparse decodes them',
   t.is(field(doc, 'process.title'), 'sh -c sudo rmmod x');
   t.is(field(doc, 'tags'), undefined, 'key=(null) is no tag');
 });
+
+test('a record type with a normalization and a SYSCALL gets both categories; one with none keeps its family and an empty action', (t) => {
+  const docs = realLogDocuments('logs/real-debian12-i686.txt').map((d) => d.doc);
+  const config = docs.find((d) => field(d, 'auditd.message_type') === 'config_change' && field(d, 'auditd.data.syscall') === 'socketcall');
+  t.truthy(config);
+  t.is(field(config!, 'event.action'), 'changed-audit-configuration');
+  // CONFIG_CHANGE's own (process, configuration / change), then socketcall's catch-all (process / info), as go-libaudit appends them
+  t.deepEqual(field(config!, 'event.category'), ['process', 'configuration', 'process']);
+  t.deepEqual(field(config!, 'event.type'), ['change', 'info']);
+  const mac = docs.find((d) => field(d, 'auditd.message_type') === 'mac_map_add');
+  t.truthy(mac);
+  t.is(field(mac!, 'event.category'), 'mac');
+  t.is(field(mac!, 'event.action'), '');
+  t.is(field(mac!, 'event.type'), undefined);
+});
+
+test('a syscall with no normalization of its own gets the catch-all: process, info, an empty action', (t) => {
+  const doc = realLogDocuments('logs/real-modules-debian12-i686.txt').map((d) => d.doc).find((d) => field(d, 'auditd.message_type') === 'syscall' && field(d, 'auditd.data.syscall') === 'socketcall');
+  t.truthy(doc);
+  t.deepEqual(field(doc!, 'event.category'), ['process']);
+  t.deepEqual(field(doc!, 'event.type'), ['info']);
+  t.is(field(doc!, 'event.action'), '');
+});

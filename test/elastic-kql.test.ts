@@ -25,6 +25,7 @@ test('numbers match their text, and whitespace around the colon is allowed', (t)
   t.true(matches('process.pid:243', DOC));
   t.true(matches('process.pid : 243', DOC));
   t.false(matches('process.pid:24', DOC));
+  t.true(matches('process.pid:243.0', DOC), 'a number field matches the number, not the text');
 });
 
 test('a multi-valued field matches when any one of its values matches', (t) => {

@@ -72,7 +72,8 @@ export function ecsDocument(ev: CoalescedEvent): EcsDocument {
   const ts = new Date(ev.sec * 1000 + ev.msec).toISOString();
   const doc: EcsDocument = {
     '@timestamp': ts,
-    event: { module: 'auditd', category: ev.family, action: ev.normalization?.action, outcome: ev.result === 'fail' ? 'failure' : ev.result },
+    // action is always set, empty when the normalization names none (the catch-all '*')
+    event: { module: 'auditd', category: ev.family, action: ev.normalization?.action ?? '', outcome: ev.result === 'fail' ? 'failure' : ev.result },
   };
   const auditd: Record<string, unknown> = {
     message_type: ev.type.toLowerCase(),
@@ -111,7 +112,6 @@ export function ecsDocument(ev: CoalescedEvent): EcsDocument {
   if (ev.ecs.category.length > 0) put(doc, 'event.category', ev.ecs.category);
   if (ev.ecs.type.length > 0) put(doc, 'event.type', ev.ecs.type);
   if (ev.ecs.outcome) put(doc, 'event.outcome', ev.ecs.outcome);
-  if (get(doc, 'event.action') === undefined) del(doc, 'event.action');
   // ECS mappings of the normalization (user, user.effective, ... from the summary), then setECSEntity
   const nameOfId = (id: string): string | undefined => {
     for (const [k, v] of ev.ids) if (v === id && ev.names.has(k)) return ev.names.get(k);

@@ -23,12 +23,15 @@ function valuesOf(index: FieldIndex, fields: string[]): Scalar[] {
   return fields.flatMap((f) => index.get(f) ?? []);
 }
 
+const NUMERIC = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
 function matchesValue(v: Scalar, value: KqlTerm): boolean {
   const s = String(v);
-  return value.kind === 'literal' ? s === value.text : wildcardRegExp(value.parts).test(s);
+  if (value.kind === 'wildcard') return wildcardRegExp(value.parts).test(s);
+  // a number field matches the number the text spells (243 matches 243.0)
+  if (typeof v === 'number' && NUMERIC.test(value.text.trim())) return v === Number(value.text);
+  return s === value.text;
 }
-
-const NUMERIC = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 function compare(v: Scalar, bound: string): number | undefined {
   if (typeof v === 'boolean') return undefined;
