@@ -45,6 +45,9 @@ packages=(
   debian-archive-keyring  # copied into the private apt states (bullseye, bookworm, trixie keys)
   mawk                 # the augenrules test runs Debian's awk on the real script
   time                 # /usr/bin/time -v: peak RSS in npm run bench
+  vagrant vagrant-libvirt libvirt-clients  # the vagrant: targets (Vagrantfile, vms/vagrant/)
+  libvirt-daemon libvirt-daemon-driver-qemu qemu-utils  # libvirtd without libvirt-daemon-system: no default NAT network
+  shellcheck           # checks vms/vagrant/provision/*.sh
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -55,6 +58,27 @@ if [ "${#missing[@]}" -gt 0 ]; then
   apt-get install -y -q --no-install-recommends "${missing[@]}"
 else
   log "system packages present"
+fi
+
+# libvirtd for the vagrant: targets is started and stopped by the harness (no systemd here). Without
+# libvirt-daemon-system (which would bring libvirt's default NAT network) nothing creates the qemu user
+# libvirtd looks up at start, nor a qemu.conf: qemu runs as root like the harness's own qemu targets.
+if ! getent passwd libvirt-qemu >/dev/null; then
+  log "adduser --system libvirt-qemu"
+  adduser --system --group --quiet --no-create-home --home /var/lib/libvirt libvirt-qemu
+fi
+if [ ! -e /etc/libvirt/qemu.conf ]; then
+  log "writing /etc/libvirt/qemu.conf"
+  mkdir -p /etc/libvirt
+  cat >/etc/libvirt/qemu.conf <<'EOF'
+# Written by audit-harness scripts/setup.sh: guests of the vagrant: targets run qemu as root, like the
+# harness's own qemu targets, and reach the host only through qemu user-mode networking on 127.0.0.1.
+user = "root"
+group = "root"
+dynamic_ownership = 0
+security_driver = "none"
+stdio_handler = "file"
+EOF
 fi
 
 cd "$(dirname "$0")/.."
