@@ -94,6 +94,8 @@ export async function applyRules(target: Target, src: RulesSource, apply: Scenar
       await run('augenrules --load');
       break;
     }
+    case 'none':
+      break;
   }
   const listed = await target.exec(['auditctl', '-l'], { timeoutMs: 30_000 });
   return { ok: commands.every((c) => c.code === 0), commands, listing: listed.stdout, predicted };

@@ -53,8 +53,8 @@ export interface KeySearch {
 export async function searchKey(target: Target, key: string, exact: boolean): Promise<KeySearch> {
   const argv = ['ausearch', '--input-logs', '-k', key, ...(exact ? ['-w'] : []), '--raw'];
   const r = await target.exec(argv, { timeoutMs: 60_000 });
-  // ausearch exits 1 with "<no matches>" when nothing matched.
-  if (r.code === 1 && /<no matches>/.test(r.stderr)) return { key, exact, raw: '', events: [] };
+  // ausearch exits 1 when nothing matched: with "<no matches>" on stderr, or (--raw, 3.0.9) silently.
+  if (r.code === 1 && r.stdout.trim() === '' && (r.stderr.trim() === '' || /<no matches>/.test(r.stderr))) return { key, exact, raw: '', events: [] };
   if (r.code !== 0) throw new TargetError(target.info.name, `${shellJoin(argv)} failed (exit ${r.code}): ${r.stderr.trim()}`);
   const { events, problems } = parseLog(r.stdout, `${target.info.name}:${LOG_FILE}`);
   if (problems.length > 0) {

@@ -57,7 +57,8 @@ export const scenarioSchema = z.object({
       name: z.string().regex(/^[A-Za-z0-9_.-]+$/).optional().describe('name of the inline set in reports (default inline:<scenario id>)'),
     }).strict(),
   ]),
-  apply: z.enum(['auditctl', 'auditctl-R', 'augenrules']).default('auditctl'),
+  apply: z.enum(['auditctl', 'auditctl-R', 'augenrules', 'none']).default('auditctl')
+    .describe('none: the rules are already in the guest (a tool put them there); the runner loads nothing'),
   rulesFile: z.string().regex(/^[A-Za-z0-9_.-]+\.rules$/).optional().describe('augenrules: the file under /etc/audit/rules.d (default 50-<rule set>.rules), as the benchmark names it'),
   applyFails: z.boolean().optional().describe('applying the rules is expected to fail (e.g. arch=b64 on i686)'),
   steps: z.array(step).default([]),
