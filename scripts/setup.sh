@@ -45,6 +45,8 @@ packages=(
   debian-archive-keyring  # copied into the private apt states (bullseye, bookworm, trixie keys)
   mawk                 # the augenrules test runs Debian's awk on the real script
   time                 # /usr/bin/time -v: peak RSS in npm run bench
+  openscap-scanner     # oscap: validate evaluates SSG content on the host against files copied out of a guest (never the host's own)
+  ssg-debian ssg-nondebian  # SCAP Security Guide 0.1.65 datastreams: Debian 10/11, RHEL 7/8/9, …
   vagrant vagrant-libvirt libvirt-clients  # the vagrant: targets (Vagrantfile, vms/vagrant/)
   libvirt-daemon libvirt-daemon-driver-qemu qemu-utils  # libvirtd without libvirt-daemon-system: no default NAT network
   shellcheck           # checks vms/vagrant/provision/*.sh
