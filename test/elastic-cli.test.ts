@@ -1,8 +1,10 @@
-// `audit-harness elastic docs|query` on a real guest log: NDJSON out, exit 0/1 by matches, clear errors.
+// `audit-harness elastic docs|query|rule` on a real guest log: NDJSON out, exit 0/1 by matches, clear errors.
 import test from 'ava';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
-import { elasticDocs, elasticQuery, register } from '../harness/cli/elastic.js';
+import { elasticDocs, elasticQuery, elasticRule, register } from '../harness/cli/elastic.js';
 import { repoRoot } from '../harness/paths.js';
 
 const LOG = path.join(repoRoot, 'test/fixtures/elastic/real-debian12-i686-removal-paths.log');
@@ -45,9 +47,38 @@ test('an unreadable log is named in the error', async (t) => {
   t.is(err?.message, 'cannot read /nonexistent/audit.log: ENOENT');
 });
 
-test('register adds elastic docs and elastic query', (t) => {
+test('register adds elastic docs, query and rule', (t) => {
   const program = new Command('audit-harness');
   register(program);
   const elastic = program.commands.find((c) => c.name() === 'elastic');
-  t.deepEqual(elastic?.commands.map((c) => c.name()), ['docs', 'query']);
+  t.deepEqual(elastic?.commands.map((c) => c.name()), ['docs', 'query', 'rule']);
+});
+
+test('rule prints, per step, what the kernel logged beside each version of the seed rule', async (t) => {
+  const out = collector();
+  const amd64 = path.join(repoRoot, 'test/fixtures/elastic/real-debian12-amd64-removal-paths.log');
+  t.is(await elasticRule(amd64, {}, out.write), 0);
+  const lines = out.lines();
+  t.is(lines[0], 'Kernel Module Removal (003_906abfc06f8ae31e.txt)');
+  t.true(lines.includes('elastic-removal-paths-execve/sudo-modprobe-remove\tlogged (exec)\tcurrent: fired, replaced: fired'));
+  t.true(lines.includes('  current fired on: sudo -n modprobe --remove audit_test_mod'));
+  t.true(lines.includes('elastic-removal-paths-execve/sudo-rmmod-full-path\tlogged (exec)\tcurrent: silent, replaced: silent'));
+  t.true(lines.includes('elastic-removal-paths-seed-rules/sudo-loader32-delete\tnothing logged by a rule\tcurrent: silent, replaced: silent'));
+});
+
+test('rule exits 1 when the rule never fires, and names the file of a malformed rule query', async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'elastic-cli-'));
+  try {
+    const never = path.join(dir, 'never.yaml');
+    await writeFile(never, 'name: never\nsource: test\nversions:\n  - { id: only, rule_version: 1, note: none, query: "process.args:no-such-arg" }\n');
+    t.is(await elasticRule(LOG, { rule: never }, () => undefined), 1);
+    const bad = path.join(dir, 'bad.yaml');
+    await writeFile(bad, 'name: bad\nsource: test\nversions:\n  - { id: only, rule_version: 1, note: none, query: "process.args:(sudo" }\n');
+    const err = await t.throwsAsync(elasticRule(LOG, { rule: bad }, () => undefined));
+    t.regex(err?.message ?? '', /bad\.yaml: version only: KQL syntax error at column 19/);
+    const missing = await t.throwsAsync(elasticRule(LOG, { rule: path.join(dir, 'none.yaml') }, () => undefined));
+    t.regex(missing?.message ?? '', /^cannot read .*none\.yaml: ENOENT$/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

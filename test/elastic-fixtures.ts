@@ -1,11 +1,11 @@
-// The real guests' logs as auditbeat documents, each with the scenario step whose markers
-// (`audit-harness #N scenario/step begin|end` USER records) enclose its event.
+// The real guests' logs as auditbeat documents, each with the scenario step whose markers enclose its event.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseLog, type AuditEvent } from '../harness/audit/records/index.js';
 import { repoRoot } from '../harness/paths.js';
 import { auditbeatDocuments } from '../harness/tools/elastic/auditbeat-documents.js';
 import type { EcsDocument } from '../harness/tools/elastic/ecs-document.js';
+import { stepsOfEvents } from '../harness/tools/elastic/scenario-steps.js';
 
 export interface StepDocument {
   /** `scenario/step`, or '-' outside any step. */
@@ -13,8 +13,6 @@ export interface StepDocument {
   event: AuditEvent;
   doc: EcsDocument;
 }
-
-const MARKER = /text=audit-harness #\d+ (\S+) (begin|end)/;
 
 const cache = new Map<string, StepDocument[]>();
 
@@ -32,13 +30,7 @@ function readLogDocuments(name: string): StepDocument[] {
   const file = path.join(repoRoot, 'test/fixtures', name);
   const { events, problems } = parseLog(readFileSync(file, 'latin1'), file);
   if (problems.length > 0) throw new Error(`${name}: ${problems.length} parse problems`);
-  const stepOf = new Map<AuditEvent, string>();
-  let step = '-';
-  for (const e of events) {
-    const marker = e.records.find((r) => r.type === 'USER')?.raw.match(MARKER);
-    if (marker) step = marker[2] === 'begin' ? marker[1] : '-';
-    else stepOf.set(e, step);
-  }
+  const stepOf = stepsOfEvents(events);
   return auditbeatDocuments(events).map(({ event, doc }) => ({ step: stepOf.get(event) ?? '-', event, doc }));
 }
 

@@ -1,20 +1,25 @@
 // `audit-harness elastic docs|query`: an audit log as the ECS documents auditbeat would index, and KQL run on them.
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { parseLog } from '../audit/records/index.js';
 import { auditbeatDocumentsOfLog, type AuditbeatDocument } from '../tools/elastic/auditbeat-documents.js';
+import { KERNEL_MODULE_REMOVAL_FILE, loadDetectionRule } from '../tools/elastic/detection-rule.js';
 import { KqlQuery } from '../tools/elastic/kql-evaluate.js';
 import { KqlSyntaxError } from '../tools/elastic/kql-parse.js';
+import { ruleVerdicts } from '../tools/elastic/rule-verdicts.js';
+
+async function readLog(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'latin1');
+  } catch (e) {
+    throw new Error(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
 
 async function documentsOf(files: string[]): Promise<AuditbeatDocument[]> {
   const out: AuditbeatDocument[] = [];
   for (const file of files) {
-    let text: string;
-    try {
-      text = await readFile(file, 'latin1');
-    } catch (e) {
-      throw new Error(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    }
-    const { docs, problems } = auditbeatDocumentsOfLog(text, file);
+    const { docs, problems } = auditbeatDocumentsOfLog(await readLog(file), file);
     for (const p of problems) process.stderr.write(`audit-harness elastic: skipped ${p}\n`);
     out.push(...docs);
   }
@@ -50,6 +55,31 @@ export async function elasticQuery(kql: string, logs: string[], opts: { count?: 
   return hits.length > 0 ? 0 : 1;
 }
 
+/**
+ * `elastic rule LOG`: per scenario step of a harness-run log, the rule keys the kernel logged and, per version
+ * of the detection rule, the argv of each document that fires. 0 when the rule fired somewhere, 1 when not.
+ */
+export async function elasticRule(log: string, opts: { rule?: string }, write: Write = stdout): Promise<number> {
+  const rule = loadDetectionRule(opts.rule ?? KERNEL_MODULE_REMOVAL_FILE);
+  const { events, problems } = parseLog(await readLog(log), log);
+  for (const p of problems) process.stderr.write(`audit-harness elastic: skipped ${p.file ?? log}:${p.line}: ${p.reason}\n`);
+  let fired = false;
+  write(`${rule.name} (${rule.source})\n`);
+  for (const v of ruleVerdicts(events, rule)) {
+    const logged = v.keys.length > 0 ? `logged (${v.keys.join(', ')})` : 'nothing logged by a rule';
+    const verdicts = rule.versions.map((r) => `${r.id}: ${v.fired[r.id]!.length > 0 ? 'fired' : 'silent'}`).join(', ');
+    write(`${v.step}\t${logged}\t${verdicts}\n`);
+    for (const r of rule.versions) {
+      for (const doc of v.fired[r.id]!) {
+        fired = true;
+        const args = ((doc.process as { args?: string[] } | undefined)?.args ?? []).join(' ');
+        write(`  ${r.id} fired on: ${args}\n`);
+      }
+    }
+  }
+  return fired ? 0 : 1;
+}
+
 export function register(program: Command): void {
   const elastic = program.command('elastic').description("Elastic: audit logs as auditbeat's ECS documents, and KQL queries on them");
 
@@ -69,5 +99,14 @@ export function register(program: Command): void {
     .option('-c, --count', 'print only the number of matching documents')
     .action(async (kql: string, logs: string[], opts: { count?: boolean }) => {
       process.exitCode = await elasticQuery(kql, logs, opts);
+    });
+
+  elastic
+    .command('rule')
+    .description("per scenario step of a harness-run log: what the kernel logged, and whether each version of a detection rule fired (default: the seed's Kernel Module Removal); exit 1 when it never fired")
+    .argument('<log>', 'audit.log of a harness run (with its step markers)')
+    .option('--rule <file>', 'detection rule file (YAML: name, source, versions[].query)')
+    .action(async (log: string, opts: { rule?: string }) => {
+      process.exitCode = await elasticRule(log, opts);
     });
 }

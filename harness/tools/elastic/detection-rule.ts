@@ -27,13 +27,29 @@ export interface DetectionRule {
 
 export const KERNEL_MODULE_REMOVAL_FILE = path.join(repoRoot, 'harness/tools/elastic/kernel-module-removal.yaml');
 
+function parseVersion(file: string, id: string, query: string): KqlQuery {
+  try {
+    return new KqlQuery(query);
+  } catch (e) {
+    throw new Error(`${file}: version ${id}: ${(e as Error).message}`);
+  }
+}
+
+/** Reads and checks a rule file; a malformed file or query is an Error naming the file. */
 export function loadDetectionRule(file: string = KERNEL_MODULE_REMOVAL_FILE): DetectionRule {
-  const parsed = RuleFile.safeParse(parse(readFileSync(file, 'utf8')));
+  let data: unknown;
+  try {
+    data = parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw new Error(err.code ? `cannot read ${file}: ${err.code}` : `${file}: ${err.message}`);
+  }
+  const parsed = RuleFile.safeParse(data);
   if (!parsed.success) throw new Error(`${file}: ${parsed.error.message}`);
   const r = parsed.data;
   return {
     name: r.name,
     source: r.source,
-    versions: r.versions.map((v) => ({ id: v.id, ruleVersion: v.rule_version, note: v.note, query: new KqlQuery(v.query) })),
+    versions: r.versions.map((v) => ({ id: v.id, ruleVersion: v.rule_version, note: v.note, query: parseVersion(file, v.id, v.query) })),
   };
 }
