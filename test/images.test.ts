@@ -2,17 +2,25 @@
 // Booting them is QemuTarget's test; here: layout, closure, modules, loaders, keys, cache.
 import test from 'ava';
 import { execa } from 'execa';
-import { mkdtemp, readFile, readlink, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, readlink, rm, stat, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ensureImage, listRecipes, loadRecipe, parseRecipe, type BuiltImage } from '../harness/images/index.js';
 import { findMissingLibraries, resolveInRoot } from '../harness/images/elf-closure.js';
 import { unpackInitramfs } from '../harness/images/initramfs.js';
 import { libraryDirs, mergedUsrLinks, BUSYBOX_HELPER } from '../harness/images/rootfs.js';
+import { checkStatedFacts, measureFacts } from '../harness/images/release-facts.js';
+import { factValues } from '../harness/releases/facts.js';
+import { cacheDir } from '../harness/paths.js';
 
+/** Every recipe, with what its release looks like. */
 const IMAGES = [
-  { id: 'debian12-amd64', debArch: 'amd64' as const, arch: 'x86_64' as const, native: 'ELF64' },
-  { id: 'debian12-i686', debArch: 'i386' as const, arch: 'i686' as const, native: 'ELF32' },
+  { id: 'debian12-amd64', debArch: 'amd64' as const, arch: 'x86_64' as const, native: 'ELF64', release: /^6\.1\.0-\d+-cloud-amd64$/, ext: '.ko' },
+  { id: 'debian12-i686', debArch: 'i386' as const, arch: 'i686' as const, native: 'ELF32', release: /^6\.1\.0-\d+-686$/, ext: '.ko' },
+  { id: 'debian11-amd64', debArch: 'amd64' as const, arch: 'x86_64' as const, native: 'ELF64', release: /^5\.10\.0-\d+-cloud-amd64$/, ext: '.ko' },
+  { id: 'debian11-i686', debArch: 'i386' as const, arch: 'i686' as const, native: 'ELF32', release: /^5\.10\.0-\d+-686$/, ext: '.ko' },
+  { id: 'debian12bpo-amd64', debArch: 'amd64' as const, arch: 'x86_64' as const, native: 'ELF64', release: /^6\.12\.\d+\+deb12-cloud-amd64$/, ext: '.ko.xz' },
+  { id: 'debian13-amd64', debArch: 'amd64' as const, arch: 'x86_64' as const, native: 'ELF64', release: /^6\.12\.\d+\+deb13-cloud-amd64$/, ext: '.ko.xz' },
 ];
 
 async function readelf(args: string[], file: string): Promise<string> {
@@ -23,7 +31,7 @@ async function modinfo(field: string, file: string): Promise<string> {
   return (await execa('modinfo', ['-F', field, file])).stdout.trim();
 }
 
-test('recipes: both images are listed and valid', async (t) => {
+test('recipes: every image is listed and valid', async (t) => {
   const ids = await listRecipes();
   for (const img of IMAGES) {
     t.true(ids.includes(img.id));
@@ -40,13 +48,14 @@ test('recipes: bad input names the file, line and field', async (t) => {
 });
 
 for (const img of IMAGES) {
-  test.serial(`${img.id}: builds, and the initramfs is a Debian 12 root`, async (t) => {
+  test.serial(`${img.id}: builds, and the initramfs is its release's root`, async (t) => {
     const steps: string[] = [];
     const built: BuiltImage = await ensureImage(img.id, { onProgress: (s) => steps.push(s) });
     const m = built.manifest;
     t.is(m.id, img.id);
     t.is(m.arch, img.arch);
-    t.regex(m.kernelRelease, img.debArch === 'amd64' ? /^6\.1\.0-\d+-cloud-amd64$/ : /^6\.1\.0-\d+-686$/);
+    t.regex(m.kernelRelease, img.release);
+    t.deepEqual(m.facts, (await loadRecipe(img.id)).facts, 'manifest.facts are the recipe\'s');
     t.regex(m.append, /audit=1/);
     t.truthy(m.packages.auditd && m.packages.kmod && m.packages['dropbear-bin'] && m.packages[`linux-image-${m.kernelRelease}`]);
     for (const f of Object.values(m.files)) t.true((await stat(path.join(built.dir, f))).size > 0, f);
@@ -62,9 +71,10 @@ for (const img of IMAGES) {
     // merged /usr
     for (const d of mergedUsrLinks(img.debArch)) t.is(await readlink(g(d)), `usr/${d}`, `/${d}`);
     // kmod and its names, as Debian ships them
-    t.is(await readlink(g('usr/bin/lsmod')), 'kmod');
+    t.is(await resolveInRoot(root, '/usr/bin/lsmod'), g('usr/bin/kmod'));
     for (const n of ['insmod', 'rmmod', 'modprobe', 'lsmod', 'depmod', 'modinfo']) {
-      t.is(await readlink(g(`usr/sbin/${n}`)), '/bin/kmod', n);
+      // Debian 11 and 12's kmod ship /sbin/insmod -> /bin/kmod; 13's /usr/sbin/insmod -> ../bin/kmod
+      t.regex(await readlink(g(`usr/sbin/${n}`)), /^(\/bin\/kmod|\.\.\/bin\/kmod)$/, n);
       t.is(await resolveInRoot(root, `/sbin/${n}`), g('usr/bin/kmod'), `/sbin/${n} resolves to kmod`);
     }
     t.is(await readlink(g('usr/bin/sh')), 'dash');
@@ -108,17 +118,47 @@ for (const img of IMAGES) {
     // modules: drivers, the test modules (names, vermagic), depmod index
     const modDir = `usr/lib/modules/${m.kernelRelease}`;
     const mod = await resolveInRoot(root, m.guest.testModule);
+    const modKo = await resolveInRoot(root, m.guest.testModuleKo);
     const modXz = await resolveInRoot(root, m.guest.testModuleXz);
-    t.truthy(mod && modXz);
+    const stock = await resolveInRoot(root, m.guest.stockModule.file);
+    t.truthy(mod && modKo && modXz && stock);
+    t.is(m.guest.testModule, `/lib/modules/${m.kernelRelease}/extra/audit_test_mod${img.ext}`, 'compressed as the kernel ships its modules');
+    t.is(m.guest.testModuleKo, '/usr/local/lib/audit-harness/audit_test_mod.ko');
+    t.deepEqual(m.guest.stockModule, { name: 'dummy', file: `/lib/modules/${m.kernelRelease}/kernel/drivers/net/dummy${img.ext}` });
     t.is(await modinfo('name', mod!), 'audit_test_mod');
+    t.is(await modinfo('name', modKo!), 'audit_test_mod');
     t.is(await modinfo('name', modXz!), 'audit_test_mod_xz');
-    t.regex(await modinfo('vermagic', mod!), new RegExp(`^${m.kernelRelease.replace(/\./g, '\\.')} `));
+    t.is(await modinfo('name', stock!), 'dummy');
+    t.regex(await modinfo('vermagic', modKo!), new RegExp(`^${m.kernelRelease.replace(/[.+]/g, '\\$&')} `));
     t.regex((await execa('xz', ['--robot', '--list', modXz!])).stdout, /\tCRC32\t/);
+    if (img.ext === '.ko.xz') t.regex((await execa('xz', ['--robot', '--list', mod!])).stdout, /\tCRC32\t/);
+    t.not((await readFile(modKo!)).subarray(0, 4).toString('latin1'), '\xfd7zX', 'testModuleKo is uncompressed');
     const dep = await readFile(g(`${modDir}/modules.dep`), 'utf8');
-    t.regex(dep, /^extra\/audit_test_mod\.ko:/m);
+    t.regex(dep, new RegExp(`^extra/audit_test_mod${img.ext.replace(/\./g, '\\.')}:`, 'm'));
     t.regex(dep, /^extra\/audit_test_mod_xz\.ko\.xz:/m);
-    t.regex(dep, /virtio_net\.ko:/);
-    t.regex(dep, /virtio_pci\.ko:/);
+    t.regex(dep, new RegExp(`^kernel/drivers/net/dummy${img.ext.replace(/\./g, '\\.')}:`, 'm'));
+    t.regex(dep, /virtio_net\.ko(\.xz)?:/);
+    // virtio_pci is a module up to 6.1 and built in from 6.12 (modules.builtin, which modprobe reads)
+    const builtin = await readFile(g(`${modDir}/modules.builtin`), 'utf8');
+    t.true(/virtio_pci\.ko(\.xz)?:/.test(dep) || /\/virtio_pci\.ko$/m.test(builtin), 'virtio_pci is a module or built in');
+    t.notRegex(await readFile(g('etc/audit-harness/drivers'), 'utf8'), /dummy/, 'the stock module is not loaded at boot');
+
+    // the stated facts, measured again from the kernel package and the built root
+    const kernelDeb = path.join(cacheDir(), 'debs', `linux-image-${m.kernelRelease}_${m.packages[`linux-image-${m.kernelRelease}`].replace(/:/g, '%3a')}_${img.debArch}.deb`);
+    const kernelRoot = await mkdtemp(path.join(os.tmpdir(), 'audit-harness-kernel-'));
+    t.teardown(() => rm(kernelRoot, { recursive: true, force: true }));
+    await execa('dpkg-deb', ['-x', kernelDeb, kernelRoot]);
+    await stat(path.join(kernelRoot, 'lib')).catch(() => symlink('usr/lib', path.join(kernelRoot, 'lib')));
+    const recipe = await loadRecipe(img.id);
+    const measured = await measureFacts({ recipe, kernelRoot, root, release: m.kernelRelease, versions: m.packages });
+    const stated = factValues(m.facts);
+    t.deepEqual({ ...measured.facts, auditd: stated.auditd }, stated);
+    t.true(measured.facts.auditd.startsWith(stated.auditd));
+    // a wrong stated fact fails naming its recipe line
+    const wrongKmod = stated.kmod + 1;
+    const bad = parseRecipe(recipe.text.replace(/^(\s+kmod: \{ value: )\d+/m, `$1${wrongKmod}`), recipe.file);
+    const kmodLine = recipe.text.split('\n').findIndex((l) => /^\s+kmod: \{ value:/.test(l)) + 1;
+    t.throws(() => checkStatedFacts(bad, measured), { message: new RegExp(`${recipe.file}:${kmodLine}: facts\\.kmod is ${wrongKmod}, but the packages say ${stated.kmod}`) });
 
     // loaders: static executables of the right class
     const loaders = [m.guest.loader32, ...(m.guest.loader64 ? [m.guest.loader64] : [])];
