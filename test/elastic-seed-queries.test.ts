@@ -2,7 +2,10 @@
 // audit logs captured on the real Debian 12 guests (x86_64 and i686), path by path: which documents fire,
 // beside what the kernel logged for the same path.
 import test from 'ava';
+import path from 'node:path';
 import { parseLog } from '../harness/audit/records/index.js';
+import { repoRoot } from '../harness/paths.js';
+import { findScenarioFiles, loadScenario } from '../harness/scenarios/load.js';
 import { auditbeatDocuments } from '../harness/tools/elastic/auditbeat-documents.js';
 import { loadDetectionRule } from '../harness/tools/elastic/detection-rule.js';
 import { parseKql } from '../harness/tools/elastic/kql-parse.js';
@@ -180,5 +183,17 @@ test('synthetic argv: arguments compare whole, so spellings escape the query and
     t.deepEqual(args(doc), argv);
     t.is(current.matches(doc), fires, argv.join(' '));
     t.is(replaced.matches(doc), fires, argv.join(' '));
+  }
+});
+
+test('the scenarios that captured the removal-path logs still load, and name the steps the tests read', async (t) => {
+  const dir = path.join(repoRoot, 'test/fixtures/elastic/scenarios');
+  const files = await findScenarioFiles(dir);
+  t.is(files.length, 2);
+  for (const file of files) {
+    const scenario = await loadScenario(file);
+    const ids = scenario.steps.map((s) => s.id);
+    for (const id of Object.keys(LOGGED_BUT_SILENT)) t.true(ids.includes(id), `${scenario.id}: ${id}`);
+    for (const step of Object.keys(EXECVE_RULE_FIRES)) t.true(ids.includes(step.split('/')[1]!), `${scenario.id}: ${step}`);
   }
 });
