@@ -3,7 +3,7 @@
 // checks it failed (arch, syscall not named, auid or another field, the watch's name); the rules that came closest
 // (fewest failed checks) give the reason. For a qemu: target the model is the profile calibrated by it.
 import type { AuditRule, RuleField } from '../audit/rules/index.js';
-import { syscallNumber } from '../audit/syscalls/index.js';
+import { syscallName } from '../audit/syscalls/index.js';
 import { ARCH_ELF, decide, fieldMatches, isWatchRule } from '../sim/filter.js';
 import { SimUnsupported, UNSET, simulateCommand, type SimCall, type SimWorld } from '../sim/processes.js';
 import type { SimFs } from '../sim/fs.js';
@@ -43,8 +43,9 @@ function failedChecks(r: AuditRule, fs: SimFs, call: SimCall): string[] {
   } else {
     const arch = r.fields.find((f) => f.name === 'arch');
     if (arch && !fieldMatches(arch, call)) out.push(`arch: the rule has ${fieldText(arch)}, ${actualOf(arch, call)}`);
-    const nr = syscallNumber(call.task.arch, call.syscall);
-    if (r.syscalls !== 'all' && (nr === undefined || !r.syscalls?.includes(nr)) && !(arch && !fieldMatches(arch, call))) out.push(`syscall not named: ${call.syscall}`);
+    // By name in the rule's own table: a b32 rule naming init_module does not name a 64-bit finit_module either.
+    const named = r.syscalls === 'all' || (r.syscalls ?? []).some((n) => syscallName(r.syscallTable, n) === call.syscall);
+    if (!named) out.push(`syscall not named: ${call.syscall}`);
   }
   for (const f of r.fields) {
     if (f.name === 'arch' || f.name === 'path' || f.name === 'dir' || f.name === 'key') continue;

@@ -207,7 +207,7 @@ class Proc {
    * of echo to /proc/self/loginuid, $(uname -r). The last command of `sh -c` is exec'd, not forked (dash, bash).
    */
   shell(script: string): number {
-    const commands = splitAnd(shellWords(script.replace(/\$\(uname -r\)/g, this.w.release)));
+    const commands = parsedScript(script.replace(/\$\(uname -r\)/g, this.w.release));
     let status = 0;
     for (const [i, words] of commands.entries()) {
       const last = i === commands.length - 1;
@@ -235,6 +235,18 @@ function fileCompression(file: string): Compression {
 }
 
 const AND = '\0&&';
+
+/** A script's commands, parsed once (the library and the battery run the same few scripts on every profile). */
+const scripts = new Map<string, string[][]>();
+function parsedScript(script: string): string[][] {
+  let hit = scripts.get(script);
+  if (!hit) {
+    if (scripts.size > 4096) scripts.clear();
+    hit = splitAnd(shellWords(script));
+    scripts.set(script, hit);
+  }
+  return hit;
+}
 
 function splitAnd(words: string[]): string[][] {
   const out: string[][] = [[]];
