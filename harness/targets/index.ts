@@ -1,6 +1,7 @@
 // openTarget('qemu:debian12-amd64'): the one entry point the runner and the CLI use.
 import { ensureImage } from '../images/index.js';
 import { QemuTarget, type QemuBootOptions } from './qemu/index.js';
+import { isVagrantSpec, VagrantTarget, type VagrantBootOptions } from './vagrant/index.js';
 import { TargetError, type Target } from './target.js';
 
 export interface OpenTargetOptions {
@@ -10,6 +11,8 @@ export interface OpenTargetOptions {
   signal?: AbortSignal;
   /** Extra qemu options (accel, boot timeout, default exec timeout). */
   qemu?: Omit<QemuBootOptions, 'onProgress' | 'signal'>;
+  /** Options of vagrant: targets (keep the box, provider, timeouts). */
+  vagrant?: Omit<VagrantBootOptions, 'onProgress' | 'signal'>;
 }
 
 export interface KnownTarget {
@@ -37,7 +40,13 @@ export function parseTargetSpec(spec: string): { kind: 'qemu'; id: string } {
 
 /** Builds (or reuses) the image and boots it. Close the target when done. */
 export async function openTarget(spec: string, opts: OpenTargetOptions = {}): Promise<Target> {
+  if (isVagrantSpec(spec)) return openVagrantTarget(spec, opts);
   return openQemuTarget(spec, opts);
+}
+
+/** `vagrant:NAME` (vms/vagrant/boxes.yaml): vagrant up through the top-level Vagrantfile. Close it when done. */
+export async function openVagrantTarget(spec: string, opts: OpenTargetOptions = {}): Promise<VagrantTarget> {
+  return VagrantTarget.boot(spec.trim(), { ...opts.vagrant, onProgress: opts.onProgress, signal: opts.signal });
 }
 
 /** Same as openTarget, typed as QemuTarget (CLI shell, tests, bench). */
@@ -58,3 +67,4 @@ export async function openQemuTarget(spec: string, opts: OpenTargetOptions = {})
 export { TargetError } from './target.js';
 export type { Target, TargetInfo, ExecOptions, ExecResult } from './target.js';
 export { QemuTarget } from './qemu/index.js';
+export { VagrantTarget } from './vagrant/index.js';
