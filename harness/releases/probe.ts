@@ -14,7 +14,7 @@ export const PROBE_SCRIPT = [
   'echo "moduleCompression=$c"',
   'if [ -L /bin ] && [ -L /sbin ] && [ -L /lib ]; then echo usrMerge=true; else echo usrMerge=false; fi',
   'echo "sh=$(basename "$(readlink -f /bin/sh)")"',
-  'echo "auditd=$(auditctl -v | sed -n \'s/^auditctl version //p\')"',
+  'echo "auditd=$(auditctl -v 2>&1 | sed -n \'s/^auditctl version //p\')"',
   'echo "logFormat=$(sed -n \'s/^log_format *= *//p\' /etc/audit/auditd.conf)"',
   'if [ -e /proc/sys/abi/vsyscall32 ]; then echo ia32Emulation=true; else echo ia32Emulation=false; fi',
 ].join('\n');

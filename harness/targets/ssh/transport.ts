@@ -75,10 +75,16 @@ export function wrapCommand(command: string | readonly string[], timeoutMs: numb
   // argv: timeout execs the program itself (one process fewer than a shell: ~30 ms under TCG).
   if (typeof command !== 'string') {
     if (command.length === 0) throw new Error('empty command');
-    return `exec timeout -k 5 ${secs}s ${shellJoin(command)}`;
+    return `${ROOT_PATH}; exec timeout -k 5 ${secs}s ${shellJoin(command)}`;
   }
-  return `exec timeout -k 5 ${secs}s /bin/sh -c ${shellQuote(command)}`;
+  return `${ROOT_PATH}; exec timeout -k 5 ${secs}s /bin/sh -c ${shellQuote(command)}`;
 }
+
+/**
+ * The PATH a root login shell has on Debian (/etc/profile). dropbear hands commands its own compiled-in PATH, which
+ * on Debian 11 is /usr/bin:/bin: auditctl, ausearch and modprobe would be "not found".
+ */
+const ROOT_PATH = 'export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 const signalNumbers: Record<string, number> = { HUP: 1, INT: 2, QUIT: 3, ILL: 4, ABRT: 6, FPE: 8, KILL: 9, SEGV: 11, PIPE: 13, ALRM: 14, TERM: 15, USR1: 10, USR2: 12 };
 
