@@ -56,7 +56,7 @@ export async function targetRows(): Promise<TargetRow[]> {
       : 'image not built (the first run builds it, about 1-2 min)';
     rows.push({ spec: k.spec, kind: 'qemu', arch, release, status, description: k.description });
   }
-  for (const id of profileIds()) {
+  for (const id of profileIds().sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))) {
     const p = loadProfile(id);
     rows.push({
       spec: `sim:${id}`, kind: 'sim', arch: p.values.arch, release: p.distro.id,
