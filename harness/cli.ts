@@ -18,6 +18,7 @@ async function main(): Promise<void> {
   for (const cli of [await import('./cli/rules.js'), await import('./cli/search.js'), await import('./cli/vm.js'), await import('./cli/run.js'), await import('./cli/elastic.js'), await import('./cli/targets.js'), await import('./cli/coverage.js'), await import('./cli/repro.js')]) {
     cli.register(program);
   }
+  (await import('./cli/report-merge.js')).register(program);
   try {
     await program.parseAsync(process.argv);
   } catch (err) {

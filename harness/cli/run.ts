@@ -7,6 +7,7 @@ import { planScenarios } from '../scenarios/plan.js';
 import { createConsoleReporter, parseReporters, writeReports } from '../scenarios/report/index.js';
 import { runScenarios } from '../scenarios/runner.js';
 import { knownTargets } from '../targets/index.js';
+import { loadBoxes, VAGRANT_PREFIX } from '../targets/vagrant/index.js';
 import { simTargets } from '../sim/run.js';
 
 /** Exit statuses of `run`: 1 an expectation failed, 2 bad usage or scenario files, 3 infrastructure only. */
@@ -24,11 +25,12 @@ interface RunFlags {
   shard?: string;
   grep?: string;
   parallel?: string;
+  keep?: boolean;
 }
 
 async function run(paths: string[], flags: RunFlags): Promise<void> {
   const targets = flags.target.split(',').map((t) => t.trim()).filter((t) => t !== '');
-  const known = [...knownTargets.map((k) => k.spec), ...simTargets()];
+  const known = [...knownTargets.map((k) => k.spec), ...simTargets(), ...loadBoxes().map((b) => `${VAGRANT_PREFIX}${b.name}`)];
   const unknown = targets.filter((t) => !known.includes(t));
   if (targets.length === 0 || unknown.length) usage(`--target: unknown ${unknown.join(', ') || '(none given)'}; known: ${known.join(', ')}`);
   let reporters;
@@ -53,15 +55,16 @@ async function run(paths: string[], flags: RunFlags): Promise<void> {
   process.stderr.write(`audit-harness: ${plan.scenarios.length} scenario(s) on ${targets.join(', ')}\n`);
   const result = await runScenarios({
     targets, scenarios: plan.scenarios, ...(parallel ? { parallel } : {}), logsDir: join(outDir, 'logs'),
+    ...(flags.keep ? { vagrant: { keep: true } } : {}),
     hooks: {
       targetStarted: (n) => console_?.targetStarted(n),
       targetReady: (i) => console_?.targetReady(i),
       scenarioStarted: (t, id) => console_?.scenarioStarted(t, id),
       scenarioFinished: (r) => console_?.scenarioFinished(r),
       targetFailed: (i) => console_?.targetFailed(i),
-      // Image builds take a minute on first use: say what is happening.
+      // Image builds take a minute on first use, vagrant up minutes: say what is happening.
       progress: (t, step, detail) => {
-        if (/^image (?!resolve|cached)|^retry/.test(step)) process.stderr.write(`[${t}] ${step}${detail ? `: ${detail}` : ''}\n`);
+        if (/^image (?!resolve|cached)|^retry|^(vagrant|vagrant up|provision|destroy|keep|libvirtd|box|ssh)$/.test(step)) process.stderr.write(`[${t}] ${step}${detail ? `: ${detail}` : ''}\n`);
       },
     },
   });
@@ -82,6 +85,7 @@ export function register(program: Command): void {
     .option('--shard <I/N>', 'run only the I-th of N slices of the selected scenarios')
     .option('-g, --grep <regex>', 'only scenarios whose id or title matches')
     .option('-j, --parallel <n>', 'targets booted at once (default: min(targets, cores))')
+    .option('--keep', 'vagrant: targets: leave the box running after the run (prints how to destroy it)')
     .addHelpText('after', '\nExit status: 0 all met (documented gaps included), 1 an expectation failed, 2 usage or scenario file error, 3 infrastructure error (boot, ssh) only.')
     .action(run);
 

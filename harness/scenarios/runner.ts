@@ -46,6 +46,8 @@ export interface RunOptions {
   /** How to open a target (tests may pass boot options through `qemu`). */
   open?: (spec: string, opts: OpenTargetOptions) => Promise<Target>;
   qemu?: OpenTargetOptions['qemu'];
+  /** Options of vagrant: targets (--keep). */
+  vagrant?: OpenTargetOptions['vagrant'];
   /** Where to keep each boot's /var/log/audit/audit.log (`<target>.boot<N>.audit.log`), if anywhere. */
   logsDir?: string;
 }
@@ -79,7 +81,7 @@ class SessionHolder {
     const open = this.opts.open ?? defaultOpenTarget;
     const t0 = Date.now();
     const target = await open(this.spec, {
-      signal: this.opts.signal, qemu: this.opts.qemu,
+      signal: this.opts.signal, qemu: this.opts.qemu, vagrant: this.opts.vagrant,
       onProgress: (step, detail) => this.opts.hooks?.progress?.(this.spec, step, detail),
     });
     try {
