@@ -70,12 +70,13 @@ export async function debianMirrors(): Promise<{ debian: string; security: strin
       if (m) entries.push({ uris: [m[1]], suites: [m[2]] });
     }
   }
+  // Debian's own entries only (a third-party repository's suite is not a Debian suite name).
+  const debianSuite = /^(buster|bullseye|bookworm|trixie|forky|sid|oldoldstable|oldstable|stable|testing|unstable)(-updates|-backports|-security|\/updates)?$/;
   for (const e of entries) {
-    const security = e.suites.some((s) => /-security$|\/updates$/.test(s)) || e.uris.some((u) => /debian-security\/?$/.test(u));
     const uri = e.uris[0];
-    if (!uri) continue;
-    if (security) found.security ??= uri;
-    else if (/\/debian\/?$/.test(uri)) found.debian ??= uri;
+    if (!uri || !e.suites.some((s) => debianSuite.test(s))) continue;
+    if (e.suites.some((s) => /-security$|\/updates$/.test(s))) found.security ??= uri;
+    else found.debian ??= uri;
   }
   const debian = process.env.AUDIT_HARNESS_DEBIAN_MIRROR || found.debian;
   const security = process.env.AUDIT_HARNESS_DEBIAN_SECURITY_MIRROR || found.security;
@@ -212,9 +213,10 @@ async function updateLists(dir: string, env: Record<string, string>, sourcesHash
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
-  // Older lists nobody points to any more.
+  // Older lists nobody points to any more (not ones a concurrent update made in the last minutes and is about to link).
   for (const n of await readdir(dir)) {
-    if (/^lists-\d+$/.test(n) && n !== (await readlink(path.join(dir, 'lists')).catch(() => '')) && n !== current) {
+    const made = Number(/^lists-(\d+)$/.exec(n)?.[1]);
+    if (made && made < Date.now() - 10 * 60_000 && n !== (await readlink(path.join(dir, 'lists')).catch(() => '')) && n !== current) {
       await rm(path.join(dir, n), { recursive: true, force: true });
     }
   }
