@@ -13,6 +13,8 @@ interface Slot {
   event: AuditEvent;
   firstType: number;
   complete: boolean;
+  /** Its index in `slots` (fixed while it is open: ties between equal times go to the lowest). */
+  index: number;
 }
 
 function isSingleRecordType(t: number): boolean {
@@ -38,6 +40,11 @@ export class EventAssembler {
   private ready = 0;
   /** No open event is older than this (a lower bound): the eoe-timeout scan is skipped until it can complete one. */
   private oldestOpen = Infinity;
+  /**
+   * The slots in use as a binary min-heap by (time, index): its top is the slot ausearch's scan of
+   * the whole array finds first (the earliest time, the lowest index among equal ones), without the scan.
+   */
+  private readonly heap: Slot[] = [];
 
   constructor(private readonly eoeTimeout = 2) {}
 
@@ -92,10 +99,10 @@ export class EventAssembler {
     if (t === AUDIT_EOE) return false;
     const event: AuditEvent = { sec: record.sec, msec: record.msec, serial: record.serial, records: [record] };
     if (record.node !== undefined) event.node = record.node;
-    const fresh: Slot = { event, firstType: t, complete: false };
     const free = this.slots.indexOf(undefined);
-    if (free >= 0) this.slots[free] = fresh;
-    else this.slots.push(fresh);
+    const fresh: Slot = { event, firstType: t, complete: false, index: free >= 0 ? free : this.slots.length };
+    this.slots[fresh.index] = fresh;
+    this.heapPush(fresh);
     this.remember(fresh);
     this.last = fresh;
     if (record.sec < this.oldestOpen) this.oldestOpen = record.sec;
@@ -123,19 +130,50 @@ export class EventAssembler {
 
   private drain(ready: (e: AuditEvent) => void): void {
     for (;;) {
-      let lowest = -1;
-      for (let i = 0; i < this.slots.length; i++) {
-        const s = this.slots[i];
-        if (!s) continue;
-        if (lowest < 0 || compareTime(this.slots[lowest]!.event, s.event) === 1) lowest = i;
-      }
-      if (lowest < 0 || !this.slots[lowest]!.complete) return;
-      const s = this.slots[lowest]!;
-      this.slots[lowest] = undefined;
+      const s = this.heap[0];
+      if (s === undefined || !s.complete) return;
+      this.heapPop();
+      this.slots[s.index] = undefined;
       this.ready--;
       while (this.slots.length && this.slots[this.slots.length - 1] === undefined) this.slots.pop();
       ready(s.event);
     }
+  }
+
+  private static before(a: Slot, b: Slot): boolean {
+    const c = compareTime(a.event, b.event);
+    return c < 0 || (c === 0 && a.index < b.index);
+  }
+
+  private heapPush(s: Slot): void {
+    const h = this.heap;
+    let i = h.length;
+    h.push(s);
+    while (i > 0) {
+      const up = (i - 1) >> 1;
+      if (!EventAssembler.before(s, h[up]!)) break;
+      h[i] = h[up]!;
+      i = up;
+    }
+    h[i] = s;
+  }
+
+  private heapPop(): void {
+    const h = this.heap;
+    const last = h.pop()!;
+    const n = h.length;
+    if (n === 0) return;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const c = r < n && EventAssembler.before(h[r]!, h[l]!) ? r : l;
+      if (!EventAssembler.before(h[c]!, last)) break;
+      h[i] = h[c]!;
+      i = c;
+    }
+    h[i] = last;
   }
 
   /** End of input: every open event is complete. */

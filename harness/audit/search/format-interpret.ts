@@ -1,7 +1,7 @@
 // ausearch -i (output_interpreted / output_interpreted_record in src/ausearch-report.c): records
 // newest first, each line re-tokenized the way ausearch does it, every value replaced by its
 // interpretation (interpretField, harness/audit/records/interpret/), times in local time.
-import { fieldKind, interpretField, readsOnlyArchAndSyscall, syscallRecordPrinted, type RecordWithInterp } from '../records/interpret/index.js';
+import { argPrintedAsHex, fieldKind, interpretField, readsOnlyArchAndSyscall, syscallRecordPrinted, type RecordWithInterp } from '../records/interpret/index.js';
 import { enrichedText } from '../records/interpret/enriched.js';
 import { recordTypeName } from '../records/record-types.js';
 import type { AuditEvent, AuditRecord } from '../records/types.js';
@@ -56,6 +56,7 @@ export function writeInterpretedRecord(r: AuditRecord, e: AuditEvent, out: Outpu
   }
   const t = r.typeNum ?? -1;
   const head = t >= 0 && t < 65536 ? headOf(t) : null;
+  const scope = uncached ? undefined : scopeOf(r, str);
   if (e.node !== undefined) out.write(`node=${e.node} `);
   out.write(head ?? `${str.slice(0, open)}(`);
   const close = str.indexOf(')', open + 1);
@@ -66,34 +67,58 @@ export function writeInterpretedRecord(r: AuditRecord, e: AuditEvent, out: Outpu
     // SYSCALL and SECCOMP differ in every event (pid, pointers): interpreted field by field.
     const parts = scratch;
     parts.length = 0;
-    interpretBody(str, close + 1, r, e, parts, uncached);
+    interpretBody(str, close + 1, r, e, parts, scope);
     for (let i = 0; i < parts.length; i++) out.write(parts[i]!);
     return;
   }
-  if (uncached) {
+  if (scope === undefined) {
     const parts: string[] = [];
-    interpretBody(str, close + 1, r, e, parts, true);
+    interpretBody(str, close + 1, r, e, parts, undefined);
     out.write(parts.join(''));
     return;
   }
-  // Other records are interpreted from their own text only: identical ones (PATH, CWD,
-  // PROCTITLE of the same command) are rendered once.
-  const bodyCache = mapFor(bodyCaches, t, newBodyMemo);
-  const sep = str === r.raw ? -1 : r.raw.indexOf('\x1d');
-  // Keyed by the text after ')' (and any ENRICHED part).
-  const keyText = sep < 0 ? str : `${str.slice(close + 1)}${r.raw.slice(sep)}`;
-  const keyFrom = sep < 0 ? close + 1 : 0;
-  let body = bodyCache.get(keyText, keyFrom, keyText.length);
+  // Other records are interpreted from their own text and ENRICHED part only: identical ones
+  // (PATH, CWD, PROCTITLE of the same command) are rendered once, keyed by the text after ')'.
+  const bodyCache = mapFor(scope.bodies, t, newBodyMemo);
+  let body = bodyCache.get(str, close + 1, str.length);
   if (body === undefined) {
     const parts: string[] = [];
-    interpretBody(str, close + 1, r, e, parts);
-    body = bodyCache.set(keyText, keyFrom, keyText.length, parts.join(''));
+    interpretBody(str, close + 1, r, e, parts, scope);
+    body = bodyCache.set(str, close + 1, str.length, parts.join(''));
   }
   out.write(body);
 }
 
+/**
+ * Texts already interpreted are only valid for records interpreted with the same ENRICHED part
+ * (auparse's interpretation list, which names uids, the arch and the syscall): the caches are kept
+ * per ENRICHED text, one scope for RAW records (none) and a bounded number for ENRICHED ones,
+ * which repeat a handful of texts (`ARCH=x86_64 SYSCALL=finit_module AUID="unset" UID="root" …`).
+ */
+interface CacheScope {
+  /** Whole interpreted bodies of records other than SYSCALL/SECCOMP, by type. */
+  bodies: Map<number, SpanMemo>;
+  /** Field texts by their logged `name=value ` (pieceCache below), by type. */
+  pieces: Map<number, Map<string, string>>;
+  tails: Map<number, Tails>;
+  /** syscall= and a0..a3 texts by the record's `arch=… syscall=…`. */
+  byArchSyscall: Map<string, Map<string, string>>;
+}
+const newScope = (): CacheScope => ({ bodies: new Map(), pieces: new Map(), tails: new Map(), byArchSyscall: new Map() });
+const rawScope = newScope();
+const enrichedScopes = new Map<string, CacheScope>();
+const SCOPE_LIMIT = 64;
+
+/** The caches `r` may use, its text being `str` (its message, cut at any NUL and past any node=). */
+function scopeOf(r: AuditRecord, str: string): CacheScope | undefined {
+  if (str === r.raw || r.raw.indexOf('\x1d') < 0) return rawScope;
+  // the text auparse's list is loaded from for this record (as interpret/index.ts reads it)
+  const text = enrichedText(r.raw);
+  if (text === undefined) return undefined;
+  return enrichedScopes.get(text) ?? remember(enrichedScopes, text, newScope(), SCOPE_LIMIT);
+}
+
 // The type decides how fields are read: one cache per record type, each bounded.
-const bodyCaches = new Map<number, SpanMemo>();
 const newBodyMemo = () => new SpanMemo(2048);
 const newTextMap = () => new Map<string, string>();
 
@@ -122,7 +147,6 @@ function stampOf(e: AuditEvent): string {
  * record's arch and syscall): the uid, gid, exit, comm, exe and key fields of SYSCALL records
  * repeat in almost every event. Values echoed as logged (pid=, ppid=) are not kept.
  */
-const pieceCache = new Map<number, Map<string, string>>();
 const PIECE_LIMIT = 8192;
 
 /** Does the field at `at` start with `syscall=` or `a0=`..`a3=` (read with the record's arch and syscall)? */
@@ -139,9 +163,7 @@ function readsArchAndSyscall(str: string, at: number): boolean {
  * Texts of syscall= and a0=..a3= by the record's `arch=… syscall=…` (the kernel writes them
  * first), for fields whose text depends on nothing else; undefined for another layout.
  */
-const byArchSyscall = new Map<string, Map<string, string>>();
-
-function archSyscallPieces(str: string, body: number): Map<string, string> | undefined {
+function archSyscallPieces(byArchSyscall: Map<string, Map<string, string>>, str: string, body: number): Map<string, string> | undefined {
   const from = str.startsWith(': ', body) ? body + 2 : body;
   if (!str.startsWith('arch=', from)) return undefined;
   const sp1 = str.indexOf(' ', from);
@@ -177,14 +199,14 @@ function readsRecord(name: string): boolean {
  * The interpreted fields after `msg=audit(...)`, tokenized as output_interpreted_record does,
  * pushed onto `parts`.
  */
-function interpretBody(str: string, from: number, record: AuditRecord, event: AuditEvent, parts: string[], uncached = false): void {
+function interpretBody(str: string, from: number, record: AuditRecord, event: AuditEvent, parts: string[], scope: CacheScope | undefined): void {
   let ctx: { record: AuditRecord; event: AuditEvent } | undefined;
-  // A record that is not the kernel's plain text (ENRICHED part, a user-space msg='…' whose
-  // closing quote belongs to its last field) takes no cached pieces.
-  const plain = !uncached && record.raw.indexOf('\x1d') < 0 && str.charCodeAt(str.length - 1) !== 39 && str.charCodeAt(str.length - 1) !== 32;
+  // `scope`: the caches of records with this record's ENRICHED part (undefined: none may be used).
+  // A user-space msg='…' whose closing quote belongs to its last field takes no cached pieces.
+  const plain = scope !== undefined && str.charCodeAt(str.length - 1) !== 39 && str.charCodeAt(str.length - 1) !== 32;
   const t = record.typeNum ?? -1;
-  const pieces = plain && t >= 0 ? mapFor(pieceCache, t, newTextMap) : undefined;
-  const tails = pieces && (t === 1300 || t === 1326) ? mapFor(tailCache, t, newTails) : undefined;
+  const pieces = plain && t >= 0 ? mapFor(scope.pieces, t, newTextMap) : undefined;
+  const tails = pieces && (t === 1300 || t === 1326) ? mapFor(scope!.tails, t, newTails) : undefined;
   // Looked up at the first syscall= or a0=..a3= (null: not yet).
   let archPieces: Map<string, string> | undefined | null = tails && t === 1300 ? null : undefined;
   // Where the text after the last changing field starts, and its first piece.
@@ -255,7 +277,7 @@ function interpretBody(str: string, from: number, record: AuditRecord, event: Au
     // syscall= and a0=..a3= read the record's arch and syscall: a cached tail never holds them.
     let archField = false;
     if (archPieces !== undefined && readsArchAndSyscall(str, s)) {
-      if (archPieces === null) archPieces = archSyscallPieces(str, from);
+      if (archPieces === null) archPieces = archSyscallPieces(scope!.byArchSyscall, str, from);
       archField = archPieces !== undefined;
     }
     if (archField) tailFrom = -1;
@@ -319,7 +341,10 @@ function interpretBody(str: string, from: number, record: AuditRecord, event: Au
     // one whose text repeats (tty=pts0) stays inside the head or the tail.
     let changing = false;
     if (span !== undefined && !echo && !readsRecord(name)) remember(pieces!, span, piece, PIECE_LIMIT);
-    else if (archField && span !== undefined && readsOnlyArchAndSyscall(record, name)) remember(archPieces!, span, piece, PIECE_LIMIT);
+    else if (archField && span !== undefined && readsOnlyArchAndSyscall(record, name) && !(span.length > 12 && name !== 'syscall' && argPrintedAsHex(record, name))) {
+      // (a pointer, a0=55d0c7e1a2b0, is not kept: it seldom repeats, and what is kept costs the GC)
+      remember(archPieces!, span, piece, PIECE_LIMIT);
+    }
     else changing = !steady;
     if (changing && headOpen) headOpen = endHead(tails!, str, from, fieldStart, eq, parts, base, headHit);
     parts.push(piece);
@@ -363,7 +388,6 @@ interface Tails {
   heads: SpanMemo;
   headLabel: string;
 }
-const tailCache = new Map<number, Tails>();
 const TAIL_LIMIT = 4096;
 
 const newTails = (): Tails => ({ after: '', texts: new SpanMemo(TAIL_LIMIT), heads: new SpanMemo(TAIL_LIMIT), headLabel: '' });

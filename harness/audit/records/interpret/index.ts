@@ -10,7 +10,7 @@ import { printGid, printUid, setAccountFiles as setIdFiles } from './ids.js';
 import { printMode, printModeShort, printPerm } from './mode.js';
 import * as S from './scalars.js';
 import { printSockaddr } from './sockaddr.js';
-import { argReadsOnlyValue, clearArgMemo, printArg, type ArgContext } from './syscall-args.js';
+import { argIsHex, argReadsOnlyValue, clearArgMemo, printArg, type ArgContext } from './syscall-args.js';
 import { printEscaped, printKey, printProctitle, ttyEscape } from './text.js';
 import { printTtyData } from './tty-data.js';
 import { mapFor, remember } from '../../memo.js';
@@ -111,8 +111,14 @@ let lastState: RecordState | undefined;
 
 function enrichedMap(record: AuditRecord): Map<string, string> | undefined {
   const text = 'interp' in record ? (record as RecordWithInterp).interp : enrichedText(record.raw);
-  return text === undefined ? undefined : interpretationList(text);
+  if (text === undefined) return undefined;
+  // ENRICHED parts repeat on every event (a handful of users and syscalls): each list is read only.
+  let list = enrichedLists.get(text);
+  if (list === undefined) list = remember(enrichedLists, text, interpretationList(text) ?? null, ENRICHED_LIST_LIMIT);
+  return list ?? undefined;
 }
+const enrichedLists = new Map<string, Map<string, string> | null>();
+const ENRICHED_LIST_LIMIT = 256;
 
 function stateOf(record: AuditRecord): RecordState {
   if (record !== lastRecord) {
@@ -144,12 +150,15 @@ const SYSCALL_HEAD = 'type=SYSCALL msg=audit(';
 
 /**
  * arch, syscall, a0 and a1 of a SYSCALL line as the kernel writes it (`): arch=… syscall=… … a1=…`,
- * unquoted, no ENRICHED part, no closing quote), read without splitting every field; undefined
- * for anything else, which takes the general path.
+ * unquoted, no closing quote, with or without an ENRICHED part), read without splitting every field;
+ * undefined for anything else, which takes the general path.
  */
-function kernelSyscallState(raw: string): RecordState | undefined {
-  if (!raw.startsWith(SYSCALL_HEAD) || raw.indexOf('\x1d') >= 0) return undefined;
-  let end = raw.length;
+function kernelSyscallState(record: AuditRecord): RecordState | undefined {
+  const raw = record.raw;
+  if (!raw.startsWith(SYSCALL_HEAD)) return undefined;
+  const sep = raw.indexOf('\x1d');
+  let end = sep < 0 ? raw.length : sep;
+  const fieldsEnd = end;
   while (end > 0 && raw.charCodeAt(end - 1) === 32) end--;
   if (raw.charCodeAt(end - 1) === 39 /* ' */) return undefined;
   const close = raw.indexOf(')', SYSCALL_HEAD.length);
@@ -161,7 +170,7 @@ function kernelSyscallState(raw: string): RecordState | undefined {
   for (;;) {
     const eq = raw.indexOf('=', i);
     const sp = raw.indexOf(' ', i);
-    if (eq < 0 || sp < 0 || sp < eq || eq === i) return undefined;
+    if (eq < 0 || sp < 0 || sp < eq || eq === i || sp >= fieldsEnd) return undefined;
     const q = raw.charCodeAt(eq + 1);
     if (q === 34 || q === 39) return undefined;
     const name = raw.slice(i, eq);
@@ -174,7 +183,7 @@ function kernelSyscallState(raw: string): RecordState | undefined {
       const machine = machineOf(arch) || HOST_MACHINE;
       const n = strtoul(nr, 10);
       const syscall = n === ERANGE ? -1 : Number(BigInt.asIntN(32, n));
-      return { machine, syscall, args: new LazyArgs(syscallNameFor(machine, syscall), a0, value), enriched: undefined, closing: undefined };
+      return { machine, syscall, args: new LazyArgs(syscallNameFor(machine, syscall), a0, value), enriched: sep < 0 ? undefined : enrichedMap(record), closing: undefined };
     }
     i = sp + 1;
   }
@@ -183,7 +192,7 @@ function kernelSyscallState(raw: string): RecordState | undefined {
 function computeState(record: AuditRecord): RecordState {
   let s: RecordState;
   if (record.type === 'SYSCALL') {
-    const fast = kernelSyscallState(record.raw);
+    const fast = kernelSyscallState(record);
     if (fast) return fast;
   }
   const enriched = enrichedMap(record);
@@ -374,6 +383,12 @@ export function readsOnlyArchAndSyscall(record: AuditRecord, name: string): bool
   if (name === 'syscall') return sys !== 'socketcall' && sys !== 'ipc';
   const index = name.charCodeAt(1) - 48;
   return sys === undefined || argReadsOnlyValue(index, sys);
+}
+
+/** Is field `name` (a0..a3) of this SYSCALL record printed as 0x<value as logged>? */
+export function argPrintedAsHex(record: AuditRecord, name: string): boolean {
+  const sys = stateOf(record).args.sys;
+  return sys === undefined || argIsHex(name.charCodeAt(1) - 48, sys);
 }
 
 /** Every field of `record` with its interpreted value, in logged order. */

@@ -224,6 +224,11 @@ function resolve(index: number, sys: string): Resolved {
   return r;
 }
 
+/** Is argument `index` of `sys` printed as 0x<value as logged>? */
+export function argIsHex(index: number, sys: string): boolean {
+  return resolve(index, sys).print === hex;
+}
+
 /** Is argument `index` of `sys` printed from its own value alone (not from a0/a1 of the record)? */
 export function argReadsOnlyValue(index: number, sys: string): boolean {
   return resolve(index, sys).memo !== undefined;
@@ -233,6 +238,8 @@ export function argReadsOnlyValue(index: number, sys: string): boolean {
 export function printArg(index: number, val: string, ctx: ArgContext): string {
   if (ctx.sys === undefined) return `0x${val}`;
   const r = resolve(index, ctx.sys);
+  // 0x<value> costs less than a lookup, and keeping pointers that never repeat costs the GC most
+  if (r.print === hex) return `0x${val}`;
   if (!r.memo) return r.print(val, ctx);
   return r.memo.get(val) ?? remember(r.memo, val, r.print(val, ctx), MEMO_LIMIT);
 }
