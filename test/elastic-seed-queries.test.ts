@@ -26,8 +26,9 @@ const steps = (docs: StepDocument[]) => [...new Set(docs.map((d) => d.step))];
 const inStep = (docs: StepDocument[], step: string) => docs.filter((d) => d.step === step).map((d) => d.doc);
 const unloads = (docs: EcsDocument[]) => docs.filter((d) => field(d, 'event.action') === 'unloaded-kernel-module');
 
-const ARCHS = ['amd64', 'i686'] as const;
-const removalLog = (arch: string) => realLogDocuments(`elastic/real-debian12-${arch}-removal-paths.log`);
+/** Guest images the removal-path scenarios ran on (test/fixtures/elastic/real-IMAGE-removal-paths.log). */
+const IMAGES = ['debian12-amd64', 'debian12-i686', 'debian11-amd64', 'debian13-amd64'] as const;
+const removalLog = (image: string) => realLogDocuments(`elastic/real-${image}-removal-paths.log`);
 
 test('the rule file holds the seed\'s two queries, and the rewrite kept the tree: and binds tighter than or', (t) => {
   t.is(rule.name, 'Kernel Module Removal');
@@ -58,9 +59,9 @@ const LOGGED_BUT_SILENT: Record<string, RegExp> = {
   'sudo-loader32-delete': /^\/usr\/local\/bin\/audit-harness-loader(32)?$/,
 };
 
-for (const arch of ARCHS) {
-  test(`${arch} guest, execve rule: sudo rmmod, sudo modprobe -r and sudo modprobe --remove fire, on sudo's execve only`, (t) => {
-    const docs = removalLog(arch);
+for (const image of IMAGES) {
+  test(`${image} guest, execve rule: sudo rmmod, sudo modprobe -r and sudo modprobe --remove fire, on sudo's execve only`, (t) => {
+    const docs = removalLog(image);
     for (const step of steps(docs).filter((s) => !s.startsWith('elastic-removal-paths-seed-rules/'))) {
       for (const [name, q] of QUERIES) t.deepEqual(firing(docs, step, q), EXECVE_RULE_FIRES[step] ?? [], `${name} query, step ${step}`);
     }
@@ -73,8 +74,8 @@ for (const arch of ARCHS) {
     }
   });
 
-  test(`${arch} guest, execve rule: full path, kmod under another path, root's rmmod and the loaders are logged but do not fire`, (t) => {
-    const docs = removalLog(arch);
+  test(`${image} guest, execve rule: full path, kmod under another path, root's rmmod and the loaders are logged but do not fire`, (t) => {
+    const docs = removalLog(image);
     for (const [id, tool] of Object.entries(LOGGED_BUT_SILENT)) {
       const step = `elastic-removal-paths-execve/${id}`;
       const execs = inStep(docs, step).filter((d) => args(d)?.some((a) => tool.test(a)));
@@ -84,8 +85,8 @@ for (const arch of ARCHS) {
     }
   });
 
-  test(`${arch} guest, the seeds' module rules: no removal path fires, though delete_module is logged`, (t) => {
-    const docs = removalLog(arch);
+  test(`${image} guest, the seeds' module rules: no removal path fires, though delete_module is logged`, (t) => {
+    const docs = removalLog(image);
     const seedSteps = steps(docs).filter((s) => s.startsWith('elastic-removal-paths-seed-rules/'));
     t.true(seedSteps.length >= 10);
     for (const step of seedSteps) for (const [name, q] of QUERIES) t.deepEqual(firing(docs, step, q), [], `${name} query, step ${step}`);
@@ -99,14 +100,18 @@ for (const arch of ARCHS) {
     t.deepEqual(rmmodExec.map(args), [['rmmod', 'audit_test_mod']]);
     // cis-64 audits only b64 module syscalls: the 32-bit loader's delete_module is not logged on x86_64
     const loader32 = unloads(inStep(docs, 'elastic-removal-paths-seed-rules/sudo-loader32-delete'));
-    t.is(loader32.length, arch === 'amd64' ? 0 : 1);
+    t.is(loader32.length, image.endsWith('-amd64') ? 0 : 1);
   });
 }
+
+const MODULES_LOGS = ['logs/real-modules-debian12-amd64.txt', 'logs/real-modules-debian12-amd64-raw.txt', 'logs/real-modules-debian12-i686.txt'];
 
 const OLDER_LOGS = [
   ['logs/real-debian12-amd64.txt', 'elastic-sudo-rmmod-x86_64'],
   ['logs/real-debian12-i686.txt', 'elastic-sudo-rmmod-i686'],
 ] as const;
+
+const ALL_LOGS = [...OLDER_LOGS.map(([log]) => log), ...MODULES_LOGS, ...IMAGES.map((i) => `elastic/real-${i}-removal-paths.log`)];
 
 for (const [log, scenario] of OLDER_LOGS) {
   test(`${log}: only ${scenario}'s sudo rmmod and sudo modprobe -r fire, in every scenario of the log`, (t) => {
@@ -123,7 +128,7 @@ for (const [log, scenario] of OLDER_LOGS) {
 
 test('no delete_module document fires in any real log: they carry no process.args', (t) => {
   let count = 0;
-  for (const log of ['logs/real-debian12-amd64.txt', 'logs/real-debian12-i686.txt', 'logs/real-modules-debian12-amd64.txt', 'logs/real-modules-debian12-amd64-raw.txt', 'logs/real-modules-debian12-i686.txt', 'elastic/real-debian12-amd64-removal-paths.log', 'elastic/real-debian12-i686-removal-paths.log']) {
+  for (const log of ALL_LOGS) {
     for (const { doc } of realLogDocuments(log)) {
       if (field(doc, 'auditd.data.syscall') !== 'delete_module') continue;
       count++;
@@ -133,7 +138,7 @@ test('no delete_module document fires in any real log: they carry no process.arg
   t.true(count > 50, `${count} delete_module documents`);
 });
 
-for (const log of ['logs/real-modules-debian12-amd64.txt', 'logs/real-modules-debian12-amd64-raw.txt', 'logs/real-modules-debian12-i686.txt']) {
+for (const log of MODULES_LOGS) {
   test(`${log}: sudo's execve fires, and so does the harness's setpriv wrapper whose argv holds sudo and rmmod`, (t) => {
     const fired = realLogDocuments(log).filter((d) => current.matches(d.doc));
     t.deepEqual(fired.map((d) => args(d.doc)), [
@@ -145,7 +150,7 @@ for (const log of ['logs/real-modules-debian12-amd64.txt', 'logs/real-modules-de
 }
 
 test('the two versions of the query agree on every document of every real log', (t) => {
-  for (const log of ['logs/real-debian12-amd64.txt', 'logs/real-debian12-i686.txt', 'logs/real-modules-debian12-amd64.txt', 'logs/real-modules-debian12-i686.txt', 'elastic/real-debian12-amd64-removal-paths.log', 'elastic/real-debian12-i686-removal-paths.log']) {
+  for (const log of ALL_LOGS) {
     const docs = realLogDocuments(log);
     const disagree = docs.filter((d) => current.matches(d.doc) !== replaced.matches(d.doc));
     t.deepEqual(disagree.map((d) => d.event.serial), [], log);
