@@ -39,6 +39,7 @@ const Table = z.object({
   dropped_record_types: z.array(DroppedRange),
   normalizations: z.array(Normalization),
   event_families: z.record(z.string(), z.array(z.string())),
+  user_fields: z.record(z.string(), z.string().regex(/(^|\.)id$/)),
 });
 
 export interface AuditbeatTable {
@@ -47,6 +48,8 @@ export interface AuditbeatTable {
   /** Why auditbeat never sees a record of this type number, or undefined when it does. */
   droppedReason(typeNum: number): string | undefined;
   familyOf(typeName: string): string;
+  /** The user.* field (ending in `id`) of a uid/gid field. */
+  userField(idField: string): string;
 }
 
 export const NORMALIZATIONS_FILE = path.join(repoRoot, 'harness/tools/elastic/auditbeat-normalizations.yaml');
@@ -80,6 +83,7 @@ export function auditbeatTable(): AuditbeatTable {
     }
     return undefined;
   };
-  table = { bySyscall, byRecordType, droppedReason, familyOf: (t) => families.get(t) ?? 'unknown' };
+  const userField = (f: string): string => data.user_fields[f] ?? `${f}.id`;
+  table = { bySyscall, byRecordType, droppedReason, familyOf: (t) => families.get(t) ?? 'unknown', userField };
   return table;
 }

@@ -1,22 +1,10 @@
 // The ECS document auditbeat's auditd module publishes for one coalesced event (buildMetricbeatEvent,
 // addUser, addProcess, normalizeEventFields in beats auditbeat/module/auditd/audit_linux.go, read for
 // behaviour). event.module is added by the beat framework, not the module; it is included here as indexed.
+import { auditbeatTable } from './auditbeat-normalizations.js';
 import type { CoalescedEvent } from './coalesce.js';
 
 export type EcsDocument = Record<string, unknown>;
-
-// addUser: which ECS field each id (and its name) goes to.
-const USER_FIELDS: Record<string, string> = {
-  uid: 'id',
-  gid: 'group.id',
-  euid: 'effective.id',
-  egid: 'effective.group.id',
-  suid: 'saved.id',
-  sgid: 'saved.group.id',
-  fsuid: 'filesystem.id',
-  fsgid: 'filesystem.group.id',
-  auid: 'audit.id',
-};
 
 /** Sets a dotted path inside nested objects (mapstr.M Put). */
 function put(obj: Record<string, unknown>, path: string, value: unknown): void {
@@ -46,16 +34,15 @@ function del(obj: Record<string, unknown>, path: string): void {
 }
 
 function userFields(ev: CoalescedEvent): Record<string, unknown> {
+  const { userField } = auditbeatTable();
   const user: Record<string, unknown> = {};
   for (const [id, value] of ev.ids) {
     if (value === 'unset') continue;
-    put(user, id === 'uid' ? 'id' : (USER_FIELDS[id] ?? `${id}.id`), value);
+    put(user, userField(id), value);
+    // addUser sets selinux inside this loop: only an event with some id gets it
     if (ev.selinux.size > 0) user.selinux = Object.fromEntries(ev.selinux);
   }
-  for (const [id, name] of ev.names) {
-    const idField = USER_FIELDS[id] ?? `${id}.id`;
-    put(user, idField.replace(/id$/, 'name'), name);
-  }
+  for (const [id, name] of ev.names) put(user, userField(id).replace(/id$/, 'name'), name);
   return user;
 }
 
