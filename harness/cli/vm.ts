@@ -4,6 +4,7 @@ import { fstatSync } from 'node:fs';
 import process from 'node:process';
 import type { Command } from 'commander';
 import { knownTargets, parseTargetSpec } from '../targets/index.js';
+import { boxForSpec, isVagrantSpec } from '../targets/vagrant/index.js';
 import { getPath, parseGet, parsePut, putPath } from '../vm/files.js';
 import { openGuest, type Guest } from '../vm/guest.js';
 import { findHandle, listHandles, looksLikeHandle, removeGuest } from '../vm/handles.js';
@@ -57,7 +58,9 @@ async function interruptible<T>(fn: (signal: AbortSignal) => Promise<T>): Promis
 }
 
 async function withGuest<T>(specOrHandle: string, opts: VmOpts, fn: (g: Guest) => Promise<T>): Promise<T> {
-  if (!looksLikeHandle(specOrHandle)) parseTargetSpec(specOrHandle); // unknown spec: clear error before anything starts
+  // unknown spec: clear error before anything starts
+  if (isVagrantSpec(specOrHandle)) boxForSpec(specOrHandle);
+  else if (!looksLikeHandle(specOrHandle)) parseTargetSpec(specOrHandle);
   const g = await interruptible((signal) => openGuest(specOrHandle, { onProgress: opts.quiet ? undefined : progressPrinter(), signal }));
   try {
     return await fn(g);
@@ -185,7 +188,7 @@ export function register(program: Command): void {
     .action((target: string, command: string[], opts: VmOpts) => execCommand(target, command, opts));
   vm.command('shell')
     .description('Open an interactive root shell (pty) in TARGET (removed on exit) or in a started guest HANDLE')
-    .argument('<target>', 'e.g. qemu:debian12-amd64, or a handle')
+    .argument('<target>', 'e.g. qemu:debian12-amd64, vagrant:debian12-local, or a handle')
     .option('-q, --quiet', 'no progress lines on stderr')
     .action((target: string, opts: VmOpts) => shellCommand(target, opts));
   vm.command('start')

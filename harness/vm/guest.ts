@@ -3,7 +3,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SshTransport } from '../targets/ssh/transport.js';
-import { openQemuTarget, type OpenTargetOptions } from '../targets/index.js';
+import { openQemuTarget, openVagrantTarget, type OpenTargetOptions } from '../targets/index.js';
+import { isVagrantSpec } from '../targets/vagrant/index.js';
 import type { TargetInfo } from '../targets/target.js';
 import { CLIENT_KEY_FILE, findHandle, looksLikeHandle } from './handles.js';
 
@@ -32,6 +33,6 @@ export async function attach(handle: string): Promise<Guest> {
 /** TARGET spec: boot it (image built on first use); HANDLE: attach to the running guest. */
 export async function openGuest(specOrHandle: string, opts: OpenTargetOptions): Promise<Guest> {
   if (looksLikeHandle(specOrHandle)) return attach(specOrHandle);
-  const t = await openQemuTarget(specOrHandle, opts);
+  const t = isVagrantSpec(specOrHandle) ? await openVagrantTarget(specOrHandle, opts) : await openQemuTarget(specOrHandle, opts);
   return { info: t.info, ssh: t.ssh(), close: () => t.close() };
 }
