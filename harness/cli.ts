@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   const program = new Command('audit-harness')
     .description('Checks that Linux audit rules log what they claim, on real kernels')
     .showHelpAfterError();
-  for (const cli of [await import('./cli/rules.js'), await import('./cli/search.js'), await import('./cli/vm.js'), await import('./cli/run.js'), await import('./cli/elastic.js'), await import('./cli/targets.js'), await import('./cli/coverage.js'), await import('./cli/repro.js')]) {
+  for (const cli of [await import('./cli/rules.js'), await import('./cli/search.js'), await import('./cli/vm.js'), await import('./cli/run.js'), await import('./cli/elastic.js'), await import('./cli/targets.js'), await import('./cli/coverage.js'), await import('./cli/repro.js'), await import('./cli/validate.js')]) {
     cli.register(program);
   }
   (await import('./cli/report-merge.js')).register(program);
