@@ -107,15 +107,38 @@ interface CacheScope {
 const newScope = (): CacheScope => ({ bodies: new Map(), pieces: new Map(), tails: new Map(), byArchSyscall: new Map() });
 const rawScope = newScope();
 const enrichedScopes = new Map<string, CacheScope>();
-const SCOPE_LIMIT = 64;
+const SCOPE_LIMIT = 256;
+// Scopes made and records served by one in this search; scopesOff: ENRICHED texts seldom repeat here.
+let scopesMade = 0;
+let scopedRecords = 0;
+let scopesOff = false;
+
+/** A search starts: whether ENRICHED texts repeat enough to be worth their caches is learned again. */
+export function startInterpretedSearch(): void {
+  scopesMade = scopedRecords = 0;
+  scopesOff = false;
+}
 
 /** The caches `r` may use, its text being `str` (its message, cut at any NUL and past any node=). */
 function scopeOf(r: AuditRecord, str: string): CacheScope | undefined {
   if (str === r.raw || r.raw.indexOf('\x1d') < 0) return rawScope;
+  if (scopesOff) return undefined;
   // the text auparse's list is loaded from for this record (as interpret/index.ts reads it)
   const text = enrichedText(r.raw);
   if (text === undefined) return undefined;
-  return enrichedScopes.get(text) ?? remember(enrichedScopes, text, newScope(), SCOPE_LIMIT);
+  let scope = enrichedScopes.get(text);
+  if (scope === undefined) {
+    // A log of many users, each a text of its own: caches made for a few records each cost more than
+    // they save, so ENRICHED records go uncached (as interpreted field by field) for the rest of the search.
+    if (++scopesMade > SCOPE_LIMIT && scopesMade * 8 > scopedRecords) {
+      scopesOff = true;
+      enrichedScopes.clear();
+      return undefined;
+    }
+    scope = remember(enrichedScopes, text, newScope(), SCOPE_LIMIT);
+  }
+  scopedRecords++;
+  return scope;
 }
 
 // The type decides how fields are read: one cache per record type, each bounded.

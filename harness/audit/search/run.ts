@@ -7,7 +7,7 @@ import type { AuditEvent } from '../records/types.js';
 import { searchRecord } from './ausearch-line.js';
 import { lineHasNoNul } from '../records/lines.js';
 import { writeDefault, writeRaw } from './format-raw.js';
-import { writeInterpreted } from './format-interpret.js';
+import { startInterpretedSearch, writeInterpreted } from './format-interpret.js';
 import { normalizedWriter, writeText } from './format-normalized.js';
 import { matchEvent, SearchCrash, type LoadedList } from './match.js';
 import { loadSearchConfig } from './config.js';
@@ -62,6 +62,7 @@ export function runSearch(argv: string[], io: SearchIo = { stdout: 1, stderr: 2,
 function search(argv: string[], io: SearchIo, out: Output, err: Output): number {
   // the a0 a SECCOMP record's socketcall is named by must not come from an earlier search in this process
   forgetPrintedSyscall();
+  startInterpretedSearch();
   let o: SearchOptions;
   try {
     o = parseSearchOptions(argv);
