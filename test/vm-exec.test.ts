@@ -1,16 +1,17 @@
 // A guest you can drive (issue 17), on a real qemu guest: one `vm start`, then several `vm exec HANDLE` for stdin,
-// a 100 KB command, --put/--get after a failing command, state kept between commands of one boot, `vm stop --all`
-// leaving nothing; a second guest with a 20 s lifetime that must be gone by itself.
+// a 100 KB command, --put/--get after a failing command, state kept between commands of one boot,
+// `vm shell HANDLE`, `vm stop --all` leaving nothing; a second guest with a 20 s lifetime that must be gone by itself.
 import test from 'ava';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { cli, privateCache, processesNaming, running } from './vm-cli.js';
+import { cli, cliPath, privateCache, processesNaming, running } from './vm-cli.js';
 
 const TARGET = 'qemu:debian12-amd64';
 
-test('vm start, then exec HANDLE: piped stdin, a 100 KB command, --put/--get after a failing command, two commands on one boot, stop --all leaves nothing', async (t) => {
+test('vm start, then exec HANDLE: piped stdin, a 100 KB command, --put/--get after a failing command, two commands on one boot, vm shell HANDLE, stop --all leaves nothing', async (t) => {
   const cache = privateCache();
   const work = mkdtempSync(path.join(os.tmpdir(), 'audit-harness-vmexec-'));
   let handle = '';
@@ -79,6 +80,22 @@ test('vm start, then exec HANDLE: piped stdin, a 100 KB command, --put/--get aft
     t.is(procs.filter((p) => /qemu-system/.test(p)).length, 1, procs.join('\n'));
     t.true(procs.some((p) => /audit-harness-lifetime/.test(p)), procs.join('\n'));
     t.true(running(pid));
+
+    // vm shell HANDLE: an interactive root shell (on a pty, util-linux `script`) in the same running guest.
+    const shell = spawn('script', ['-qec', `exec ${JSON.stringify(process.execPath)} ${JSON.stringify(cliPath)} vm shell -q ${handle}`, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env: cache.env });
+    let shellOut = '';
+    shell.stdout.on('data', (d: Buffer) => (shellOut += d.toString()));
+    const shellExit = new Promise<number | null>((resolve) => shell.on('exit', (c) => resolve(c)));
+    const promptBy = Date.now() + 60_000;
+    while (!/root@debian12-amd64:~# /.test(shellOut) && Date.now() < promptBy && shell.exitCode === null) await sleep(100);
+    // Prints shell-same-boot-42 (the echoed input line shows $((6*7)), not 42) only in the boot of step 4.
+    shell.stdin.write('cmp /root/boot /proc/sys/kernel/random/boot_id && echo shell-same-boot-$((6*7))\r');
+    await sleep(1000);
+    shell.stdin.write('exit 6\r');
+    const shellTimer = setTimeout(() => shell.kill('SIGKILL'), 30_000);
+    t.is(await shellExit, 6, shellOut);
+    clearTimeout(shellTimer);
+    t.regex(shellOut, /\nshell-same-boot-42\r*\n/);
 
     // 5. stop --all: no qemu, no watchdog, no handle files.
     const stopped = await cli(['vm', 'stop', '--all'], { env: cache.env });
