@@ -5,32 +5,14 @@ import test from 'ava';
 import fc from 'fast-check';
 import { auditctlLoad } from '../harness/audit/rules/index.js';
 import { loadArgv, stepCommand, type StepSpec } from '../harness/scenarios/steps.js';
+import { MODULE_SYSCALLS, op, ruleSet, type Op } from './sim-arbitraries.js';
 import { decide } from '../harness/sim/filter.js';
 import { simulateCommand, type SimCall } from '../harness/sim/processes.js';
 import { loadProfile, profileIds } from '../harness/sim/profile.js';
 import { simImageOf, world } from '../harness/sim/run.js';
 
 const X86 = profileIds().filter((id) => loadProfile(id).values.arch === 'x86_64');
-const MODULE = ['init_module', 'finit_module', 'delete_module'] as const;
-
-const ruleLine = fc.record({
-  action: fc.constantFrom('always', 'never'),
-  arch: fc.constantFrom('b64', 'b32', undefined),
-  syscalls: fc.subarray([...MODULE, 'execve'] as string[], { minLength: 1 }),
-  auid: fc.constantFrom('-F auid>=1000 -F auid!=unset', '-F auid=0', '-F uid=0', '-F success=1', ''),
-  key: fc.constantFrom('k1', 'k2'),
-}).map((r) => `-a ${r.action},exit${r.arch ? ` -F arch=${r.arch}` : ''} -S ${r.syscalls.join(',')} ${r.auid} -k ${r.key}`.replace(/\s+/g, ' ').trim());
-const watchLine = fc.constantFrom('/sbin/insmod', '/usr/sbin/rmmod', '/usr/bin/kmod', '/sbin/modprobe').map((p) => `-w ${p} -p x -k kw`);
-// auditctl -R stops at the first error (a duplicate rule is one): the sets are of distinct lines.
-const ruleSet = fc.uniqueArray(fc.oneof(ruleLine, watchLine), { maxLength: 8 });
-
-type Op = Pick<StepSpec, 'do' | 'module' | 'loader' | 'as'>;
-const op: fc.Arbitrary<Op> = fc.record({
-  do: fc.constantFrom('insmod', 'rmmod', 'modprobe', 'modprobe-r', 'init_module', 'finit_module', 'delete_module', 'kmod-exec-a'),
-  module: fc.constantFrom('distro', 'ko', 'xz', 'stock'),
-  loader: fc.constantFrom('64', '32'),
-  as: fc.constantFrom('root', 'sudo', 'user'),
-}).map((o) => (['init_module', 'finit_module'].includes(o.do) ? { ...o, module: 'ko' as const } : ['kmod-exec-a'].includes(o.do) ? { ...o, module: 'ko' as const } : o));
+const MODULE = MODULE_SYSCALLS;
 
 /** Every call the model makes for a sequence of steps on a fresh guest of the profile. */
 function callsOf(profileId: string, ops: Op[]): SimCall[][] {

@@ -2,6 +2,7 @@
 // unmerged /usr, kmod and its tool links where the kmod package puts them, /bin/sh as the release links it, the
 // harness's static loaders. Watches compare inodes, so every entry has one, and a symlink is an entry of its own.
 import type { KmodLayout } from './profile.js';
+import { SimUnsupported } from './processes.js';
 
 export interface Entry {
   ino: number;
@@ -27,7 +28,7 @@ export interface FsLayout {
 const MERGED = { '/bin': 'usr/bin', '/sbin': 'usr/sbin', '/lib': 'usr/lib', '/lib64': 'usr/lib64' };
 // Where Debian and RHEL packages put the other programs the steps run (coreutils, util-linux, sudo, auditd); on a
 // merged /usr both spellings are the same file.
-const DYNAMIC = ['/bin/dash', '/bin/bash', '/usr/bin/sudo', '/usr/bin/setpriv', '/bin/mkdir', '/bin/ln', '/sbin/auditctl'];
+const DYNAMIC = ['/bin/dash', '/bin/bash', '/usr/bin/sudo', '/usr/bin/setpriv', '/bin/mkdir', '/bin/ln', '/sbin/auditctl', '/sbin/unix_chkpwd'];
 const DIRS = ['/', '/usr', '/usr/bin', '/usr/sbin', '/usr/lib', '/usr/lib64', '/usr/local', '/usr/local/bin', '/tmp', '/root'];
 
 export class SimFs {
@@ -44,7 +45,7 @@ export class SimFs {
       else this.add(path, { kind: 'dir', mode: '040755' });
     }
     this.mkdir('/lib/modules');
-    if (layout.sh === 'busybox') throw new Error('the profile\'s sh is busybox: busybox\'s applets are not modelled (fact sh)');
+    if (layout.sh === 'busybox') throw new SimUnsupported('the profile\'s sh is busybox: busybox\'s applets are not modelled (fact sh)');
     for (const p of [...DYNAMIC, layout.kmod.kmod]) this.add(this.resolve(p), { kind: 'file', dynamic: true, mode: '0100755' });
     this.symlink('/bin/sh', layout.sh);
     for (const [path, target] of Object.entries(layout.kmod.links)) this.symlink(path, target);

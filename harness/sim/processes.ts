@@ -101,13 +101,16 @@ class Proc {
     const newArgv = argv0Override ? [argv0Override, ...argv.slice(1)] : argv;
     const base = real.slice(real.lastIndexOf('/') + 1);
     const isLoader32 = real === fs.resolve(this.w.loader32);
+    // The execve is the caller's syscall: audit takes its arch (and so its number) at syscall entry, from the image
+    // that called it; comm and exe are the new image's at exit. Found by the random sample on the real kernel.
+    const callerArch = this.task.arch;
     this.task = {
       ...this.task, argv: newArgv, exe: real, comm: path.slice(path.lastIndexOf('/') + 1).slice(0, 15),
       arch: isLoader32 ? 'i386' : this.w.nativeArch,
     };
     // A setuid-root program (sudo) runs with euid 0 from the exec on.
     if (base === 'sudo') this.task.euid = 0;
-    this.calls.push({ task: { ...this.task }, syscall: 'execve', names });
+    this.calls.push({ task: { ...this.task, arch: callerArch }, syscall: 'execve', names });
     return this.run(base, newArgv, real);
   }
 
@@ -187,10 +190,18 @@ class Proc {
       }
       case 'sudo': {
         const i = argv.findIndex((a, k) => k > 0 && !a.startsWith('-'));
+        // Where the release's PAM says so (profile fact sudoExecsUnixChkpwd), sudo's account check runs the helper.
+        if (this.w.model.sudoExecsUnixChkpwd) {
+          const helper = this.fork();
+          helper.task = { ...helper.task, uid: 0, euid: 0 };
+          helper.exec(['/usr/sbin/unix_chkpwd', this.task.uid === 1000 ? 'tester' : 'root', 'chkexpiry']);
+        }
         const child = this.fork();
         child.task = { ...child.task, uid: 0, euid: 0 };
         return child.exec(argv.slice(i));
       }
+      case 'unix_chkpwd':
+        return 0;
       case 'mkdir':
         for (const a of argv.slice(1)) if (!a.startsWith('-')) fs.mkdir(a);
         return 0;

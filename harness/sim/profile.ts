@@ -32,6 +32,8 @@ export const modelFactsSchema = z.object({
   kmodLayout: stated(kmodLayoutSchema),
   /** The kernel writes a KERN_MODULE record (name=) for init_module, finit_module and delete_module (Linux 4.11+). */
   kernModule: stated(z.boolean()),
+  /** sudo's PAM account check executes /usr/sbin/unix_chkpwd USER chkexpiry before running the command. */
+  sudoExecsUnixChkpwd: stated(z.boolean()),
 }).strict();
 export type ModelFacts = { [K in keyof z.infer<typeof modelFactsSchema>]: z.infer<typeof modelFactsSchema>[K]['value'] };
 
@@ -110,7 +112,7 @@ export function parseProfile(text: string, rel: string, id: string): Profile {
   return {
     ...d, file: rel, status: d.calibratedBy ? 'calibrated' : 'modelled',
     values: deriveFacts({ ...factValues(d.facts as StatedFacts), kernel: d.kernelRelease }),
-    modelValues: { kmodLayout: d.model.kmodLayout.value, kernModule: d.model.kernModule.value },
+    modelValues: { kmodLayout: d.model.kmodLayout.value, kernModule: d.model.kernModule.value, sudoExecsUnixChkpwd: d.model.sudoExecsUnixChkpwd.value },
   };
 }
 

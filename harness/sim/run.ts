@@ -1,5 +1,5 @@
-// The `sim:` targets: a scenario answered by the model of the Debian 12 guests (harness/sim) instead of a booted
-// kernel, in milliseconds. Same rules parser, same expectations, same result shape as a real run; calibrated
+// The `sim:` targets: a scenario answered by the model of a release's guest (its profile, vms/profiles) instead of a
+// booted kernel, in milliseconds. Same rules parser, same expectations, same result shape as a real run; calibrated
 // against the real kernel by test/scenario-library.test.ts, never a substitute for it.
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -181,5 +181,5 @@ export function runScenarioSim(img: SimImage, scenario: Scenario, file: string, 
     if (!(e instanceof SimUnsupported)) throw e;
     return { ...base, outcome: 'error', durationMs: Date.now() - t0, steps, expectations, error: `not modelled by the simulator: ${e.message}` };
   }
-  return { ...base, outcome: outcomeOf(expectations), durationMs: Date.now() - t0, steps, expectations, loadedRules: applied ? renderListing(loaded.rules) : '' };
+  return { ...base, outcome: outcomeOf(expectations), durationMs: Date.now() - t0, steps, expectations, loadedRules: applied ? renderListing(loaded.rules) : '', rules };
 }
