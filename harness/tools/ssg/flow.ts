@@ -35,6 +35,7 @@ export interface SsgRun {
   dpkgStatus: string;
   before: OscapEval;
   script: { file: string; text: string; blocks: FixBlock[] };
+  /** Empty when the run was asked for oscap's evaluation and script only (`remediate: false`). */
   remediations: RemediationRun[];
   /** /etc/audit/rules.d/*.rules and /etc/audit/audit.rules after the last remediation. */
   rulesOnDisk: string;
@@ -72,7 +73,7 @@ async function remediate(session: TargetSession, ds: Datastream, rules: string[]
  * One datastream on the session's guest; the guest is restored to `pristineAuditRules` before and after.
  * Result files (oscap's XCCDF results and ARF, the scripts) go under `outDir`.
  */
-export async function runSsg(session: TargetSession, product: string, outDir: string, pristineAuditRules: Buffer, opts: { battery?: boolean } = {}): Promise<SsgRun> {
+export async function runSsg(session: TargetSession, product: string, outDir: string, pristineAuditRules: Buffer, opts: { battery?: boolean; remediate?: boolean } = {}): Promise<SsgRun> {
   const t0 = Date.now();
   const t = session.target;
   const ds = datastreamFor(product);
@@ -84,6 +85,13 @@ export async function runSsg(session: TargetSession, product: string, outDir: st
     const { ev: before, dpkgStatus } = await evalGuest(t, ds, rules, outDir, 'before');
     const text = await oscapBashFix(ds, rules, outDir);
     const blocks = fixBlocks(text);
+    if (opts.remediate === false) {
+      await writeFile(join(outDir, 'remediation.sh'), text);
+      return {
+        product, datastream: ds.file, rules, dpkgStatus, before, script: { file: join(outDir, 'remediation.sh'), text, blocks }, remediations: [],
+        rulesOnDisk: '', loadedAfterRemediation: '', durationMs: Date.now() - t0,
+      };
+    }
     const remediations = [await remediate(session, ds, rules, outDir, 'as generated', text)];
     // Where every fix's platform guard stopped it, run the same fixes without the guards (seed 001 is such a text).
     if (remediations[0]!.notApplicable >= blocks.length && blocks.some((b) => b.guard)) {

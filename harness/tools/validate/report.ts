@@ -37,7 +37,7 @@ function batteryTables(batteries: Array<{ title: string; b: Battery }>): Block[]
 }
 
 function ssgBlocks(r: SsgRun): Block[] {
-  const last = r.remediations[r.remediations.length - 1]!;
+  const last = r.remediations[r.remediations.length - 1];
   const blocks: Block[] = [
     { kind: 'h', level: 4, text: `${r.product}: ${r.datastream}` },
     { kind: 'p', text: `Package database oscap read: ${r.dpkgStatus}. Platform checks (oscap's ARF, before): ${[...r.before.platforms].map(([d, v]) => `${d.replace(/^oval:ssg-|:def:1$/g, '')}=${v}`).join(', ') || '(none evaluated)'}. Result files: ${[r.before, ...r.remediations.map((m) => m.after)].map((e) => relative(process.cwd(), e.resultsFile)).join(', ')}.` },
@@ -52,7 +52,7 @@ function ssgBlocks(r: SsgRun): Block[] {
   ];
   if (r.batteryOnDisk && r.batteryLoaded) {
     blocks.push(...batteryTables([{ title: 'rules on disk only', b: r.batteryOnDisk }, { title: 'after augenrules --load', b: r.batteryLoaded }]));
-    const tool = `oscap ${[...new Set([...last.after.results.values()])].join('/')} after remediation`;
+    const tool = `oscap ${[...new Set([...(last ?? { after: r.before }).after.results.values()])].join('/')} after remediation`;
     blocks.push({ kind: 'p', text: r.batteryLoaded.rows.map((row) => headline(tool, row)).join('  \n') });
   } else blocks.push({ kind: 'p', text: 'Battery not run for this datastream.' });
   return blocks;
@@ -77,6 +77,7 @@ export function reportBlocks(results: readonly TargetValidation[]): Block[] {
     for (const e of t.errors) out.push({ kind: 'p', text: `**error:** ${e}` });
     if (t.ssg.length > 0) {
       out.push({ kind: 'h', level: 3, text: 'SCAP Security Guide with OpenSCAP' });
+      if (t.arch && t.arch !== 'x86_64') out.push({ kind: 'p', text: `Note: oscap's uname probe answers with the host (x86_64), not this ${t.arch} guest: a rule that the platform leaves applicable would be checked for b64 lines too.` });
       for (const r of t.ssg) out.push(...ssgBlocks(r));
     }
     if (t.cis) {
