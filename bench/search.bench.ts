@@ -1,7 +1,7 @@
-// Speed and memory of `audit-harness search -i -k modules` against the real ausearch on a generated
-// log of >= 160 MB in the guests' ENRICHED format (module load/unload pairs, each with the execve of
-// insmod/modprobe/rmmod, CWD, PATH and PROCTITLE, some through sudo) and on its RAW twin, kept in the
-// cache between runs. Targets (issue 16): >= 2x faster than ausearch on both (aim 3x), peak RSS < 256 MB,
+// Speed and memory of `audit-harness search -i -k modules` against the real ausearch on generated
+// logs of >= 160 MB in the guests' ENRICHED format (module load/unload pairs, each with the execve of
+// insmod/modprobe/rmmod, CWD, PATH and PROCTITLE, some through sudo) and on their RAW twins, at the
+// guests' pace and at a busy host's (see Pace), kept in the cache between runs. Targets (issue 16): >= 2x faster than ausearch on both (aim 3x), peak RSS < 256 MB,
 // ENRICHED at most 25% slower than its RAW twin.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -109,15 +109,22 @@ function event(r: () => number, stamp: () => string, lines: string[]): void {
 }
 
 /**
+ * How far apart records are: `guest`, 1-40 ms (the guests' scripted loads and unloads), or `busy`, 0-1 ms
+ * (a host logging thousands of events a second: some 4000 events are open at once within the 2 s
+ * end_of_event_timeout, as the guests' logs have no EOE, and ausearch compares each record with every one).
+ */
+export type Pace = 'guest' | 'busy';
+
+/**
  * Writes (once) and returns the paths of a generated ENRICHED log of at least `bytes` bytes and of
  * its RAW twin: the same lines with everything from each line's 0x1d cut.
  */
-export function benchLogs(bytes = TARGET_BYTES): { enriched: string; raw: string } {
+export function benchLogs(bytes = TARGET_BYTES, pace: Pace = 'guest'): { enriched: string; raw: string } {
   const dir = path.join(cacheDir(), 'bench');
   mkdirSync(dir, { recursive: true });
-  const id = createHash('sha256').update(`${GENERATOR_VERSION}:${bytes}`).digest('hex').slice(0, 12);
-  const enriched = path.join(dir, `search-enriched-${Math.round(bytes / 1048576)}MB-${id}.log`);
-  const raw = path.join(dir, `search-raw-twin-${Math.round(bytes / 1048576)}MB-${id}.log`);
+  const id = createHash('sha256').update(`${GENERATOR_VERSION}:${bytes}:${pace}`).digest('hex').slice(0, 12);
+  const enriched = path.join(dir, `search-enriched-${pace}-${Math.round(bytes / 1048576)}MB-${id}.log`);
+  const raw = path.join(dir, `search-raw-twin-${pace}-${Math.round(bytes / 1048576)}MB-${id}.log`);
   if (existsSync(enriched) && existsSync(raw)) return { enriched, raw };
   const tmpE = `${enriched}.partial-${process.pid}`;
   const tmpR = `${raw}.partial-${process.pid}`;
@@ -130,7 +137,7 @@ export function benchLogs(bytes = TARGET_BYTES): { enriched: string; raw: string
     let ms = 0;
     let serial = 100;
     const stamp = () => {
-      ms += 1 + Math.floor(r() * 40);
+      ms += pace === 'guest' ? 1 + Math.floor(r() * 40) : Math.floor(r() * 2);
       if (ms > 999) { sec += Math.floor(ms / 1000); ms %= 1000; }
       return `msg=audit(${sec}.${String(ms).padStart(3, '0')}:${serial++}):`;
     };
@@ -218,24 +225,35 @@ function compare(name: string, log: string, rounds: number, ref: { path: string;
 
 export async function run(): Promise<void> {
   const sizeArg = Number(process.env.SEARCH_BENCH_MB);
-  const logs = benchLogs(sizeArg > 0 ? sizeArg * 1048576 : TARGET_BYTES);
+  const bytes = sizeArg > 0 ? sizeArg * 1048576 : TARGET_BYTES;
+  // SEARCH_BENCH_PACE=guest|busy: one pace only (default: both)
+  const paces = (process.env.SEARCH_BENCH_PACE ? [process.env.SEARCH_BENCH_PACE] : ['guest', 'busy']) as Pace[];
   const ref = await referenceTool('ausearch');
   const env = { ...process.env, TZ: 'UTC', LC_ALL: 'C' };
   const rounds = Math.max(1, Number(process.env.SEARCH_BENCH_ROUNDS) || 3);
   const results: LogResult[] = [];
-  for (const [name, log] of [['ENRICHED', logs.enriched], ['RAW twin', logs.raw]] as const) {
-    console.log(`${name} log: ${log} (${(statSync(log).size / 1048576).toFixed(0)} MB)`);
-    results.push(compare(name, log, rounds, ref, env));
+  const costs: string[] = [];
+  let tooCostly = false;
+  for (const pace of paces) {
+    const logs = benchLogs(bytes, pace);
+    const pair: LogResult[] = [];
+    for (const [name, log] of [[`ENRICHED, ${pace} pace`, logs.enriched], [`RAW twin, ${pace} pace`, logs.raw]] as const) {
+      console.log(`${name} log: ${log} (${(statSync(log).size / 1048576).toFixed(0)} MB)`);
+      pair.push(compare(name, log, rounds, ref, env));
+    }
+    const [enr, raw] = pair as [LogResult, LogResult];
+    const cost = enr.ours.seconds / raw.ours.seconds - 1;
+    if (cost > 0.25) tooCostly = true;
+    costs.push(`enrichment's cost, ${pace} pace (audit-harness ENRICHED / RAW twin): ${(100 * cost).toFixed(0)}% (ausearch: ${(100 * (enr.ref.seconds / raw.ref.seconds - 1)).toFixed(0)}%)`);
+    results.push(...pair);
   }
-  const [enr, raw] = results as [LogResult, LogResult];
   console.log(`\n\`search -i -k modules -if LOG\`, best of ${rounds} (peak RSS: worst of ${rounds}):`);
   console.log('| log | ausearch | audit-harness | ratio | identical bytes | peak RSS ausearch | peak RSS audit-harness |');
   console.log('|---|---|---|---|---|---|---|');
   for (const x of results) {
     console.log(`| ${x.name} | ${x.ref.seconds.toFixed(2)} s | ${x.ours.seconds.toFixed(2)} s | ${(x.ref.seconds / x.ours.seconds).toFixed(2)}x | ${x.identical ? 'yes' : 'NO'} | ${x.ref.maxRssMb.toFixed(0)} MB | ${x.ours.maxRssMb.toFixed(0)} MB |`);
   }
-  const cost = enr.ours.seconds / raw.ours.seconds - 1;
-  console.log(`enrichment's cost (audit-harness ENRICHED / RAW twin): ${(100 * cost).toFixed(0)}% (ausearch: ${(100 * (enr.ref.seconds / raw.ref.seconds - 1)).toFixed(0)}%)`);
+  for (const c of costs) console.log(c);
   for (const x of results) {
     if (!x.identical) {
       process.exitCode = 1;
@@ -244,8 +262,8 @@ export async function run(): Promise<void> {
     if (x.ref.seconds / x.ours.seconds < 2) console.log(`below target: ${x.name} under 2x (aim 3x)`);
     if (!(x.ours.maxRssMb < 256)) console.log(`below target: ${x.name} peak RSS`);
   }
-  if (cost > 0.25) console.log('below target: enrichment costs more than 25% over the RAW twin');
-  if (process.env.SEARCH_BENCH_FLOOR) floor(logs.enriched, rounds, ref, env);
+  if (tooCostly) console.log('below target: enrichment costs more than 25% over the RAW twin');
+  if (process.env.SEARCH_BENCH_FLOOR) floor(benchLogs(bytes, paces[0]).enriched, rounds, ref, env);
 }
 
 /**
