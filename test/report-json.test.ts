@@ -45,8 +45,13 @@ test('results.json round-trips the whole run, every event with its full records'
     const file = path.join(dir, 'results.json');
     await writeJson(run, file);
     const back: RunResult = await readJson(file);
+    // Each gap and failure carries its repro command, run from results.json's directory; nothing else does.
+    for (const r of back.results) {
+      if (r.outcome === 'gap' || r.outcome === 'fail') t.true(r.repro?.startsWith(`audit-harness repro --results results.json --scenario `), r.scenarioId);
+      else t.is(r.repro, undefined);
+    }
     // Parsed records are class instances with lazily split fields: compare as plain data.
-    t.deepEqual(back, JSON.parse(JSON.stringify(run)));
+    t.deepEqual({ ...back, results: back.results.map(({ repro: _, ...r }) => r) }, JSON.parse(JSON.stringify(run)));
     const text = await readFile(file, 'utf8');
     const doc = JSON.parse(text);
     t.is(doc.format, RESULTS_FORMAT);

@@ -91,8 +91,9 @@ test('every output stays well-formed whatever text scenarios and guests produce 
       if ((html.match(/<tr[ >]/g) ?? []).length !== want.tr) throw new Error('html rows');
       if (/[\x00-\x08\x0b-\x1f\x7f]/.test(html)) throw new Error('control character in html');
 
-      const back = JSON.parse(renderJson(run)).run;
-      t.deepEqual(back, JSON.parse(JSON.stringify(run)));
+      const back = JSON.parse(renderJson(run)).run as typeof run;
+      // Beside the run itself, results.json adds only each gap's and failure's repro command.
+      t.deepEqual({ ...back, results: back.results.map(({ repro: _, ...r }) => r) }, JSON.parse(JSON.stringify(run)));
 
       for (const isTTY of [false, true]) {
         const stream = new PassThrough();

@@ -56,7 +56,8 @@ export async function writeRepro(opts: ReproOptions): Promise<ReproDir> {
   const scenario = await loadScenario(scenarioFile);
   const stepSpec = scenario.steps.find((s) => s.id === step.id);
   if (!stepSpec) throw new Error(`${result.file}: no step "${step.id}" any more (the scenario changed since ${opts.results} was written)`);
-  const src = await readRulesSource(scenario, result.file, result.arch as KernelArch);
+  // The rules as that run applied them; older results.json files have none, so the scenario's files are read again.
+  const src = result.rules ?? await readRulesSource(scenario, result.file, result.arch as KernelArch);
   const ruleFile = scenario.apply === 'augenrules'
     ? (scenario.rulesFile ?? `50-${src.name.replace(/[^A-Za-z0-9_.-]/g, '_')}.rules`)
     : `${src.name.replace(/[^A-Za-z0-9_.-]/g, '_')}.rules`;

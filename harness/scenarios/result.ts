@@ -60,6 +60,10 @@ export interface ScenarioResult {
   expectations: ExpectationResult[];
   /** `auditctl -l` after applying the rules. */
   loadedRules?: string;
+  /** The rules text as applied (name, where it came from), so a repro applies exactly what was run. */
+  rules?: { name: string; file: string; text: string };
+  /** results.json only: the command that reproduces this gap or failure. */
+  repro?: string;
   /** Raw ausearch output for the scenario's key(s). */
   ausearchRaw?: string;
   error?: string;

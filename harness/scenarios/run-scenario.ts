@@ -126,6 +126,6 @@ export async function runScenario(s: TargetSession, scenario: Scenario, file: st
   }
   return {
     ...base, outcome: outcomeOf(expectations), durationMs: Date.now() - t0, steps: stepResults, expectations,
-    loadedRules: applied.listing, ...(ausearchRaw ? { ausearchRaw } : {}),
+    loadedRules: applied.listing, rules: src, ...(ausearchRaw ? { ausearchRaw } : {}),
   };
 }

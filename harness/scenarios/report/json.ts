@@ -5,6 +5,7 @@ import type { Outcome, RunResult } from '../result.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { byTarget } from './group.js';
 import { OUTCOMES } from './text.js';
+import { reproLinks } from '../../repro/command.js';
 
 export const RESULTS_FORMAT = 'audit-harness/results';
 export const RESULTS_VERSION = 1;
@@ -36,7 +37,10 @@ export function summarize(run: RunResult): { outcomes: OutcomeCounts; targets: R
 }
 
 export function renderJson(run: RunResult): string {
-  const doc = { format: RESULTS_FORMAT, version: RESULTS_VERSION, summary: summarize(run), run };
+  // Each gap and failure carries the command that reproduces it (run from the directory results.json is in).
+  const repro = new Map(reproLinks(run, 'results.json').map((l) => [`${l.scenarioId}\n${l.target}`, l.command]));
+  const linked = { ...run, results: run.results.map((r) => (repro.has(`${r.scenarioId}\n${r.target}`) ? { ...r, repro: repro.get(`${r.scenarioId}\n${r.target}`) } : r)) };
+  const doc = { format: RESULTS_FORMAT, version: RESULTS_VERSION, summary: summarize(run), run: linked };
   return `${JSON.stringify(sortKeys(doc), null, 2)}\n`;
 }
 

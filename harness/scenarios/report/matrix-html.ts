@@ -237,6 +237,11 @@ export function renderMatrixHtml(matrix: Matrix): string {
     }
     out.push('</ol>');
   }
+  if (matrix.repro.length) {
+    out.push('<h2 id="repro">Reproduce a finding</h2>', '<p class="meta">Each gap and failure, as a self-contained directory with a POSIX repro.sh (run from this directory):</p>', '<ul class="repro">');
+    for (const r of matrix.repro) out.push(`<li id="repro-${html(r.scenarioId)}@${html(r.target)}">${html(r.scenarioId)} on ${html(r.target)} (${r.outcome}): <code>${html(r.command)}</code></li>`);
+    out.push('</ul>');
+  }
   out.push('</body>', '</html>', '');
   return out.join('\n');
 }

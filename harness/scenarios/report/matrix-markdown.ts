@@ -80,5 +80,10 @@ export function renderMatrixMarkdown(matrix: Matrix): string {
     }
     out.push('');
   }
+  if (matrix.repro.length) {
+    out.push('## Reproduce a finding', '', 'Each gap and failure, as a self-contained directory with a POSIX repro.sh (run from this directory):', '');
+    for (const r of matrix.repro) out.push(`- ${mdCell(r.scenarioId)} on ${mdCell(r.target)} (${r.outcome}): ${mdCell(r.command)}`);
+    out.push('');
+  }
   return out.join('\n');
 }

@@ -1,6 +1,10 @@
 // The coverage matrix: which load/unload path was logged under which rule set, arch and target.
 import type { AuditEvent } from '../../audit/records/types.js';
 import type { ExpectationResult, RunResult, ScenarioResult, StepResult } from '../result.js';
+import { reproLinks, type ReproLink } from '../../repro/command.js';
+
+/** results.json's name beside the matrix files (REPORT_FILES.json). */
+const REPORT_RESULTS_FILE = 'results.json';
 import { pathKindRank } from './path-rank.js';
 import { archRank, cmp, isSetupStep, isUnloadStep, loggedKind, loggedSyscall, rowKey, rowLabel, stepOf } from './step-reading.js';
 import { buildVerdict, type Verdict } from './verdict.js';
@@ -68,6 +72,8 @@ export interface Matrix {
   cells: (MatrixCell | null)[][];
   /** Per rule set and target: how many paths logged their module syscall, and the most important miss. */
   verdict: Verdict;
+  /** Each gap and failure with the command that reproduces it (results.json beside the matrix). */
+  repro: ReproLink[];
 }
 
 const AS_ORDER: StepResult['as'][] = ['root', 'sudo', 'user'];
@@ -142,6 +148,7 @@ export function buildMatrix(run: RunResult): Matrix {
     columns: colList,
     cells: rowList.map((r) => colList.map((c) => cells.get(`${r.key}\n${c.key}`) ?? null)),
     verdict: buildVerdict(run),
+    repro: reproLinks(run, REPORT_RESULTS_FILE),
   };
 }
 
