@@ -139,6 +139,10 @@ export async function openAptState(suites: AptSuites, opts: AptStateOptions = {}
     `Dir::State::Lists ${q(path.join(dir, 'lists'))};`,
     `Dir::State::status ${q(path.join(dir, 'status'))};`,
     `Dir::Cache ${q(path.join(dir, 'cache'))};`,
+    // No binary package cache on disk: several processes (parallel test files) read one state at once, and one
+    // rebuilding pkgcache.bin while another reads it fails with "The package cache file is corrupted / out of sync".
+    'Dir::Cache::pkgcache "";',
+    'Dir::Cache::srcpkgcache "";',
     `Dir::Etc ${q(etc)};`,
     `Dir::Etc::Parts ${q(path.join(etc, 'apt.conf.d'))};`,
     `Dir::Etc::sourcelist "sources.list";`,
