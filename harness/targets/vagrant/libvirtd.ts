@@ -1,9 +1,10 @@
 // libvirtd for the libvirt provider. There is no systemd here: if no libvirtd answers on qemu:///system, the
-// harness starts one (its own config and log in a temp dir, the system socket) and stops it when the last box that
-// needed it is gone; one already running is used and left alone. Whoever starts it stops it.
+// harness starts one (its own config and log in a state dir, the system socket) and stops it when the last
+// harness process holding a lease on it is done; a libvirtd the harness did not start is used and left alone.
+// Leases are files named by the holder's pid in the state dir, so several harness processes (parallel test files,
+// two runs) share one libvirtd and the last one out stops it. Whoever starts it, stops it.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -11,16 +12,10 @@ import { registerCleanup } from '../cleanup.js';
 import { TargetError } from '../target.js';
 
 export const LIBVIRT_URI = 'qemu:///system';
-
-interface Ours {
-  pid: number;
-  dir: string;
-  users: number;
-  unregister: () => void;
-}
-
-let ours: Ours | undefined;
-let starting: Promise<void> | undefined;
+/** State of the libvirtd the harness started: libvirtd.pid, libvirtd.conf, libvirtd.log, lease-<pid> files. */
+export const LIBVIRTD_STATE_DIR = path.join(tmpdir(), 'audit-harness-libvirtd');
+const LOCK = `${LIBVIRTD_STATE_DIR}.lock`;
+const PID_FILE = path.join(LIBVIRTD_STATE_DIR, 'libvirtd.pid');
 
 export async function libvirtdAnswers(): Promise<boolean> {
   const r = await execa('virsh', ['-c', LIBVIRT_URI, 'version'], { reject: false, timeout: 30_000 });
@@ -35,89 +30,152 @@ const alive = (pid: number) => {
     return false;
   }
 };
+const sleepSync = (s: number) => execFileSync('sleep', [String(s)]);
 
-function stopSync(o: Ours): void {
-  if (alive(o.pid)) {
+/** A lock across processes (mkdir is atomic); a lock whose holder died is taken over. */
+function withLockSync<T>(fn: () => T): T {
+  const t0 = Date.now();
+  for (;;) {
     try {
-      process.kill(o.pid, 'SIGTERM');
+      mkdirSync(LOCK);
+      writeFileSync(path.join(LOCK, 'pid'), String(process.pid));
+      break;
     } catch {
-      // gone already
+      const holder = Number(readFileSync(path.join(LOCK, 'pid'), { encoding: 'utf8', flag: 'a+' }) || 0);
+      if ((holder && !alive(holder)) || Date.now() - t0 > 120_000) rmSync(LOCK, { recursive: true, force: true });
+      else sleepSync(0.1);
     }
-    const t0 = Date.now();
-    while (alive(o.pid) && Date.now() - t0 < 10_000) execFileSync('sleep', ['0.2']);
-    if (alive(o.pid)) process.kill(o.pid, 'SIGKILL');
   }
-  rmSync(o.dir, { recursive: true, force: true });
+  try {
+    return fn();
+  } finally {
+    rmSync(LOCK, { recursive: true, force: true });
+  }
 }
 
-async function start(target: string, onProgress?: (step: string, detail?: string) => void): Promise<void> {
-  if (await libvirtdAnswers()) return;
-  const dir = await mkdtemp(path.join(tmpdir(), 'audit-harness-libvirtd-'));
-  const pidFile = path.join(dir, 'libvirtd.pid');
-  const conf = path.join(dir, 'libvirtd.conf');
-  await writeFile(conf, `log_outputs = "3:file:${path.join(dir, 'libvirtd.log')}"\n`);
-  const r = await execa('libvirtd', ['--daemon', '--pid-file', pidFile, '--config', conf], { reject: false, timeout: 60_000 });
-  if (r.exitCode !== 0) {
-    rmSync(dir, { recursive: true, force: true });
-    throw new TargetError(target, `libvirtd did not start (exit ${r.exitCode}): ${(r.stderr || r.stdout).trim()} (scripts/setup.sh installs and configures it)`);
+const ownPid = () => (existsSync(PID_FILE) ? Number(readFileSync(PID_FILE, 'utf8').trim()) || 0 : 0);
+const lease = (pid: number) => path.join(LIBVIRTD_STATE_DIR, `lease-${pid}`);
+const liveLeases = () =>
+  existsSync(LIBVIRTD_STATE_DIR)
+    ? readdirSync(LIBVIRTD_STATE_DIR).filter((f) => f.startsWith('lease-')).map((f) => Number(f.slice(6))).filter((pid) => alive(pid))
+    : [];
+
+/** Boxes left running with --keep (keep-<domain> files, removed by their destroy.sh): libvirtd stays for them. */
+const keptBoxes = () => (existsSync(LIBVIRTD_STATE_DIR) ? readdirSync(LIBVIRTD_STATE_DIR).filter((f) => f.startsWith('keep-')) : []);
+export const keepMarker = (domain: string) => path.join(LIBVIRTD_STATE_DIR, `keep-${domain}`);
+
+function stopOwnSync(): void {
+  const pid = ownPid();
+  if (pid && alive(pid)) {
+    process.kill(pid, 'SIGTERM');
+    const t0 = Date.now();
+    while (alive(pid) && Date.now() - t0 < 10_000) sleepSync(0.2);
+    if (alive(pid)) process.kill(pid, 'SIGKILL');
   }
-  const t0 = Date.now();
-  while (!existsSync(pidFile) && Date.now() - t0 < 30_000) await new Promise((res) => setTimeout(res, 200));
-  const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) : NaN;
-  const o: Ours = { pid, dir, users: 0, unregister: () => undefined };
-  o.unregister = registerCleanup(() => stopSync(o));
-  while (!(await libvirtdAnswers())) {
-    if (!alive(pid) || Date.now() - t0 > 60_000) {
-      const log = await readFile(path.join(dir, 'libvirtd.log'), 'utf8').catch(() => '');
-      o.unregister();
-      stopSync(o);
-      throw new TargetError(target, `libvirtd (pid ${pid}) does not answer on ${LIBVIRT_URI}`, log.split('\n').slice(-20).join('\n'));
-    }
-    await new Promise((res) => setTimeout(res, 300));
-  }
-  onProgress?.('libvirtd', `started (pid ${pid}), stopped again after the run`);
-  ours = o;
+  rmSync(LIBVIRTD_STATE_DIR, { recursive: true, force: true });
+}
+
+/** Drops this process's lease; with no live lease left, stops the harness's libvirtd. */
+function releaseSync(): void {
+  withLockSync(() => {
+    rmSync(lease(process.pid), { force: true });
+    if (ownPid() && liveLeases().length === 0 && keptBoxes().length === 0) stopOwnSync();
+  });
+}
+
+/** pids of the live harness processes holding a lease on the harness's libvirtd (tests: is it still needed?). */
+export function libvirtdLeaseHolders(): number[] {
+  return liveLeases();
+}
+
+/** Stops the harness's libvirtd if no live process holds a lease and no kept box needs it (after a kept box is destroyed). */
+export function stopUnusedLibvirtd(): boolean {
+  return withLockSync(() => {
+    if (!ownPid() || liveLeases().length > 0 || keptBoxes().length > 0) return false;
+    stopOwnSync();
+    return true;
+  });
 }
 
 export interface LibvirtdLease {
-  /** pid of the libvirtd the harness started, if it did. */
+  /** pid of the libvirtd the harness started (this process or another), if the harness started it. */
   pid?: number;
-  /** Done with it: the last lease of a libvirtd the harness started stops it. */
+  /** Done with it: the last lease on a libvirtd the harness started stops it. */
   release(): Promise<void>;
-  /** The same, synchronously (the signal path, after the lease holder removed its domain). */
+  /** The same, synchronously (the signal path, after the holder removed its domains). */
   releaseSync(): void;
-  /** The box stays (--keep): this libvirtd is left running too, and no longer stopped on exit. */
-  abandon(): void;
+  /** The box `domain` stays (--keep): the libvirtd is left running while its keep marker exists. */
+  abandon(domain: string): void;
 }
 
+let held = 0;
+const noLease: LibvirtdLease = { release: async () => undefined, releaseSync: () => undefined, abandon: () => undefined };
+
 export async function acquireLibvirtd(target: string, onProgress?: (step: string, detail?: string) => void): Promise<LibvirtdLease> {
-  starting ??= start(target, onProgress).finally(() => {
-    starting = undefined;
+  // Under the lock: whether one answers, whether it is ours, and starting one are one step for all processes.
+  const started = withLockSync(() => {
+    const answers = (() => {
+      try {
+        execFileSync('virsh', ['-c', LIBVIRT_URI, 'version'], { stdio: 'ignore', timeout: 30_000 });
+        return true;
+      } catch {
+        return false;
+      }
+    })();
+    const own = ownPid();
+    if (answers && !(own && alive(own))) return 'foreign' as const;
+    if (!answers) {
+      if (own && alive(own)) throw new TargetError(target, `libvirtd (pid ${own}, started by the harness) does not answer on ${LIBVIRT_URI}`);
+      rmSync(LIBVIRTD_STATE_DIR, { recursive: true, force: true });
+      mkdirSync(LIBVIRTD_STATE_DIR, { recursive: true });
+      const conf = path.join(LIBVIRTD_STATE_DIR, 'libvirtd.conf');
+      writeFileSync(conf, `log_outputs = "3:file:${path.join(LIBVIRTD_STATE_DIR, 'libvirtd.log')}"\n`);
+      try {
+        execFileSync('libvirtd', ['--daemon', '--pid-file', PID_FILE, '--config', conf], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+      } catch (e) {
+        rmSync(LIBVIRTD_STATE_DIR, { recursive: true, force: true });
+        const err = e as { stderr?: Buffer; message: string };
+        throw new TargetError(target, `libvirtd did not start: ${err.stderr?.toString().trim() || err.message} (scripts/setup.sh installs and configures it)`);
+      }
+      const t0 = Date.now();
+      while (!ownPid() && Date.now() - t0 < 30_000) sleepSync(0.2);
+    }
+    writeFileSync(lease(process.pid), '');
+    return answers ? ('shared' as const) : ('started' as const);
   });
-  await starting;
-  const o = ours;
-  if (!o) return { release: async () => undefined, releaseSync: () => undefined, abandon: () => undefined };
-  // From now on the lease holders stop it, after their domains are gone (cleanups run in registration order,
-  // and this one would come before theirs).
-  o.unregister();
-  o.users++;
+  if (started === 'foreign') return noLease;
+  const pid = ownPid();
+  held++;
+  // Until the holder (a booting target) takes over teardown, an interrupted process still drops its lease.
+  const unregister = registerCleanup(() => releaseOnce());
   let done = false;
-  const releaseSync = () => {
+  const releaseOnce = () => {
     if (done) return;
     done = true;
-    if (--o.users > 0 || ours !== o) return;
-    ours = undefined;
-    stopSync(o);
+    unregister();
+    if (--held === 0) releaseSync();
   };
+  if (started === 'started') {
+    const t0 = Date.now();
+    while (!(await libvirtdAnswers())) {
+      if (!alive(pid) || Date.now() - t0 > 60_000) {
+        const log = existsSync(LIBVIRTD_STATE_DIR) ? readFileSync(path.join(LIBVIRTD_STATE_DIR, 'libvirtd.log'), { encoding: 'utf8', flag: 'a+' }) : '';
+        releaseOnce();
+        throw new TargetError(target, `libvirtd (pid ${pid}) does not answer on ${LIBVIRT_URI}`, log.split('\n').slice(-20).join('\n'));
+      }
+      await new Promise((res) => setTimeout(res, 300));
+    }
+    onProgress?.('libvirtd', `started (pid ${pid}); the last harness process using it stops it`);
+  }
   return {
-    pid: o.pid,
-    release: async () => releaseSync(),
-    releaseSync,
-    abandon: () => {
+    pid,
+    release: async () => releaseOnce(),
+    releaseSync: () => releaseOnce(),
+    abandon: (domain: string) => {
       if (done) return;
-      done = true;
-      o.users--;
-      if (ours === o) ours = undefined;
+      writeFileSync(keepMarker(domain), '');
+      releaseOnce();
     },
   };
 }
+

@@ -19,7 +19,7 @@ import { SshTransport } from '../ssh/transport.js';
 import { TargetError, type ExecOptions, type ExecResult, type Target, type TargetFixtures, type TargetInfo } from '../target.js';
 import { boxForSpec, boxUrlVariable, type BoxEntry } from './boxes.js';
 import { firstHostKey } from './host-key.js';
-import { acquireLibvirtd, LIBVIRT_URI, type LibvirtdLease } from './libvirtd.js';
+import { acquireLibvirtd, keepMarker, LIBVIRT_URI, type LibvirtdLease } from './libvirtd.js';
 import { ensureLocalBox } from './local-box.js';
 import { VagrantCli } from './vagrant-cli.js';
 
@@ -104,7 +104,7 @@ export class VagrantTarget implements Target {
     const provider = opts.provider ?? (process.env.AUDIT_HARNESS_VAGRANT_PROVIDER as VagrantBootOptions['provider']) ?? box.providers[0]!;
     if (!box.providers.includes(provider)) throw new TargetError(spec, `box ${box.box} is listed for ${box.providers.join(', ')}, not ${provider}`);
     const progress = opts.onProgress ?? (() => undefined);
-    const runDir = await mkdtemp(path.join(tmpdir(), `audit-harness-vagrant-${box.name}-`));
+    const runDir = await mkdtemp(path.join(tmpdir(), `audit-harness-vagrant-${box.name}-${process.pid}-`));
     const prefix = `audit-harness-${process.pid}-${randomBytes(3).toString('hex')}-`;
     const res = new BootResources(runDir, `${prefix}${box.name}`, `${prefix}pool`, provider === 'libvirt');
     res.unregister = registerCleanup(() => res.teardownSync());
@@ -212,8 +212,8 @@ export class VagrantTarget implements Target {
       const script = path.join(this.res.runDir, 'destroy.sh');
       const vars = ['VAGRANT_DOTFILE_PATH', 'VAGRANT_HOME', 'VAGRANT_DEFAULT_PROVIDER', 'AUDIT_HARNESS_VAGRANT_PREFIX', 'AUDIT_HARNESS_VAGRANT_POOL', 'AUDIT_HARNESS_VAGRANT_SSH_PORT', 'AUDIT_HARNESS_VAGRANT_DRIVER'];
       const exports = vars.filter((v) => this.env[v]).map((v) => `export ${v}=${shellJoin([this.env[v]!])}`);
-      await writeFile(script, ['#!/bin/sh', ...exports, `cd ${shellJoin([repoRoot])} && vagrant destroy -f ${shellJoin([this.info.name.slice('vagrant:'.length)])}`, this.res.poolCreated ? `virsh -c ${LIBVIRT_URI} pool-destroy ${this.res.pool}` : '', `rm -rf ${shellJoin([this.res.runDir])}`, ''].join('\n'), { mode: 0o755 });
-      this.res.lease?.abandon();
+      await writeFile(script, ['#!/bin/sh', ...exports, `cd ${shellJoin([repoRoot])} && vagrant destroy -f ${shellJoin([this.info.name.slice('vagrant:'.length)])}`, this.res.poolCreated ? `virsh -c ${LIBVIRT_URI} pool-destroy ${this.res.pool}` : '', this.res.libvirt ? `rm -f /var/log/libvirt/qemu/${this.res.domain}.log ${keepMarker(this.res.domain)}` : '', `rm -rf ${shellJoin([this.res.runDir])}`, ''].join('\n'), { mode: 0o755 });
+      this.res.lease?.abandon(this.res.domain);
       this.res.unregister();
       progress('keep', `box left running as libvirt domain ${this.res.domain}${this.res.lease?.pid ? ` (libvirtd pid ${this.res.lease.pid} too)` : ''}; destroy it with ${script}`);
       return;

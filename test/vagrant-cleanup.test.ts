@@ -1,0 +1,64 @@
+// vagrant:debian12-local is torn down however the harness ends: SIGTERM in the middle of `vagrant up` (the CLI as a
+// child process) leaves no domain, pool, qemu, run dir or libvirtd; --keep leaves the box running and its
+// destroy.sh removes it. The kept box is reached by `vm exec` only through the harness (a booted target).
+import test from 'ava';
+import { spawn, spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { repoRoot } from '../harness/paths.js';
+import { openTarget } from '../harness/targets/index.js';
+import { libvirtdAnswers, libvirtdLeaseHolders, LIBVIRT_URI, stopUnusedLibvirtd } from '../harness/targets/vagrant/libvirtd.js';
+
+const cli = path.join(repoRoot, 'dist', 'harness', 'cli.js');
+const virshNames = (what: 'list' | 'pool-list', prefix: string) =>
+  (spawnSync('virsh', ['-c', LIBVIRT_URI, what, '--all', '--name'], { encoding: 'utf8' }).stdout ?? '').split('\n').map((s) => s.trim()).filter((s) => s.startsWith(prefix));
+/** Another harness process (a parallel test file) holds the harness's libvirtd: it stops it when done. */
+const liveLeasesExist = () => libvirtdLeaseHolders().length > 0;
+const runDirs = (pid: number) => readdirSync('/tmp').filter((d) => d.startsWith(`audit-harness-vagrant-debian12-local-${pid}-`));
+
+test.serial('SIGTERM during vagrant up: exit 143, and no domain, pool, qemu, run dir or libvirtd left', async (t) => {
+  const libvirtdBefore = await libvirtdAnswers();
+  const child = spawn(process.execPath, [cli, 'vm', 'exec', 'vagrant:debian12-local', '--', 'sleep', '600'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  child.stdout!.resume();
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const prefix = `audit-harness-${child.pid}-`;
+  const deadline = Date.now() + 15 * 60_000;
+  while (!/Starting domain|Waiting for domain/.test(err)) {
+    if (Date.now() > deadline || child.exitCode !== null) t.fail(`vagrant never started the domain:\n${err}`);
+    await sleep(200);
+  }
+  t.true(virshNames('list', prefix).length === 1, 'the domain exists when SIGTERM comes');
+  child.kill('SIGTERM');
+  t.is(await exit, 143, err);
+  t.deepEqual(virshNames('list', prefix), [], 'no domain');
+  t.deepEqual(virshNames('pool-list', prefix), [], 'no pool');
+  t.is(spawnSync('pgrep', ['-f', `guest=${prefix}`], { encoding: 'utf8' }).stdout.trim(), '', 'no qemu');
+  t.deepEqual(runDirs(child.pid!), [], 'no run dir');
+  if (!liveLeasesExist()) t.is(await libvirtdAnswers(), libvirtdBefore, 'libvirtd as before');
+});
+
+test.serial('--keep: the box stays up after close, and its destroy.sh removes it', async (t) => {
+  const libvirtdBefore = await libvirtdAnswers();
+  const progress: string[] = [];
+  const target = await openTarget('vagrant:debian12-local', { vagrant: { keep: true }, onProgress: (s, d) => progress.push(`${s}: ${d ?? ''}`) });
+  const domain = (target as unknown as { domainName: string }).domainName;
+  t.is((await target.exec(['uname', '-r'])).code, 0);
+  await target.close();
+  const kept = progress.find((p) => p.startsWith('keep: '));
+  t.truthy(kept, progress.join('\n'));
+  const script = /destroy it with (\S+)$/.exec(kept!)![1]!;
+  const libvirtdPid = /libvirtd pid (\d+)/.exec(kept!)?.[1];
+  t.deepEqual(virshNames('list', domain), [domain], 'still defined');
+  t.regex(spawnSync('virsh', ['-c', LIBVIRT_URI, 'domstate', domain], { encoding: 'utf8' }).stdout, /running/);
+  const d = spawnSync('sh', [script], { encoding: 'utf8' });
+  t.is(d.status, 0, d.stderr);
+  t.deepEqual(virshNames('list', domain), [], 'destroy.sh removed the domain');
+  t.deepEqual(virshNames('pool-list', domain.slice(0, -'debian12-local'.length)), [], 'and its pool');
+  // Whoever starts libvirtd stops it: the kept box kept the one this process started; nothing else needs it now.
+  if (libvirtdPid && !libvirtdBefore) t.true(stopUnusedLibvirtd() || liveLeasesExist(), 'the harness libvirtd is stopped once unused');
+  for (let i = 0; i < 50 && (await libvirtdAnswers()) !== libvirtdBefore; i++) await sleep(200);
+  if (!liveLeasesExist()) t.is(await libvirtdAnswers(), libvirtdBefore);
+});
