@@ -69,6 +69,7 @@ if ! getent passwd libvirt-qemu >/dev/null; then
   log "adduser --system libvirt-qemu"
   adduser --system --group --quiet --no-create-home --home /var/lib/libvirt libvirt-qemu
 fi
+mkdir -p /var/log/libvirt/qemu  # the domains' qemu logs (libvirtd's own log goes to the harness's state dir)
 if [ ! -e /etc/libvirt/qemu.conf ]; then
   log "writing /etc/libvirt/qemu.conf"
   mkdir -p /etc/libvirt
