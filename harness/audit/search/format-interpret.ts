@@ -1,7 +1,7 @@
 // ausearch -i (output_interpreted / output_interpreted_record in src/ausearch-report.c): records
 // newest first, each line re-tokenized the way ausearch does it, every value replaced by its
 // interpretation (interpretField, harness/audit/records/interpret/), times in local time.
-import { argPrintedAsHex, fieldKind, interpretField, readsOnlyArchAndSyscall, syscallRecordPrinted, type RecordWithInterp } from '../records/interpret/index.js';
+import { argPrintedAsHex, enrichedListOf, fieldKind, interpretField, readsOnlyArchAndSyscall, syscallRecordPrinted, type RecordWithInterp } from '../records/interpret/index.js';
 import { enrichedText } from '../records/interpret/enriched.js';
 import { recordTypeName } from '../records/record-types.js';
 import type { AuditEvent, AuditRecord } from '../records/types.js';
@@ -67,13 +67,13 @@ export function writeInterpretedRecord(r: AuditRecord, e: AuditEvent, out: Outpu
     // SYSCALL and SECCOMP differ in every event (pid, pointers): interpreted field by field.
     const parts = scratch;
     parts.length = 0;
-    interpretBody(str, close + 1, r, e, parts, scope);
+    interpretBody(str, close + 1, r, e, parts, scope, !uncached);
     for (let i = 0; i < parts.length; i++) out.write(parts[i]!);
     return;
   }
   if (scope === undefined) {
     const parts: string[] = [];
-    interpretBody(str, close + 1, r, e, parts, undefined);
+    interpretBody(str, close + 1, r, e, parts, undefined, !uncached);
     out.write(parts.join(''));
     return;
   }
@@ -144,6 +144,9 @@ function scopeOf(r: AuditRecord, str: string): CacheScope | undefined {
 // The type decides how fields are read: one cache per record type, each bounded.
 const newBodyMemo = () => new SpanMemo(2048);
 const newTextMap = () => new Map<string, string>();
+/** Field texts of records without a scope, by logged text, with the field name they were read under. */
+const namedPieces = new Map<number, Map<string, { name: string; text: string }>>();
+const newNamedMap = () => new Map<string, { name: string; text: string }>();
 
 let lastEvent: AuditEvent | undefined;
 let lastSec = Number.NaN;
@@ -222,13 +225,18 @@ function readsRecord(name: string): boolean {
  * The interpreted fields after `msg=audit(...)`, tokenized as output_interpreted_record does,
  * pushed onto `parts`.
  */
-function interpretBody(str: string, from: number, record: AuditRecord, event: AuditEvent, parts: string[], scope: CacheScope | undefined): void {
+function interpretBody(str: string, from: number, record: AuditRecord, event: AuditEvent, parts: string[], scope: CacheScope | undefined, named = false): void {
   let ctx: { record: AuditRecord; event: AuditEvent } | undefined;
   // `scope`: the caches of records with this record's ENRICHED part (undefined: none may be used).
   // A user-space msg='…' whose closing quote belongs to its last field takes no cached pieces.
-  const plain = scope !== undefined && str.charCodeAt(str.length - 1) !== 39 && str.charCodeAt(str.length - 1) !== 32;
+  const plain = str.charCodeAt(str.length - 1) !== 39 && str.charCodeAt(str.length - 1) !== 32;
   const t = record.typeNum ?? -1;
-  const pieces = plain && t >= 0 ? mapFor(scope.pieces, t, newTextMap) : undefined;
+  const pieces = plain && scope !== undefined && t >= 0 ? mapFor(scope.pieces, t, newTextMap) : undefined;
+  // No scope (ENRICHED texts too many to keep caches for each): field texts kept with the name they were
+  // read under, used for records whose ENRICHED list does not hold that name (`named`: allowed).
+  const byName = named && plain && scope === undefined && t >= 0 ? mapFor(namedPieces, t, newNamedMap) : undefined;
+  // the record's ENRICHED list (null: not read yet)
+  let list: ReadonlyMap<string, string> | undefined | null = null;
   const tails = pieces && (t === 1300 || t === 1326) ? mapFor(scope!.tails, t, newTails) : undefined;
   // Looked up at the first syscall= or a0=..a3= (null: not yet).
   let archPieces: Map<string, string> | undefined | null = tails && t === 1300 ? null : undefined;
@@ -297,6 +305,15 @@ function interpretBody(str: string, from: number, record: AuditRecord, event: Au
     }
     const spanEnd = next < 0 ? str.length : next;
     const span = pieces && !mac ? str.slice(s, spanEnd) : undefined;
+    const namedSpan = byName !== undefined && !mac ? str.slice(s, spanEnd) : undefined;
+    if (namedSpan !== undefined) {
+      const hit = byName!.get(namedSpan);
+      if (hit !== undefined && !(list === null ? (list = enrichedListOf(record)) : list)?.has(hit.name)) {
+        parts.push(hit.text);
+        s = next;
+        continue;
+      }
+    }
     // syscall= and a0=..a3= read the record's arch and syscall: a cached tail never holds them.
     let archField = false;
     if (archPieces !== undefined && readsArchAndSyscall(str, s)) {
@@ -363,6 +380,9 @@ function interpretBody(str: string, from: number, record: AuditRecord, event: Au
     // A field read from more than its own text, or whose text changed (pid=), ends the head;
     // one whose text repeats (tty=pts0) stays inside the head or the tail.
     let changing = false;
+    if (namedSpan !== undefined && !readsRecord(name) && !(list === null ? (list = enrichedListOf(record)) : list)?.has(name)) {
+      remember(byName!, namedSpan, { name, text: piece }, PIECE_LIMIT);
+    }
     if (span !== undefined && !echo && !readsRecord(name)) remember(pieces!, span, piece, PIECE_LIMIT);
     else if (archField && span !== undefined && readsOnlyArchAndSyscall(record, name) && !(span.length > 12 && name !== 'syscall' && argPrintedAsHex(record, name))) {
       // (a pointer, a0=55d0c7e1a2b0, is not kept: it seldom repeats, and what is kept costs the GC)

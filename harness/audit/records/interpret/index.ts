@@ -385,6 +385,11 @@ export function readsOnlyArchAndSyscall(record: AuditRecord, name: string): bool
   return sys === undefined || argReadsOnlyValue(index, sys);
 }
 
+/** The ENRICHED values `record` is interpreted with, by lower-cased name (undefined: none); read only. */
+export function enrichedListOf(record: AuditRecord): ReadonlyMap<string, string> | undefined {
+  return stateOf(record).enriched;
+}
+
 /** Is field `name` (a0..a3) of this SYSCALL record printed as 0x<value as logged>? */
 export function argPrintedAsHex(record: AuditRecord, name: string): boolean {
   const sys = stateOf(record).args.sys;
