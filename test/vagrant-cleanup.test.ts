@@ -1,6 +1,6 @@
 // vagrant:debian12-local is torn down however the harness ends: SIGTERM in the middle of `vagrant up` (the CLI as a
 // child process) leaves no domain, pool, qemu, run dir or libvirtd; --keep leaves the box running and its
-// destroy.sh removes it. The kept box is reached by `vm exec` only through the harness (a booted target).
+// destroy.sh removes it; `vm exec vagrant:NAME` boots it for one command and removes it.
 import test from 'ava';
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -61,4 +61,13 @@ test.serial('--keep: the box stays up after close, and its destroy.sh removes it
   if (libvirtdPid && !libvirtdBefore) t.true(stopUnusedLibvirtd() || liveLeasesExist(), 'the harness libvirtd is stopped once unused');
   for (let i = 0; i < 50 && (await libvirtdAnswers()) !== libvirtdBefore; i++) await sleep(200);
   if (!liveLeasesExist()) t.is(await libvirtdAnswers(), libvirtdBefore);
+});
+
+test.serial('vm exec vagrant:debian12-local: runs the command as root in the box (vm shell opens the same guest), then removes it', async (t) => {
+  const r = spawnSync(process.execPath, [cli, 'vm', 'exec', '-q', 'vagrant:debian12-local', '--', 'sh', '-c', 'id -u; uname -r; ls /usr/local/bin/audit-harness-loader32'], { encoding: 'utf8', timeout: 20 * 60_000 });
+  t.is(r.status, 0, r.stderr);
+  t.regex(r.stdout, /^0\n6\.1\.0-\d+-cloud-amd64\n\/usr\/local\/bin\/audit-harness-loader32\n$/);
+  // No domain is left whose harness process (the pid in its name) has exited: the CLI's is among them.
+  const orphans = virshNames('list', 'audit-harness-').filter((d) => spawnSync('kill', ['-0', d.split('-')[2]!]).status !== 0);
+  t.deepEqual(orphans, []);
 });
