@@ -161,6 +161,8 @@ export function benchLogs(bytes = TARGET_BYTES, pace: Pace = 'guest'): { enriche
 
 interface Measured {
   seconds: number;
+  /** user + system CPU seconds (NaN without /usr/bin/time): steadier than wall time on a shared machine */
+  cpuSeconds: number;
   maxRssMb: number;
   stdout: Buffer;
   status: number | null;
@@ -187,8 +189,12 @@ function measure(cmd: string, args: string[], env: NodeJS.ProcessEnv): Measured 
       closeSync(fd);
     }
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-    const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(res.stderr.toString());
-    return { seconds, maxRssMb: m ? Number(m[1]) / 1024 : Number.NaN, stdout: readFileSync(outFile), status: res.status };
+    const err = res.stderr.toString();
+    const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(err);
+    const user = /User time \(seconds\): ([\d.]+)/.exec(err);
+    const sys = /System time \(seconds\): ([\d.]+)/.exec(err);
+    const cpuSeconds = user && sys ? Number(user[1]) + Number(sys[1]) : Number.NaN;
+    return { seconds, cpuSeconds, maxRssMb: m ? Number(m[1]) / 1024 : Number.NaN, stdout: readFileSync(outFile), status: res.status };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -198,6 +204,9 @@ interface LogResult {
   name: string;
   ref: Measured;
   ours: Measured;
+  /** best CPU seconds of each tool over the rounds */
+  refCpu: number;
+  oursCpu: number;
   identical: boolean;
 }
 
@@ -208,19 +217,23 @@ function compare(name: string, log: string, rounds: number, ref: { path: string;
   let bestRef: Measured | undefined;
   let bestOurs: Measured | undefined;
   let identical = true;
+  let refCpu = Number.POSITIVE_INFINITY;
+  let oursCpu = Number.POSITIVE_INFINITY;
   for (let i = 0; i < rounds; i++) {
     const a = measure(ref.path, args, { ...env, ...ref.env });
     const b = measure(process.execPath, [cli, 'search', ...args], env);
     const same = a.stdout.equals(b.stdout) && a.status === b.status;
     if (!same) identical = false;
-    console.log(`${name} round ${i + 1}: ausearch ${a.seconds.toFixed(2)} s ${a.maxRssMb.toFixed(0)} MB, audit-harness ${b.seconds.toFixed(2)} s ${b.maxRssMb.toFixed(0)} MB, output ${same ? 'identical' : 'DIFFERENT'} (${(a.stdout.length / 1048576).toFixed(1)} MB)`);
+    console.log(`${name} round ${i + 1}: ausearch ${a.seconds.toFixed(2)} s (CPU ${a.cpuSeconds.toFixed(2)} s) ${a.maxRssMb.toFixed(0)} MB, audit-harness ${b.seconds.toFixed(2)} s (CPU ${b.cpuSeconds.toFixed(2)} s) ${b.maxRssMb.toFixed(0)} MB, output ${same ? 'identical' : 'DIFFERENT'} (${(a.stdout.length / 1048576).toFixed(1)} MB)`);
+    refCpu = Math.min(refCpu, a.cpuSeconds);
+    oursCpu = Math.min(oursCpu, b.cpuSeconds);
     // peak RSS: the worst of all rounds; time: the best
     if (!bestRef || a.seconds < bestRef.seconds) bestRef = { ...a, maxRssMb: Math.max(a.maxRssMb, bestRef?.maxRssMb ?? 0) };
     else bestRef.maxRssMb = Math.max(bestRef.maxRssMb, a.maxRssMb);
     if (!bestOurs || b.seconds < bestOurs.seconds) bestOurs = { ...b, maxRssMb: Math.max(b.maxRssMb, bestOurs?.maxRssMb ?? 0) };
     else bestOurs.maxRssMb = Math.max(bestOurs.maxRssMb, b.maxRssMb);
   }
-  return { name, ref: bestRef!, ours: bestOurs!, identical };
+  return { name, ref: bestRef!, ours: bestOurs!, refCpu, oursCpu, identical };
 }
 
 export async function run(): Promise<void> {
@@ -244,14 +257,15 @@ export async function run(): Promise<void> {
     const [enr, raw] = pair as [LogResult, LogResult];
     const cost = enr.ours.seconds / raw.ours.seconds - 1;
     if (cost > 0.25) tooCostly = true;
-    costs.push(`enrichment's cost, ${pace} pace (audit-harness ENRICHED / RAW twin): ${(100 * cost).toFixed(0)}% (ausearch: ${(100 * (enr.ref.seconds / raw.ref.seconds - 1)).toFixed(0)}%)`);
+    const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
+    costs.push(`enrichment's cost, ${pace} pace (audit-harness ENRICHED / RAW twin): ${pct(cost)} wall, ${pct(enr.oursCpu / raw.oursCpu - 1)} CPU (ausearch: ${pct(enr.ref.seconds / raw.ref.seconds - 1)} wall, ${pct(enr.refCpu / raw.refCpu - 1)} CPU)`);
     results.push(...pair);
   }
-  console.log(`\n\`search -i -k modules -if LOG\`, best of ${rounds} (peak RSS: worst of ${rounds}):`);
-  console.log('| log | ausearch | audit-harness | ratio | identical bytes | peak RSS ausearch | peak RSS audit-harness |');
-  console.log('|---|---|---|---|---|---|---|');
+  console.log(`\n\`search -i -k modules -if LOG\`, best of ${rounds} (CPU: user+sys, best of ${rounds}; peak RSS: worst of ${rounds}):`);
+  console.log('| log | ausearch | audit-harness | ratio | CPU ausearch | CPU audit-harness | CPU ratio | identical bytes | peak RSS ausearch | peak RSS audit-harness |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const x of results) {
-    console.log(`| ${x.name} | ${x.ref.seconds.toFixed(2)} s | ${x.ours.seconds.toFixed(2)} s | ${(x.ref.seconds / x.ours.seconds).toFixed(2)}x | ${x.identical ? 'yes' : 'NO'} | ${x.ref.maxRssMb.toFixed(0)} MB | ${x.ours.maxRssMb.toFixed(0)} MB |`);
+    console.log(`| ${x.name} | ${x.ref.seconds.toFixed(2)} s | ${x.ours.seconds.toFixed(2)} s | ${(x.ref.seconds / x.ours.seconds).toFixed(2)}x | ${x.refCpu.toFixed(2)} s | ${x.oursCpu.toFixed(2)} s | ${(x.refCpu / x.oursCpu).toFixed(2)}x | ${x.identical ? 'yes' : 'NO'} | ${x.ref.maxRssMb.toFixed(0)} MB | ${x.ours.maxRssMb.toFixed(0)} MB |`);
   }
   for (const c of costs) console.log(c);
   for (const x of results) {
