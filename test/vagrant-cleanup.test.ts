@@ -1,11 +1,13 @@
 // vagrant:debian12-local is torn down however the harness ends: SIGTERM in the middle of `vagrant up` (the CLI as a
 // child process) leaves no domain, pool, qemu, run dir or libvirtd; --keep leaves the box running and its
-// destroy.sh removes it; `vm exec vagrant:NAME` boots it for one command and removes it.
+// destroy.sh removes it, and the host key pinned on first use is the box's own; `vm exec vagrant:NAME` boots it for one command and removes it.
 import test from 'ava';
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ensureImage } from '../harness/images/index.js';
 import { repoRoot } from '../harness/paths.js';
 import { openTarget } from '../harness/targets/index.js';
 import { libvirtdAnswers, libvirtdLeaseHolders, LIBVIRT_URI, stopUnusedLibvirtd } from '../harness/targets/vagrant/libvirtd.js';
@@ -51,6 +53,10 @@ test.serial('--keep: the box stays up after close, and its destroy.sh removes it
   t.truthy(kept, progress.join('\n'));
   const script = /destroy it with (\S+)$/.exec(kept!)![1]!;
   const libvirtdPid = /libvirtd pid (\d+)/.exec(kept!)?.[1];
+  // The key pinned on the first connection is the box's real host key: the image's dropbear key.
+  const image = await ensureImage('debian12-vagrant-amd64');
+  const pinned = (await readFile(path.join(path.dirname(script), 'host_key.pub'), 'utf8')).trim();
+  t.is(pinned, (await readFile(path.join(image.dir, image.manifest.files.hostKeyPub), 'utf8')).trim().split(/\s+/).slice(0, 2).join(' '));
   t.deepEqual(virshNames('list', domain), [domain], 'still defined');
   t.regex(spawnSync('virsh', ['-c', LIBVIRT_URI, 'domstate', domain], { encoding: 'utf8' }).stdout, /running/);
   const d = spawnSync('sh', [script], { encoding: 'utf8' });
