@@ -98,7 +98,7 @@ export function writeInterpretedRecord(r: AuditRecord, e: AuditEvent, out: Outpu
 interface CacheScope {
   /** Whole interpreted bodies of records other than SYSCALL/SECCOMP, by type. */
   bodies: Map<number, SpanMemo>;
-  /** Field texts by their logged `name=value ` (pieceCache below), by type. */
+  /** Field texts by their logged `name=value ` (see PIECE_LIMIT below), by type. */
   pieces: Map<number, Map<string, string>>;
   tails: Map<number, Tails>;
   /** syscall= and a0..a3 texts by the record's `arch=… syscall=…`. */
@@ -129,7 +129,7 @@ function scopeOf(r: AuditRecord, str: string): CacheScope | undefined {
   let scope = enrichedScopes.get(text);
   if (scope === undefined) {
     // A log of many users, each a text of its own: caches made for a few records each cost more than
-    // they save, so ENRICHED records go uncached (as interpreted field by field) for the rest of the search.
+    // they save, so for the rest of the search ENRICHED records take only namedPieces (interpretBody).
     if (++scopesMade > SCOPE_LIMIT && scopesMade * 8 > scopedRecords) {
       scopesOff = true;
       enrichedScopes.clear();
