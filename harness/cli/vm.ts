@@ -4,6 +4,7 @@ import { fstatSync } from 'node:fs';
 import process from 'node:process';
 import type { Command } from 'commander';
 import { knownTargets, parseTargetSpec } from '../targets/index.js';
+import { formatTimeline, timelineRows, type HostStep } from '../targets/qemu/timeline.js';
 import { boxForSpec, isVagrantSpec } from '../targets/vagrant/index.js';
 import { getPath, parseGet, parsePut, putPath } from '../vm/files.js';
 import { openGuest, type Guest } from '../vm/guest.js';
@@ -26,6 +27,33 @@ interface VmOpts {
   get?: string[];
   lifetime?: string;
   all?: boolean;
+  timings?: boolean;
+}
+
+/** `vm exec --timings`: every progress step with its host time, printed as a boot timeline after the command. */
+class Timings {
+  readonly steps: HostStep[] = [];
+  readonly origin = Date.now();
+  /** How long node ran before this command's action started. */
+  readonly nodeStartMs = process.uptime() * 1000;
+
+  note(step: string, detail?: string): void {
+    this.steps.push({ step, detail, at: Date.now() });
+  }
+
+  print(): void {
+    const rows = timelineRows(this.steps, { nodeStartMs: this.nodeStartMs, originAt: this.origin });
+    process.stderr.write(`timings (host clock unless marked; guest clock = the guest's /proc/uptime):\n${formatTimeline(rows, this.nodeStartMs + Date.now() - this.origin)}\n`);
+  }
+}
+
+function progressFor(opts: VmOpts, timings?: Timings): ((step: string, detail?: string) => void) | undefined {
+  const print = opts.quiet ? undefined : progressPrinter();
+  if (!timings) return print;
+  return (step, detail) => {
+    timings.note(step, detail);
+    print?.(step, detail);
+  };
 }
 
 function seconds(v: string | undefined, what: string): number | undefined {
@@ -57,11 +85,11 @@ async function interruptible<T>(fn: (signal: AbortSignal) => Promise<T>): Promis
   }
 }
 
-async function withGuest<T>(specOrHandle: string, opts: VmOpts, fn: (g: Guest) => Promise<T>): Promise<T> {
+async function withGuest<T>(specOrHandle: string, opts: VmOpts, fn: (g: Guest) => Promise<T>, timings?: Timings): Promise<T> {
   // unknown spec: clear error before anything starts
   if (isVagrantSpec(specOrHandle)) boxForSpec(specOrHandle);
   else if (!looksLikeHandle(specOrHandle)) parseTargetSpec(specOrHandle);
-  const g = await interruptible((signal) => openGuest(specOrHandle, { onProgress: opts.quiet ? undefined : progressPrinter(), signal }));
+  const g = await interruptible((signal) => openGuest(specOrHandle, { onProgress: progressFor(opts, timings), signal }));
   try {
     return await fn(g);
   } finally {
@@ -81,6 +109,7 @@ function pipedStdin(): boolean {
 }
 
 async function execCommand(specOrHandle: string, argv: string[], opts: VmOpts): Promise<void> {
+  const timings = opts.timings ? new Timings() : undefined;
   if (!argv.length) throw new Error('vm exec: no command given (usage: vm exec TARGET|HANDLE -- CMD...)');
   const timeoutMs = seconds(opts.timeout, '--timeout');
   const puts = (opts.put ?? []).map(parsePut);
@@ -98,6 +127,7 @@ async function execCommand(specOrHandle: string, argv: string[], opts: VmOpts): 
         stdin.destroy();
       }
     }
+    timings?.note('command');
     // Copied out whatever the command's status; a copy that fails is reported and turns a success into 2.
     let getFailed = false;
     for (const x of gets) {
@@ -109,7 +139,9 @@ async function execCommand(specOrHandle: string, argv: string[], opts: VmOpts): 
       }
     }
     return status === 0 && getFailed ? 2 : status;
-  });
+  }, timings);
+  timings?.note('closed');
+  timings?.print();
   process.exitCode = code;
 }
 
@@ -185,6 +217,7 @@ export function register(program: Command): void {
     .option('-t, --timeout <seconds>', 'kill the command in the guest after this long (exit 124)', '120')
     .option('--put <LOCAL[:GUEST_PATH]>', 'copy a file or directory in before the command (default /root/NAME; repeatable)', collect, [])
     .option('--get <GUEST_PATH[:LOCAL]>', 'copy a file or directory out after the command, whatever its status (default ./NAME; repeatable)', collect, [])
+    .option('--timings', 'after the command, print where the time went (node start, image, kernel, /init phases, ssh, command) on stderr')
     .action((target: string, command: string[], opts: VmOpts) => execCommand(target, command, opts));
   vm.command('shell')
     .description('Open an interactive root shell (pty) in TARGET (removed on exit) or in a started guest HANDLE')

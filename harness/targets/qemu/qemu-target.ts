@@ -14,12 +14,16 @@ import { SshTransport, HostKeyMismatchError } from '../ssh/transport.js';
 import { TargetError, type ExecOptions, type ExecResult, type Target, type TargetInfo } from '../target.js';
 import { accelChoiceFromEnv, resolveAccel, type Accel, type AccelChoice } from './accel.js';
 import { freeLocalPort } from './port.js';
+import { parseGuestMarks } from './timeline.js';
 import { startWatchdog } from './watchdog.js';
 
 export type ProgressFn = (step: string, detail?: string) => void;
 
 export interface QemuBootOptions {
-  /** Called per step: 'qemu start', 'kernel up', 'guest ready', 'ssh ready' (detail has timings). */
+  /**
+   * Called per step: 'qemu start', 'kernel up', 'guest init' (detail: `t=<guest uptime> <phase>`, one per /init
+   * phase), 'guest ready', 'ssh connected', 'ssh ready' (detail has timings).
+   */
   onProgress?: ProgressFn;
   /** Aborting stops the boot; the VM and its temp dir are removed. */
   signal?: AbortSignal;
@@ -63,6 +67,40 @@ function firmwareArgs(): string[] {
 
 function secs(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
+}
+
+/**
+ * qemu's arguments for an image (not the binary). `initrd` replaces the image's (the bench's bare boot);
+ * without `hostfwdPort` the network has no forwarding.
+ */
+export function qemuCommandLine(image: BuiltImage, o: { accel: Accel; append: string; hostfwdPort?: number; pidFile: string; initrd?: string }): string[] {
+  const m = image.manifest;
+  const file = (f: string) => path.join(image.dir, f);
+  return [
+    '-accel', o.accel,
+    '-machine', m.machine,
+    '-cpu', m.cpu,
+    '-m', String(m.memoryMiB),
+    '-smp', '1',
+    '-nodefaults',
+    '-display', 'none',
+    '-monitor', 'none',
+    // Serial console on qemu's stdout; node copies it into console.log.
+    '-serial', 'stdio',
+    '-no-reboot',
+    ...firmwareArgs(),
+    '-kernel', file(m.files.kernel),
+    '-initrd', o.initrd ?? file(m.files.initrd),
+    '-append', o.append,
+    // restrict=on: the guest reaches nothing; only 127.0.0.1:PORT on the host leads to its sshd.
+    '-netdev', `user,id=n0,restrict=on${o.hostfwdPort ? `,hostfwd=tcp:127.0.0.1:${o.hostfwdPort}-:22` : ''}`,
+    '-device', 'virtio-net-pci,netdev=n0',
+    // Entropy for the guest (its virtio_rng driver): without it the crng initialises seconds
+    // into the boot and dropbear waits for it.
+    '-device', 'virtio-rng-pci',
+    // The pidfile path (in the temp dir) also identifies this run's qemu: pgrep -f, the watchdog's pid check.
+    '-pidfile', o.pidFile,
+  ];
 }
 
 export class QemuTarget implements Target {
@@ -138,33 +176,12 @@ export class QemuTarget implements Target {
   }
 
   private qemuArgs(m: ImageManifest, port: number): string[] {
-    const file = (f: string) => path.join(this.image.dir, f);
-    const append = [m.append, this.opts.extraAppend].filter(Boolean).join(' ');
-    return [
-      '-accel', this.accel,
-      '-machine', m.machine,
-      '-cpu', m.cpu,
-      '-m', String(m.memoryMiB),
-      '-smp', '1',
-      '-nodefaults',
-      '-display', 'none',
-      '-monitor', 'none',
-      // Serial console on qemu's stdout; node copies it into console.log.
-      '-serial', 'stdio',
-      '-no-reboot',
-      ...firmwareArgs(),
-      '-kernel', file(m.files.kernel),
-      '-initrd', file(m.files.initrd),
-      '-append', append,
-      // restrict=on: the guest reaches nothing; only 127.0.0.1:PORT on the host leads to its sshd.
-      '-netdev', `user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:${port}-:22`,
-      '-device', 'virtio-net-pci,netdev=n0',
-      // Entropy for the guest (its virtio_rng driver): without it the crng initialises seconds
-      // into the boot and dropbear waits for it.
-      '-device', 'virtio-rng-pci',
-      // The pidfile path (in the temp dir) also identifies this run's qemu: pgrep -f, the watchdog's pid check.
-      '-pidfile', this.pidFile,
-    ];
+    return qemuCommandLine(this.image, {
+      accel: this.accel,
+      append: [m.append, this.opts.extraAppend].filter(Boolean).join(' '),
+      hostfwdPort: port,
+      pidFile: this.pidFile,
+    });
   }
 
   private async start(): Promise<void> {
@@ -211,6 +228,7 @@ export class QemuTarget implements Target {
       if (this.qemuGone()) throw this.fail(`qemu exited before ssh was ready (${this.exitText()})`);
       try {
         await this.withAbort(this.transport.connect());
+        this.progress('ssh connected', `handshake done after ${secs(Date.now() - t0)}`);
         const r = await this.withAbort(this.transport.exec(['true'], { timeoutMs: Math.max(5000, deadline - Date.now()) }));
         if (r.code !== 0) throw new TargetError(this.name, `readiness probe 'true' exited ${r.code}: ${r.stderr.trim()}`);
         break;
@@ -346,6 +364,7 @@ export class QemuTarget implements Target {
     return new Promise((resolve, reject) => {
       let kernelUp = false;
       let goneSince = 0;
+      let marksSeen = 0;
       const check = () => {
         this.readConsoleFile();
         const text = this.consoleText;
@@ -353,6 +372,10 @@ export class QemuTarget implements Target {
           kernelUp = true;
           this.progress('kernel up', `first console output after ${secs(Date.now() - t0)}`);
         }
+        // /init's phase marks (harness/targets/qemu/timeline.ts), each reported once.
+        const marks = parseGuestMarks(text);
+        for (const m of marks.slice(marksSeen)) this.progress('guest init', `t=${m.t.toFixed(2)} ${m.what}`);
+        marksSeen = Math.max(marksSeen, marks.length);
         if (text.includes(READY_LINE)) return done(() => resolve('ready'));
         if (/Could not set up host forwarding rule/.test(text)) return done(() => resolve('port-busy'));
         const failed = FAILED_LINE.exec(text);
