@@ -45,6 +45,8 @@ export interface StepResult {
 export interface ScenarioResult {
   scenarioId: string;
   title: string;
+  /** The scenario's source: the seed file, control id or URL whose claim it checks. */
+  source?: string;
   /** Scenario file, relative to the repo. */
   file: string;
   target: string;
@@ -64,6 +66,8 @@ export interface ScenarioResult {
   rules?: { name: string; file: string; text: string };
   /** results.json only: the command that reproduces this gap or failure. */
   repro?: string;
+  /** results.json only: the command that shows the verdict of the tool whose claim this scenario checks. */
+  validate?: string;
   /** Raw ausearch output for the scenario's key(s). */
   ausearchRaw?: string;
   error?: string;

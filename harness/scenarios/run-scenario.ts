@@ -68,7 +68,7 @@ export async function runScenario(s: TargetSession, scenario: Scenario, file: st
   const info = s.target.info;
   const src = await readRulesSource(scenario, file, info.arch);
   const base = {
-    scenarioId: scenario.id, title: scenario.title, file, target: info.name, arch: info.arch,
+    scenarioId: scenario.id, title: scenario.title, source: scenario.source, file, target: info.name, arch: info.arch,
     kernelRelease: s.kernelRelease, ruleset: src.name, apply: scenario.apply,
   };
   const applied = await applyRules(s.target, src, scenario.apply, scenario.rulesFile);

@@ -160,7 +160,7 @@ function rulesName(s: Scenario, arch: string | undefined): string {
 
 function errorResult(p: PlannedScenario, target: string, error: string, retries: number, info?: { arch?: string; kernelRelease?: string }): ScenarioResult {
   return {
-    scenarioId: p.scenario.id, title: p.scenario.title, file: p.file, target, arch: info?.arch ?? '',
+    scenarioId: p.scenario.id, title: p.scenario.title, source: p.scenario.source, file: p.file, target, arch: info?.arch ?? '',
     ...(info?.kernelRelease ? { kernelRelease: info.kernelRelease } : {}),
     ruleset: rulesName(p.scenario, info?.arch), apply: p.scenario.apply,
     outcome: 'error', durationMs: 0, steps: [], expectations: [], error, retries,

@@ -137,7 +137,7 @@ function loadRules(text: string, file: string, arch: GuestArch): ReturnType<type
 export function runScenarioSim(img: SimImage, scenario: Scenario, file: string, rules: { name: string; file: string; text: string }): ScenarioResult {
   const t0 = Date.now();
   const base = {
-    scenarioId: scenario.id, title: scenario.title, file, target: img.spec, arch: img.arch, kernelRelease: img.release,
+    scenarioId: scenario.id, title: scenario.title, source: scenario.source, file, target: img.spec, arch: img.arch, kernelRelease: img.release,
     ruleset: rules.name, apply: scenario.apply,
   };
   const expectations: ExpectationResult[] = [];

@@ -6,6 +6,7 @@ import { writeFileAtomic } from './atomic-write.js';
 import { byTarget } from './group.js';
 import { OUTCOMES } from './text.js';
 import { reproLinks } from '../../repro/command.js';
+import { toolOf, validateCommand } from '../../tools/validate/tool-links.js';
 
 export const RESULTS_FORMAT = 'audit-harness/results';
 export const RESULTS_VERSION = 1;
@@ -39,7 +40,12 @@ export function summarize(run: RunResult): { outcomes: OutcomeCounts; targets: R
 export function renderJson(run: RunResult): string {
   // Each gap and failure carries the command that reproduces it (run from the directory results.json is in).
   const repro = new Map(reproLinks(run, 'results.json').map((l) => [`${l.scenarioId}\n${l.target}`, l.command]));
-  const linked = { ...run, results: run.results.map((r) => (repro.has(`${r.scenarioId}\n${r.target}`) ? { ...r, repro: repro.get(`${r.scenarioId}\n${r.target}`) } : r)) };
+  // ... and each result of a scenario checking a tool's claim, the command that shows that tool's own verdict there.
+  const validate = (r: RunResult['results'][number]) => {
+    const tool = r.target.startsWith('sim:') || r.outcome === 'not-applicable' ? undefined : toolOf(r.source)?.tool;
+    return tool ? { validate: validateCommand(tool, [r.target]) } : {};
+  };
+  const linked = { ...run, results: run.results.map((r) => ({ ...r, ...(repro.has(`${r.scenarioId}\n${r.target}`) ? { repro: repro.get(`${r.scenarioId}\n${r.target}`) } : {}), ...validate(r) })) };
   const doc = { format: RESULTS_FORMAT, version: RESULTS_VERSION, summary: summarize(run), run: linked };
   return `${JSON.stringify(sortKeys(doc), null, 2)}\n`;
 }

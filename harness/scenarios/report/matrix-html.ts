@@ -163,6 +163,11 @@ function verdictHtml(matrix: Matrix): string[] {
     out.push(`<li><strong>${html(t.name)}</strong>${t.arch ? ` (${html(t.arch)})` : ''}: ${html(factsLine(t))}</li>`);
   }
   out.push('</ul>');
+  if (matrix.tools.length) {
+    out.push('<p class="note">What each tool itself says about these rule sets, beside what the kernel logged:</p>', '<ul class="tools">');
+    for (const l of matrix.tools) out.push(`<li id="tool-${l.tool}">${html(l.claim)} (${html(l.rulesets.join(', '))}): <code>${html(l.command)}</code></li>`);
+    out.push('</ul>');
+  }
   return out;
 }
 

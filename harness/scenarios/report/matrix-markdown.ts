@@ -31,6 +31,11 @@ function verdictMarkdown(matrix: Matrix): string[] {
   out.push('', 'Targets:', '');
   for (const t of v.targets) out.push(`- **${mdCell(t.name)}**${t.arch ? ` (${mdCell(t.arch)})` : ''}: ${mdCell(factsLine(t))}`);
   out.push('');
+  if (matrix.tools.length) {
+    out.push('What each tool itself says about these rule sets, beside what the kernel logged:', '');
+    for (const l of matrix.tools) out.push(`- ${mdCell(l.claim)} (${l.rulesets.map(mdCell).join(', ')}): ${mdCell(l.command)}`);
+    out.push('');
+  }
   return out;
 }
 

@@ -2,6 +2,7 @@
 import type { AuditEvent } from '../../audit/records/types.js';
 import type { ExpectationResult, RunResult, ScenarioResult, StepResult } from '../result.js';
 import { reproLinks, type ReproLink } from '../../repro/command.js';
+import { toolLinks, type ToolLink } from '../../tools/validate/tool-links.js';
 
 /** results.json's name beside the matrix files (REPORT_FILES.json). */
 const REPORT_RESULTS_FILE = 'results.json';
@@ -74,6 +75,8 @@ export interface Matrix {
   verdict: Verdict;
   /** Each gap and failure with the command that reproduces it (results.json beside the matrix). */
   repro: ReproLink[];
+  /** The tools whose claims the rule sets check, with the command that shows each tool's own verdict. */
+  tools: ToolLink[];
 }
 
 const AS_ORDER: StepResult['as'][] = ['root', 'sudo', 'user'];
@@ -149,6 +152,7 @@ export function buildMatrix(run: RunResult): Matrix {
     cells: rowList.map((r) => colList.map((c) => cells.get(`${r.key}\n${c.key}`) ?? null)),
     verdict: buildVerdict(run),
     repro: reproLinks(run, REPORT_RESULTS_FILE),
+    tools: toolLinks(run),
   };
 }
 
