@@ -113,6 +113,8 @@ export class QemuTarget implements Target {
   private watchdog: ChildProcess | undefined;
   private console: WriteStream | undefined;
   private consoleText = '';
+  /** While waiting for READY: looks at the console as soon as output arrives (not only on the 50 ms tick). */
+  private onConsoleData: (() => void) | undefined;
   private transport: SshTransport | undefined;
   private unregister: () => void = () => {};
   private closing: Promise<void> | undefined;
@@ -284,6 +286,7 @@ export class QemuTarget implements Target {
       this.consoleText += s;
       if (this.consoleText.length > 256 * 1024) this.consoleText = this.consoleText.slice(-128 * 1024);
       this.console?.write(d);
+      this.onConsoleData?.();
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
@@ -393,12 +396,14 @@ export class QemuTarget implements Target {
       };
       let finished = false;
       const timer = setInterval(check, 50);
+      this.onConsoleData = check;
       const onAbort = () => check();
       signal?.addEventListener('abort', onAbort);
       const done = (f: () => void) => {
         if (finished) return;
         finished = true;
         clearInterval(timer);
+        this.onConsoleData = undefined;
         signal?.removeEventListener('abort', onAbort);
         if (!this.consoleText.includes(READY_LINE)) f();
         else {
