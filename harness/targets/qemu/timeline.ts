@@ -8,9 +8,10 @@ export interface GuestMark {
   what: string;
 }
 
-const MARK = /audit-harness-init: t=(\d+(?:\.\d+)?) ([^\r\n]*)/g;
+// Only whole lines: console output arrives in chunks that may end mid-line.
+const MARK = /audit-harness-init: t=(\d+(?:\.\d+)?) ([^\r\n]*)\r?\n/g;
 
-/** Every `audit-harness-init: t=… phase` line of a console log, in order. */
+/** Every complete `audit-harness-init: t=… phase` line of a console log, in order. */
 export function parseGuestMarks(consoleText: string): GuestMark[] {
   const marks: GuestMark[] = [];
   for (const m of consoleText.matchAll(MARK)) marks.push({ t: Number(m[1]), what: m[2].trim() });
@@ -50,7 +51,7 @@ export function timelineRows(steps: readonly HostStep[], opts: { nodeStartMs?: n
   const ready = last('guest ready');
   const marks = steps
     .filter((s) => s.step === 'guest init' && s.detail)
-    .flatMap((s) => parseGuestMarks(`audit-harness-init: ${s.detail}`));
+    .flatMap((s) => parseGuestMarks(`audit-harness-init: ${s.detail}\n`));
   const readyMark = [...marks].reverse().find((m) => m.what === 'ready');
   if (qemuStart && ready && readyMark) {
     rows.push({ phase: "qemu + firmware + kernel decompression (to the guest's t=0)", ms: ready.at - qemuStart.at - readyMark.t * 1000, clock: 'host' });
