@@ -10,17 +10,19 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ensureImage } from '../harness/images/index.js';
 import { repoRoot } from '../harness/paths.js';
 import { openTarget } from '../harness/targets/index.js';
-import { libvirtdAnswers, libvirtdLeaseHolders, LIBVIRT_URI, stopUnusedLibvirtd } from '../harness/targets/vagrant/libvirtd.js';
+import { harnessLibvirtd, libvirtdAnswers, libvirtdKeptBoxes, libvirtdLeaseHolders, LIBVIRT_URI, stopUnusedLibvirtd } from '../harness/targets/vagrant/libvirtd.js';
 
 const cli = path.join(repoRoot, 'dist', 'harness', 'cli.js');
 const virshNames = (what: 'list' | 'pool-list', prefix: string) =>
   (spawnSync('virsh', ['-c', LIBVIRT_URI, what, '--all', '--name'], { encoding: 'utf8' }).stdout ?? '').split('\n').map((s) => s.trim()).filter((s) => s.startsWith(prefix));
-/** Another harness process (a parallel test file) holds the harness's libvirtd: it stops it when done. */
-const liveLeasesExist = () => libvirtdLeaseHolders().length > 0;
+/** Another harness process (a parallel test file) holds the harness's libvirtd, or a kept box needs it: it stays. */
+const liveLeasesExist = () => libvirtdLeaseHolders().length > 0 || libvirtdKeptBoxes().length > 0;
+/** A libvirtd that answers and that no harness process started (a parallel test file's is not foreign). */
+const foreignLibvirtd = async () => (await libvirtdAnswers()) && harnessLibvirtd() === undefined;
 const runDirs = (pid: number) => readdirSync('/tmp').filter((d) => d.startsWith(`audit-harness-vagrant-debian12-local-${pid}-`));
 
 test.serial('SIGTERM during vagrant up: exit 143, and no domain, pool, qemu, run dir or libvirtd left', async (t) => {
-  const libvirtdBefore = await libvirtdAnswers();
+  const libvirtdBefore = await foreignLibvirtd();
   const child = spawn(process.execPath, [cli, 'vm', 'exec', 'vagrant:debian12-local', '--', 'sleep', '600'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
@@ -43,7 +45,7 @@ test.serial('SIGTERM during vagrant up: exit 143, and no domain, pool, qemu, run
 });
 
 test.serial('--keep: the box stays up after close, and its destroy.sh removes it', async (t) => {
-  const libvirtdBefore = await libvirtdAnswers();
+  const libvirtdBefore = await foreignLibvirtd();
   const progress: string[] = [];
   const target = await openTarget('vagrant:debian12-local', { vagrant: { keep: true }, onProgress: (s, d) => progress.push(`${s}: ${d ?? ''}`) });
   const domain = (target as unknown as { domainName: string }).domainName;

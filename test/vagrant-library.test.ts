@@ -10,13 +10,15 @@ import { repoRoot } from '../harness/paths.js';
 import { planScenarios } from '../harness/scenarios/plan.js';
 import type { ScenarioResult } from '../harness/scenarios/result.js';
 import { runScenarios } from '../harness/scenarios/runner.js';
-import { libvirtdAnswers, libvirtdLeaseHolders } from '../harness/targets/vagrant/libvirtd.js';
+import { harnessLibvirtd, libvirtdAnswers, libvirtdKeptBoxes, libvirtdLeaseHolders } from '../harness/targets/vagrant/libvirtd.js';
 import { ownedLibvirtNames } from '../harness/targets/vagrant/vagrant-target.js';
 
 const VAGRANT = 'vagrant:debian12-local';
 const QEMU = 'qemu:debian12-amd64';
 const runDirs = () => readdirSync('/tmp').filter((d) => d.startsWith(`audit-harness-vagrant-debian12-local-${process.pid}-`));
-const libvirtdBefore = await libvirtdAnswers();
+// A libvirtd that answered before this file and that no harness process started (a parallel test file's is not
+// foreign): the run must leave it as it was; one the harness starts must be gone when nothing holds it.
+const foreignLibvirtdBefore = (await libvirtdAnswers()) && harnessLibvirtd() === undefined;
 const plan = await planScenarios([join(repoRoot, 'scenarios')]);
 
 const waiting = new Map<string, { promise: Promise<ScenarioResult>; resolve: (r: ScenarioResult) => void }>();
@@ -70,5 +72,7 @@ test('the box is the vagrant target, booted through vagrant up, and nothing of i
   t.deepEqual(runDirs(), [], 'the run dir (.vagrant state, VAGRANT_HOME, pool) is removed');
   t.false(existsSync(join(repoRoot, '.vagrant')), 'no .vagrant in the repository');
   // Unless another harness process (a parallel test file) still holds it: the last one out stops it.
-  if (libvirtdLeaseHolders().length === 0) t.is(await libvirtdAnswers(), libvirtdBefore, 'a libvirtd the run started is stopped again');
+  if (libvirtdLeaseHolders().length === 0 && libvirtdKeptBoxes().length === 0) {
+    t.is(await libvirtdAnswers(), foreignLibvirtdBefore, 'a libvirtd the run started is stopped again');
+  }
 });

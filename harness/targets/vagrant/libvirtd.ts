@@ -88,6 +88,17 @@ export function libvirtdLeaseHolders(): number[] {
   return liveLeases();
 }
 
+/** Domains left running with --keep, for which the harness's libvirtd stays up. */
+export function libvirtdKeptBoxes(): string[] {
+  return keptBoxes().map((f) => f.slice('keep-'.length));
+}
+
+/** pid of the libvirtd a harness process started, while it runs (a libvirtd that answers without one is foreign). */
+export function harnessLibvirtd(): number | undefined {
+  const pid = ownPid();
+  return pid && alive(pid) ? pid : undefined;
+}
+
 /** Stops the harness's libvirtd if no live process holds a lease and no kept box needs it (after a kept box is destroyed). */
 export function stopUnusedLibvirtd(): boolean {
   return withLockSync(() => {
