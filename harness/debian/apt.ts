@@ -5,7 +5,7 @@
 // shared cache and unpacked with `dpkg-deb -x`.
 import { execa } from 'execa';
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, readdir, readFile, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, readlink, realpath, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { cacheDir } from '../paths.js';
 import { isAlive } from '../images/process-alive.js';
@@ -235,8 +235,13 @@ function stateOr(state?: AptState): Promise<AptState> {
 
 /** Runs an apt command (apt-cache, apt-get) against a private state; errors carry apt's stderr. */
 export async function runApt(state: AptState, cmd: 'apt-cache' | 'apt-get', args: string[], opts: { cwd?: string; signal?: AbortSignal } = {}): Promise<string> {
+  // The lists this command reads, fixed at its start: another process's update switches the `lists` link to a new
+  // complete set, and apt reading some files through the old link and some through the new one fails with
+  // "Cache is out of sync, can't x-ref a package file". Old sets stay for minutes after a switch.
+  const lists = await realpath(path.join(state.dir, 'lists')).catch(() => undefined);
+  const pinned = lists ? ['-o', `Dir::State::Lists=${lists}/`] : [];
   try {
-    const { stdout } = await execa(cmd, args, { env: state.env, cwd: opts.cwd, cancelSignal: opts.signal });
+    const { stdout } = await execa(cmd, [...pinned, ...args], { env: state.env, cwd: opts.cwd, cancelSignal: opts.signal });
     return stdout;
   } catch (err) {
     if (opts.signal?.aborted) throw err;
