@@ -4,7 +4,7 @@
 // configuration is only ever read (for its mirror URIs). Packages are fetched with `apt-get download` into a
 // shared cache and unpacked with `dpkg-deb -x`.
 import { execa } from 'execa';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { copyFile, mkdir, readdir, readFile, readlink, realpath, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { cacheDir } from '../paths.js';
@@ -101,8 +101,10 @@ async function exists(p: string): Promise<boolean> {
 /** Writes a file through a temp name and rename, and only when its content differs (mtimes stay meaningful). */
 async function writeIfChanged(file: string, text: string): Promise<void> {
   if ((await readFile(file, 'utf8').catch(() => undefined)) === text) return;
-  await writeFile(`${file}.${process.pid}`, text);
-  await rename(`${file}.${process.pid}`, file);
+  // A name of its own per write: two opens of one state in this process (two targets booting at once) write too.
+  const tmp = `${file}.${process.pid}.${randomUUID()}`;
+  await writeFile(tmp, text);
+  await rename(tmp, file);
 }
 
 /**
@@ -111,6 +113,18 @@ async function writeIfChanged(file: string, text: string): Promise<void> {
  * leaves the previous complete lists (or none) and never a half-written set.
  */
 export async function openAptState(suites: AptSuites, opts: AptStateOptions = {}): Promise<AptState> {
+  // Callers in this process that open the same state at once (targets booting in parallel) share one open/update.
+  const key = `${cacheDir()}\n${stateName(suites)}\n${opts.maxAgeMs ?? DAY_MS}`;
+  const pending = opening.get(key);
+  if (pending) return pending;
+  const p = openAptStateOnce(suites, opts).finally(() => opening.delete(key));
+  opening.set(key, p);
+  return p;
+}
+
+const opening = new Map<string, Promise<AptState>>();
+
+async function openAptStateOnce(suites: AptSuites, opts: AptStateOptions): Promise<AptState> {
   const name = stateName(suites);
   const dir = path.join(cacheDir(), 'apt', name);
   const etc = path.join(dir, 'etc');
