@@ -14,10 +14,19 @@ export type LineSink = (text: string, line: number, piece: number) => void;
 // so that per-line code can skip its own scans for bytes that almost never occur.
 let noSeparator = false;
 let noNul = false;
+let newline = false;
 
 /** Inside a LineSink call: is the line known to hold no 0x1d (ENRICHED separator)? */
 export function lineHasNoSeparator(): boolean {
   return noSeparator;
+}
+
+/**
+ * Inside a LineSink call: did the line end with a newline (fgets keeps it in the buffer, so ausearch's
+ * first-words checks count it)? False for a piece of an over-long line and for a last line without one.
+ */
+export function lineHasNewline(): boolean {
+  return newline;
 }
 
 /** Inside a LineSink call: is the line known to hold no NUL byte? */
@@ -75,10 +84,11 @@ export class LineSplitter {
       if (nul < start) nul = after(buf, 0, start);
       noSeparator = gs > nl;
       noNul = nul > nl;
+      newline = true;
       try {
         this.sink((buf as Latin1Buffer).latin1Slice(start, nl), this.lineNo, this.piece);
       } finally {
-        noSeparator = noNul = false;
+        noSeparator = noNul = newline = false;
       }
       this.piece = 0;
       start = nl + 1;

@@ -33,15 +33,19 @@ export function messageOf(r: AuditRecord): string {
 /**
  * Parses one line (already cut at any NUL byte) as ausearch does: the record, the error ausearch
  * prints for the line, or undefined for a line it drops silently. `eoeTimeout` matters because
- * ausearch rejects seconds above LONG_MAX - eoeTimeout - 1. Inside a LineSink, `line` must be the sink's
+ * ausearch rejects seconds above LONG_MAX - eoeTimeout - 1. `newline`: a newline follows `line` in ausearch's
+ * buffer (fgets keeps it, so it ends the last of the first words: "msg=audit(17638344\n" is long enough to be
+ * a record, and an error names the stamp with its newline). Inside a LineSink, `line` must be the sink's
  * line or a prefix of it (lineHasNoSeparator speaks of that line).
  */
-export function searchRecord(line: string, file: string | undefined, lineNo: number, eoeTimeout: number): AuditRecord | string | undefined {
-  return fastRecord(line, file, lineNo) ?? slowRecord(line, file, lineNo, eoeTimeout);
+export function searchRecord(line: string, file: string | undefined, lineNo: number, eoeTimeout: number, newline: boolean): AuditRecord | string | undefined {
+  return fastRecord(line, file, lineNo, newline) ?? slowRecord(line, file, lineNo, eoeTimeout, newline);
 }
 
-function slowRecord(line: string, file: string | undefined, lineNo: number, eoeTimeout: number): AuditRecord | string | undefined {
-  const head = line.slice(0, line.startsWith('n') ? 340 : 80);
+function slowRecord(line: string, file: string | undefined, lineNo: number, eoeTimeout: number, newline: boolean): AuditRecord | string | undefined {
+  // extract_timestamp reads a copy of the first 340 bytes of a node= line, else 80, newline included.
+  const limit = line.startsWith('n') ? 340 : 80;
+  const head = newline && line.length < limit ? `${line}\n` : line.slice(0, limit);
   const w = words(head, 3);
   let i = 0;
   let node: string | undefined;
@@ -167,7 +171,7 @@ function typeWordAt(line: string, end: number): TypeWord {
  * The common case, without allocation beyond the record: `type=NAME msg=audit(SEC.MS:SERIAL): ...`
  * with sane numbers. Anything unusual goes to the general path, which follows ausearch exactly.
  */
-function fastRecord(line: string, file: string | undefined, lineNo: number): AuditRecord | undefined {
+function fastRecord(line: string, file: string | undefined, lineNo: number, newline: boolean): AuditRecord | undefined {
   if (line.charCodeAt(0) !== 116 || line.charCodeAt(1) !== 121 || line.charCodeAt(2) !== 112 || line.charCodeAt(3) !== 101 || line.charCodeAt(4) !== 61) return undefined;
   const sp = line.indexOf(' ', 5);
   if (sp < 0 || sp > 60 || !isMsg(line, sp)) return undefined;
@@ -180,7 +184,9 @@ function fastRecord(line: string, file: string | undefined, lineNo: number): Aud
   const close = dEnd;
   // ausearch ignores a msg= word of 18 characters or fewer (the word usually ends at "): ").
   const wordEnd = line.charCodeAt(close + 1) === 0x3a && line.charCodeAt(close + 2) === 0x20 ? close + 2 : line.indexOf(' ', sp + 1);
-  if ((wordEnd < 0 ? line.length : wordEnd) - (sp + 1) <= 18) return undefined;
+  // A word that ends the line ends with its newline when the line is within the 80 bytes ausearch copies.
+  const end = wordEnd >= 0 ? wordEnd : line.length < 80 ? line.length + (newline ? 1 : 0) : 80;
+  if (end - (sp + 1) <= 18) return undefined;
   const known = typeWordAt(line, sp);
   let bodyStart = close + 1;
   if (line.charCodeAt(bodyStart) === 0x3a) bodyStart++;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { LogReader } from '../records/reader.js';
 import type { AuditEvent } from '../records/types.js';
 import { searchRecord } from './ausearch-line.js';
-import { lineHasNoNul } from '../records/lines.js';
+import { lineHasNewline, lineHasNoNul } from '../records/lines.js';
 import { writeDefault, writeRaw } from './format-raw.js';
 import { startInterpretedSearch, writeInterpreted } from './format-interpret.js';
 import { normalizedWriter, writeText } from './format-normalized.js';
@@ -138,7 +138,7 @@ function search(argv: string[], io: SearchIo, out: Output, err: Output): number 
       // After --just-one's match ausearch reads no further lines.
       if (stop) return undefined;
       const nul = lineHasNoNul() ? -1 : text.indexOf('\0');
-      const r = searchRecord(nul >= 0 ? text.slice(0, nul) : text, file, line, eoeTimeout);
+      const r = searchRecord(nul >= 0 ? text.slice(0, nul) : text, file, line, eoeTimeout, nul < 0 && lineHasNewline());
       if (typeof r !== 'object') {
         if (r) err.write(r);
         return undefined;
