@@ -55,11 +55,11 @@ test('events between a step\'s markers are attributed to it; expectations and ga
 
 import { markerSerials, markerText, isHarnessPlumbing } from '../harness/scenarios/guest-log.js';
 import { kernelAtLeast, whyNotApplicable } from '../harness/scenarios/applicability.js';
-import { deriveFacts, type Facts } from '../harness/releases/facts.js';
+import { deriveFacts, type GuestFacts } from '../harness/releases/facts.js';
 
-const debian12Facts: Facts = {
+const debian12Facts: GuestFacts = {
   arch: 'x86_64', kernel: '6.1.0-57-cloud-amd64', kmod: 30, moduleCompression: 'none', kernelDecompression: 'none',
-  usrMerge: true, sh: 'dash', auditd: '3.0.9', logFormat: 'ENRICHED', ia32Emulation: true,
+  usrMerge: true, sh: 'dash', auditd: '3.0.9', logFormat: 'ENRICHED', ia32Emulation: true, kernModule: true,
 };
 import { parseScenario, ScenarioFileError } from '../harness/scenarios/load.js';
 import { planScenarios, parseShard } from '../harness/scenarios/plan.js';

@@ -37,6 +37,28 @@ export const FACT_NAMES = Object.keys(baseFactSchemas) as FactName[];
 export type Facts = { [K in FactName]: z.infer<(typeof baseFactSchemas)[K]> };
 
 /**
+ * Facts of the running kernel that no package says: measured on a booted guest (probe.ts) and stated by the
+ * simulator's profiles. The image recipes (vms/qemu) do not state them: a recipe's text is its image's cache key.
+ */
+export const kernelFactSchemas = {
+  /**
+   * The kernel writes a KERN_MODULE record (name=) for init_module, finit_module and delete_module: load_module and
+   * delete_module call __audit_log_kern_module (kernel/auditsc.c) since Linux 4.11 (commit ca86cad7380e3 "audit: log
+   * module name on init_module"); distributions' older kernels may have it backported (RHEL 7.7's 3.10.0-1062 has it).
+   */
+  kernModule: z.boolean(),
+} as const;
+
+export type KernelFactName = keyof typeof kernelFactSchemas;
+export const KERNEL_FACT_NAMES = Object.keys(kernelFactSchemas) as KernelFactName[];
+export type KernelFacts = { [K in KernelFactName]: z.infer<(typeof kernelFactSchemas)[K]> };
+/** What a booted guest reports about itself (probe.ts), and what a simulator profile states. */
+export type GuestFacts = Facts & KernelFacts;
+export type GuestFactName = FactName | KernelFactName;
+export const GUEST_FACT_NAMES: readonly GuestFactName[] = [...FACT_NAMES, ...KERNEL_FACT_NAMES];
+export const guestFactSchemas = { ...baseFactSchemas, ...kernelFactSchemas } as const;
+
+/**
  * A stated fact: its value and where it was read from. `calibrated` = checked against a real target by a test in CI;
  * `modelled` = read, not measured here (the simulator's profiles of releases that cannot boot here).
  */
@@ -55,8 +77,13 @@ export const statedFactsSchema = z.object({
 }).strict();
 export type StatedFacts = z.infer<typeof statedFactsSchema>;
 
-export function factValues(s: StatedFacts): Facts {
-  return Object.fromEntries(FACT_NAMES.map((n) => [n, s[n].value])) as Facts;
+/** What a simulator profile states: the release's facts and its kernel's, each with its source. */
+export const statedGuestFactsSchema = statedFactsSchema.extend({ kernModule: stated(kernelFactSchemas.kernModule) }).strict();
+export type StatedGuestFacts = z.infer<typeof statedGuestFactsSchema>;
+
+/** The values of stated facts (a recipe's or a profile's), without their sources. */
+export function factValues<S extends { [name: string]: { value: unknown } }>(s: S): { [K in keyof S]: S[K]['value'] } {
+  return Object.fromEntries(Object.entries(s).map(([n, f]) => [n, f.value])) as { [K in keyof S]: S[K]['value'] };
 }
 
 /**
@@ -76,7 +103,7 @@ export interface DerivedFacts {
   distroModuleSyscall: ModuleSyscall;
 }
 
-export type AllFacts = Facts & DerivedFacts;
+export type AllFacts = GuestFacts & DerivedFacts;
 export type AnyFactName = keyof AllFacts;
 
 function kmodSyscallFor(file: Compression, f: Pick<Facts, 'kmod' | 'kernelDecompression'>): ModuleSyscall {
@@ -85,7 +112,7 @@ function kmodSyscallFor(file: Compression, f: Pick<Facts, 'kmod' | 'kernelDecomp
   return f.kmod >= 31 && f.kernelDecompression === file ? 'finit_module' : 'init_module';
 }
 
-export function deriveFacts(f: Facts): AllFacts {
+export function deriveFacts(f: GuestFacts): AllFacts {
   return {
     ...f,
     koSyscall: kmodSyscallFor('none', f),
@@ -95,4 +122,4 @@ export function deriveFacts(f: Facts): AllFacts {
 }
 
 export const DERIVED_FACT_NAMES: readonly (keyof DerivedFacts)[] = ['koSyscall', 'xzSyscall', 'distroModuleSyscall'];
-export const ALL_FACT_NAMES: readonly AnyFactName[] = [...FACT_NAMES, ...DERIVED_FACT_NAMES];
+export const ALL_FACT_NAMES: readonly AnyFactName[] = [...GUEST_FACT_NAMES, ...DERIVED_FACT_NAMES];

@@ -54,7 +54,7 @@ export interface SimWorld {
   release: string;
   /** The profile's release facts: kmod's choice of syscall follows from them. */
   facts: AllFacts;
-  /** The profile's facts only the model uses (KERN_MODULE, the kmod layout). */
+  /** The profile's facts only the model uses (the kmod layout, sudo's PAM check). */
   model: ModelFacts;
 }
 
@@ -119,8 +119,8 @@ class Proc {
       this.calls.push({ task: { ...this.task }, syscall, error: 'EPERM', names: [] });
       return 1;
     }
-    // KERN_MODULE is written once the caller passed the capability check, where the kernel has it (Linux 4.11+).
-    const module = this.w.model.kernModule ? { module: name } : {};
+    // KERN_MODULE is written once the caller passed the capability check, where the kernel has it (fact kernModule).
+    const module = this.w.facts.kernModule ? { module: name } : {};
     if (loading && this.w.loaded.has(name)) {
       this.calls.push({ task: { ...this.task }, syscall, error: 'EEXIST', names: [], ...module });
       return 1;

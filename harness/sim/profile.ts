@@ -1,13 +1,13 @@
 // The simulator's release profiles: vms/profiles/<id>.yaml, one file per release and arch, every fact with its
 // source and status (calibrated against a real target here, or modelled from what public sources say). Besides the
-// release facts every target states (harness/releases/facts.ts), a profile states what only the model needs: the
-// file layout of kmod and /bin/sh, and whether the kernel writes KERN_MODULE records.
+// facts every guest reports about itself (harness/releases/facts.ts: the release's, and its kernel's, such as whether
+// it writes KERN_MODULE records), a profile states what only the model needs: the file layout of kmod, sudo's PAM.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { repoRoot } from '../paths.js';
-import { deriveFacts, FACT_NAMES, factValues, statedFactsSchema, type AllFacts, type StatedFacts } from '../releases/facts.js';
+import { deriveFacts, factValues, GUEST_FACT_NAMES, statedGuestFactsSchema, type AllFacts } from '../releases/facts.js';
 
 export const profilesDir = path.join(repoRoot, 'vms', 'profiles');
 
@@ -30,8 +30,6 @@ export type KmodLayout = z.infer<typeof kmodLayoutSchema>;
 export const modelFactsSchema = z.object({
   /** kmod's files as its package ships them. */
   kmodLayout: stated(kmodLayoutSchema),
-  /** The kernel writes a KERN_MODULE record (name=) for init_module, finit_module and delete_module (Linux 4.11+). */
-  kernModule: stated(z.boolean()),
   /** sudo's PAM account check executes /usr/sbin/unix_chkpwd USER chkexpiry before running the command. */
   sudoExecsUnixChkpwd: stated(z.boolean()),
 }).strict();
@@ -49,7 +47,7 @@ export const profileSchema = z.object({
   like: z.array(z.string().min(10)).optional(),
   /** `uname -r` the model reports (module paths are under /lib/modules/<kernelRelease>). */
   kernelRelease: z.string().min(1),
-  facts: statedFactsSchema,
+  facts: statedGuestFactsSchema,
   model: modelFactsSchema,
 }).strict();
 
@@ -81,7 +79,7 @@ export function parseProfile(text: string, rel: string, id: string): Profile {
     return node?.range ? `:${lc.linePos(node.range[0]).line}` : '';
   };
   // A fact the model needs and the profile does not state is named, never defaulted.
-  for (const [group, names] of [['facts', FACT_NAMES], ['model', Object.keys(modelFactsSchema.shape)]] as const) {
+  for (const [group, names] of [['facts', GUEST_FACT_NAMES], ['model', Object.keys(modelFactsSchema.shape)]] as const) {
     const stated = (js as Record<string, Record<string, unknown> | undefined> | null)?.[group];
     for (const n of names) {
       if (!stated || stated[n] === undefined) throw new ProfileError(`${rel}${at([group])}: the profile does not state the fact ${n} (${group}.${n})`);
@@ -111,8 +109,8 @@ export function parseProfile(text: string, rel: string, id: string): Profile {
   }
   return {
     ...d, file: rel, status: d.calibratedBy ? 'calibrated' : 'modelled',
-    values: deriveFacts({ ...factValues(d.facts as StatedFacts), kernel: d.kernelRelease }),
-    modelValues: { kmodLayout: d.model.kmodLayout.value, kernModule: d.model.kernModule.value, sudoExecsUnixChkpwd: d.model.sudoExecsUnixChkpwd.value },
+    values: deriveFacts({ ...factValues(d.facts), kernel: d.kernelRelease }),
+    modelValues: factValues(d.model),
   };
 }
 
