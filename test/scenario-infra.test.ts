@@ -10,7 +10,7 @@ import { dir as tmpDir } from 'tmp-promise';
 import { repoRoot } from '../harness/paths.js';
 import { parseScenario } from '../harness/scenarios/load.js';
 import { runScenarios, type PlannedScenario } from '../harness/scenarios/runner.js';
-import { openTarget } from '../harness/targets/index.js';
+import { openSession } from '../harness/targets/index.js';
 
 const AMD64 = 'qemu:debian12-amd64';
 const CLI = join(repoRoot, 'dist/harness/cli.js');
@@ -55,7 +55,7 @@ test.serial('a guest that dies mid-step: that scenario is an infrastructure erro
   const run = await runScenarios({
     targets: [AMD64],
     scenarios: [scenario('dies.yaml', GUEST_DIES), scenario('loads.yaml', LOADS('after-the-crash', 'finit_module'))],
-    open: (spec, opts) => { boots++; return openTarget(spec, opts); },
+    open: (spec, opts) => { boots++; return openSession(spec, opts); },
     hooks: { targetFailed: (i) => failed.push(i.name) },
   });
   const [dies, after] = run.results;
@@ -74,7 +74,7 @@ test.serial('a guest that never boots: the boot is tried twice, then every scena
   const run = await runScenarios({
     targets: [AMD64],
     scenarios: [scenario('a.yaml', LOADS('a', 'finit_module')), scenario('b.yaml', LOADS('b', 'finit_module'))],
-    open: (spec, opts) => { boots++; return openTarget(spec, opts); },
+    open: (spec, opts) => { boots++; return openSession(spec, opts); },
     qemu: { extraAppend: 'rdinit=/no-such-init', bootTimeoutMs: 60_000 },
     hooks: { targetFailed: (i) => failed.push(i.name) },
   });
@@ -174,7 +174,7 @@ expect:
   const run = await runScenarios({
     targets: [AMD64],
     scenarios: [scenario('locks.yaml', locks), scenario('next.yaml', LOADS('next', 'finit_module'))],
-    open: (spec, opts) => { boots++; return openTarget(spec, opts); },
+    open: (spec, opts) => { boots++; return openSession(spec, opts); },
   });
   t.deepEqual(run.results.map((r) => [r.scenarioId, r.outcome, r.retries ?? 0]), [['locks', 'pass', 0], ['next', 'pass', 0]]);
   t.is(boots, 2);

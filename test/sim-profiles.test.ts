@@ -5,12 +5,12 @@ import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../harness/paths.js';
-import { readRulesSource } from '../harness/scenarios/apply.js';
 import { readJson } from '../harness/scenarios/report/json.js';
 import { loadScenario } from '../harness/scenarios/load.js';
 import { compareWithKernel } from '../harness/sim/calibrate.js';
 import { loadProfile, parseProfile, profileIds, profilesDir } from '../harness/sim/profile.js';
-import { runScenarioSim, simImageOf } from '../harness/sim/run.js';
+import { runScenario } from '../harness/scenarios/run-scenario.js';
+import { simSessionOf } from '../harness/sim/session.js';
 import { SimFs } from '../harness/sim/fs.js';
 
 const MISSION = {
@@ -97,12 +97,12 @@ test('a deliberately wrong profile fact (kmod 31 with an xz-decompressing kernel
   const real = await readJson(join(FIXTURES, 'debian12-amd64.cis-64-root.results.json'));
   const file = join(FIXTURES, 'cis-64-root.yaml');
   const scenario = await loadScenario(file);
-  const rules = await readRulesSource(scenario, file, 'x86_64');
-  const simRun = (yaml: string) => {
-    const img = simImageOf(parseProfile(yaml, 'debian12-amd64.yaml', 'debian12-amd64'), 'sim:debian12-amd64');
-    return { ...real, targets: [{ name: img.spec }], results: [runScenarioSim(img, scenario, 'cis-64-root.yaml', rules)] };
+  // The same one path a real target's scenarios take, on the model of the (changed) profile.
+  const simRun = async (yaml: string) => {
+    const session = simSessionOf(parseProfile(yaml, 'debian12-amd64.yaml', 'debian12-amd64'), 'sim:debian12-amd64');
+    return { ...real, targets: [{ name: session.info.name }], results: [await runScenario(session, scenario, file)] };
   };
-  const right = compareWithKernel(real, simRun(text('debian12-amd64')));
+  const right = compareWithKernel(real, await simRun(text('debian12-amd64')));
   t.true(right.compared >= 6, `${right.compared} steps compared`);
   t.deepEqual(right.mismatches, [], 'the calibrated profile agrees with the real kernel');
   const wrong = text('debian12-amd64')
@@ -110,7 +110,7 @@ test('a deliberately wrong profile fact (kmod 31 with an xz-decompressing kernel
     .replace(/kernelDecompression: \{ value: none,/, 'kernelDecompression: { value: xz,')
     .replace(/moduleCompression: \{ value: none,/, 'moduleCompression: { value: xz,');
   t.not(wrong, text('debian12-amd64'));
-  const { mismatches } = compareWithKernel(real, simRun(wrong));
+  const { mismatches } = compareWithKernel(real, await simRun(wrong));
   const steps = mismatches.map((m) => m.what);
   t.true(steps.includes('events of step modprobe-xz'), steps.join('; '));
   const xz = mismatches.find((m) => m.what === 'events of step modprobe-xz')!;

@@ -1,22 +1,15 @@
-// Runs scenarios on targets: one boot per target for all its scenarios, targets in parallel up to the cores
-// available. An infrastructure fault (boot, ssh) is retried once on a fresh boot and then reported as an error
-// of that scenario or target, never as a failed expectation.
-import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
-import { rmSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+// Runs scenarios on targets: one session (a boot, or the model of a release) per target for all its scenarios,
+// targets in parallel up to the cores available. An infrastructure fault (boot, ssh) is retried once on a fresh
+// session and then reported as an error of that scenario or target, never as a failed expectation. Every target goes
+// through the same path: harness/targets/index.ts openSession, then run-scenario.ts per scenario.
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { setAccountFiles } from '../audit/records/interpret/index.js';
-import { openTarget as defaultOpenTarget, type OpenTargetOptions } from '../targets/index.js';
-import { TargetError, type Target } from '../targets/target.js';
-import { registerCleanup } from '../targets/cleanup.js';
+import { openSession as defaultOpenSession, type OpenTargetOptions } from '../targets/index.js';
+import { TargetError, type ScenarioSession } from '../targets/target.js';
 import { whyNotApplicable } from './applicability.js';
-import { readRulesSource } from './apply.js';
-import { runScenarioSim, simImage, simTargetInfo, simTargets } from '../sim/run.js';
 import type { RunResult, ScenarioResult, TargetRunInfo } from './result.js';
-import { runScenario, resetGuest, type TargetSession } from './run-scenario.js';
-import { LOG_FILE } from './guest-log.js';
-import { deriveFacts, type AllFacts } from '../releases/facts.js';
-import { parseProbe, PROBE_SCRIPT } from '../releases/probe.js';
+import { runScenario } from './run-scenario.js';
 import type { Scenario } from './schema.js';
 
 export interface PlannedScenario {
@@ -43,8 +36,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Targets booted at once; default min(targets, cores). */
   parallel?: number;
-  /** How to open a target (tests may pass boot options through `qemu`). */
-  open?: (spec: string, opts: OpenTargetOptions) => Promise<Target>;
+  /** How to open a target (default openSession; tests count boots with it, and pass boot options through `qemu`). */
+  open?: (spec: string, opts: OpenTargetOptions) => Promise<ScenarioSession>;
   qemu?: OpenTargetOptions['qemu'];
   /** Options of vagrant: targets (--keep). */
   vagrant?: OpenTargetOptions['vagrant'];
@@ -55,19 +48,26 @@ export interface RunOptions {
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 class SessionHolder {
-  session?: TargetSession;
+  session?: ScenarioSession;
   bootMs?: number;
-  private accountsDir?: { path: string; unregister: () => void };
+  private boots = 0;
 
   constructor(private readonly spec: string, private readonly opts: RunOptions) {}
 
-  /** Boots (retrying once) and reads what every scenario needs from the guest. */
-  async open(): Promise<TargetSession> {
+  /** Opens (retrying a TargetError once) a session ready for scenarios. */
+  async open(): Promise<ScenarioSession> {
     let lastError: unknown;
     for (let attempt = 0; attempt < 2; attempt++) {
       if (this.opts.signal?.aborted) throw new TargetError(this.spec, 'aborted');
       try {
-        return await this.openOnce();
+        const open = this.opts.open ?? defaultOpenSession;
+        const t0 = Date.now();
+        this.session = await open(this.spec, {
+          signal: this.opts.signal, qemu: this.opts.qemu, vagrant: this.opts.vagrant,
+          onProgress: (step, detail) => this.opts.hooks?.progress?.(this.spec, step, detail),
+        });
+        this.bootMs = Date.now() - t0;
+        return this.session;
       } catch (e) {
         lastError = e;
         if (!(e instanceof TargetError)) throw e;
@@ -77,77 +77,22 @@ class SessionHolder {
     throw lastError;
   }
 
-  private async openOnce(): Promise<TargetSession> {
-    const open = this.opts.open ?? defaultOpenTarget;
-    const t0 = Date.now();
-    const target = await open(this.spec, {
-      signal: this.opts.signal, qemu: this.opts.qemu, vagrant: this.opts.vagrant,
-      onProgress: (step, detail) => this.opts.hooks?.progress?.(this.spec, step, detail),
-    });
-    try {
-      this.bootMs = Date.now() - t0;
-      const fx = target.info.fixtures;
-      if (!fx) throw new TargetError(this.spec, 'the target has no test module or loaders (fixtures)');
-      // The release facts expectations are conditioned on: measured on the guest, never taken from a recipe.
-      const probe = await target.exec(PROBE_SCRIPT, { timeoutMs: 60_000 });
-      if (probe.code !== 0) throw new TargetError(this.spec, `probing the release facts failed: ${probe.stderr.trim()}`);
-      let facts: AllFacts;
-      try {
-        facts = deriveFacts(parseProbe(probe.stdout, this.spec).facts);
-      } catch (e) {
-        throw new TargetError(this.spec, message(e));
-      }
-      // ausearch -i in the guest names users from the guest's files: interpret with the same ones.
-      if (!this.accountsDir) {
-        const path = await mkdtemp(join(tmpdir(), 'audit-harness-accounts-'));
-        // Removed on close, and on Ctrl-C / SIGTERM with the VMs (the process exits from the signal handler).
-        this.accountsDir = { path, unregister: registerCleanup(() => rmSync(path, { recursive: true, force: true })) };
-      }
-      for (const f of ['passwd', 'group']) await writeFile(join(this.accountsDir.path, f), await target.getFile(`/etc/${f}`));
-      this.session = {
-        target, kernelRelease: facts.kernel, facts, seq: 0, locked: false,
-        fixtures: {
-          testModule: fx.testModule, testModuleKo: fx.testModuleKo, testModuleXz: fx.testModuleXz, stockModule: fx.stockModule,
-          loader32: fx.loader32, moduleName: 'audit_test_mod', ...(fx.loader64 ? { loader64: fx.loader64 } : {}),
-        },
-      };
-      return this.session;
-    } catch (e) {
-      await target.close();
-      throw e;
-    }
-  }
-
-  useAccounts(): void {
-    if (this.accountsDir) setAccountFiles({ passwd: join(this.accountsDir.path, 'passwd'), group: join(this.accountsDir.path, 'group') });
-  }
-
-  private boots = 0;
-
   async close(): Promise<void> {
     const s = this.session;
     this.session = undefined;
-    if (s && this.opts.logsDir) await this.saveLog(s.target).catch(() => undefined);
-    await s?.target.close();
+    if (s && this.opts.logsDir) await this.saveLog(s).catch(() => undefined);
+    await s?.close();
   }
 
-  /** The guest's whole audit log of this boot, for whoever reproduces a finding (best effort: a dead guest has none). */
-  private async saveLog(target: Target): Promise<void> {
+  /** The session's whole audit log, for whoever reproduces a finding (best effort: a dead guest has none). */
+  private async saveLog(s: ScenarioSession): Promise<void> {
+    if (!s.auditLog) return;
     const dir = this.opts.logsDir!;
     await mkdir(dir, { recursive: true });
     const file = join(dir, `${this.spec.replace(/[^A-Za-z0-9_.-]/g, '_')}.boot${++this.boots}.audit.log`);
     const tmp = `${file}.partial-${process.pid}`;
-    await writeFile(tmp, await target.getFile(LOG_FILE));
+    await writeFile(tmp, await s.auditLog());
     await rename(tmp, file);
-  }
-
-  async dispose(): Promise<void> {
-    await this.close();
-    if (this.accountsDir) {
-      await rm(this.accountsDir.path, { recursive: true, force: true });
-      this.accountsDir.unregister();
-      this.accountsDir = undefined;
-    }
   }
 }
 
@@ -167,40 +112,7 @@ function errorResult(p: PlannedScenario, target: string, error: string, retries:
   };
 }
 
-/** A `sim:` target: every scenario answered by the model, no boot. */
-async function runSimTarget(spec: string, opts: RunOptions, results: ScenarioResult[]): Promise<TargetRunInfo> {
-  const hooks = opts.hooks ?? {};
-  const img = simImage(spec);
-  hooks.targetStarted?.(spec);
-  const info: TargetRunInfo = { name: spec };
-  if (!img) {
-    info.error = `unknown simulated target; known: ${simTargets().join(', ')}`;
-    hooks.targetFailed?.(info);
-    return info;
-  }
-  Object.assign(info, { arch: img.arch, kernelRelease: img.release, bootMs: 0, facts: img.facts });
-  hooks.targetReady?.(info);
-  for (const p of opts.scenarios) {
-    if (opts.signal?.aborted) break;
-    const why = whyNotApplicable(p.scenario, simTargetInfo(img), img.facts);
-    let r: ScenarioResult;
-    if (why) r = { ...errorResult(p, spec, '', 0, info), outcome: 'not-applicable', error: why };
-    else {
-      hooks.scenarioStarted?.(spec, p.scenario.id);
-      try {
-        r = runScenarioSim(img, p.scenario, p.file, await readRulesSource(p.scenario, p.file, img.arch));
-      } catch (e) {
-        r = errorResult(p, spec, message(e), 0, info);
-      }
-    }
-    results.push(r);
-    hooks.scenarioFinished?.(r);
-  }
-  return info;
-}
-
 async function runTarget(spec: string, opts: RunOptions, results: ScenarioResult[]): Promise<TargetRunInfo> {
-  if (spec.startsWith('sim:')) return runSimTarget(spec, opts, results);
   const hooks = opts.hooks ?? {};
   const holder = new SessionHolder(spec, opts);
   const info: TargetRunInfo = { name: spec };
@@ -210,7 +122,7 @@ async function runTarget(spec: string, opts: RunOptions, results: ScenarioResult
   };
   hooks.targetStarted?.(spec);
   try {
-    let session: TargetSession;
+    let session: ScenarioSession;
     try {
       session = await holder.open();
     } catch (e) {
@@ -219,11 +131,13 @@ async function runTarget(spec: string, opts: RunOptions, results: ScenarioResult
       for (const p of opts.scenarios) finish(errorResult(p, spec, `target never became ready: ${info.error}`, 1));
       return info;
     }
-    Object.assign(info, { arch: session.target.info.arch, kernelRelease: session.kernelRelease, bootMs: holder.bootMs, facts: session.facts });
+    Object.assign(info, { arch: session.info.arch, kernelRelease: session.facts.kernel, bootMs: holder.bootMs, facts: session.facts });
     hooks.targetReady?.(info);
+    /** A configuration locked with -e 2, or a failed attempt: the next scenario needs a fresh session. */
+    let spent = false;
     for (const p of opts.scenarios) {
       if (opts.signal?.aborted) break;
-      const why = whyNotApplicable(p.scenario, session.target.info, session.facts);
+      const why = whyNotApplicable(p.scenario, session.info, session.facts);
       if (why) {
         finish({ ...errorResult(p, spec, '', 0, info), outcome: 'not-applicable', error: why });
         continue;
@@ -233,32 +147,32 @@ async function runTarget(spec: string, opts: RunOptions, results: ScenarioResult
       const t0 = Date.now();
       for (;;) {
         try {
-          // Between scenarios the guest goes back to no rules and no test module; a configuration locked with -e 2
-          // (or a failed attempt) needs a fresh boot instead.
-          if (!session.locked) await resetGuest(session);
-          if (session.locked) {
+          // Between scenarios the target goes back to no rules and no test module; a configuration locked with -e 2
+          // (or a failed attempt) needs a fresh session instead.
+          if (!spent && (await session.reset()) === 'locked') spent = true;
+          if (spent) {
             await holder.close();
             session = await holder.open();
+            spent = false;
           }
-          holder.useAccounts();
           const r = await runScenario(session, p.scenario, p.file);
           finish(retries ? { ...r, retries } : r);
           break;
         } catch (e) {
           if (!(e instanceof TargetError) || retries >= 1) {
             finish({ ...errorResult(p, spec, message(e), retries, info), durationMs: Date.now() - t0 });
-            if (e instanceof TargetError) session.locked = true; // fresh boot for the next scenario
+            if (e instanceof TargetError) spent = true; // a fresh session for the next scenario
             break;
           }
           retries++;
           hooks.progress?.(spec, 'retry', `${p.scenario.id}: ${message(e)}`);
-          session.locked = true;
+          spent = true;
         }
       }
     }
     return info;
   } finally {
-    await holder.dispose();
+    await holder.close();
   }
 }
 

@@ -1,8 +1,11 @@
-// openTarget('qemu:debian12-amd64'): the one entry point the runner and the CLI use.
+// openSession('qemu:debian12-amd64' | 'vagrant:…' | 'sim:rhel9-x86_64'): the one entry point the runner uses, a
+// ScenarioSession whatever answers it; openTarget: a guest that runs commands (the CLI's vm and shell, the tools).
 import { ensureImage } from '../images/index.js';
+import { GuestSession } from '../scenarios/run-scenario.js';
+import { openSimSession } from '../sim/session.js';
 import { QemuTarget, type QemuBootOptions } from './qemu/index.js';
 import { isVagrantSpec, VagrantTarget, type VagrantBootOptions } from './vagrant/index.js';
-import { TargetError, type Target } from './target.js';
+import { TargetError, type ScenarioSession, type Target } from './target.js';
 
 export interface OpenTargetOptions {
   /** Per step: image build steps prefixed `image `, then qemu start, kernel up, guest ready, ssh ready. */
@@ -38,6 +41,21 @@ export function parseTargetSpec(spec: string): { kind: 'qemu'; id: string } {
   return { kind: 'qemu', id };
 }
 
+/**
+ * A target opened for scenarios: `sim:<profile>` answered by the model (no boot), anything else booted (openTarget)
+ * and probed for its release facts. Close the session when done.
+ */
+export async function openSession(spec: string, opts: OpenTargetOptions = {}): Promise<ScenarioSession> {
+  if (spec.startsWith('sim:')) return openSimSession(spec.trim());
+  const target = await openTarget(spec, opts);
+  try {
+    return await GuestSession.open(target);
+  } catch (e) {
+    await target.close();
+    throw e;
+  }
+}
+
 /** Builds (or reuses) the image and boots it. Close the target when done. */
 export async function openTarget(spec: string, opts: OpenTargetOptions = {}): Promise<Target> {
   if (isVagrantSpec(spec)) return openVagrantTarget(spec, opts);
@@ -65,6 +83,6 @@ export async function openQemuTarget(spec: string, opts: OpenTargetOptions = {})
 }
 
 export { TargetError } from './target.js';
-export type { Target, TargetInfo, ExecOptions, ExecResult } from './target.js';
+export type { Target, TargetInfo, ExecOptions, ExecResult, ScenarioSession } from './target.js';
 export { QemuTarget } from './qemu/index.js';
 export { VagrantTarget } from './vagrant/index.js';

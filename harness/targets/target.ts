@@ -1,5 +1,12 @@
-// The one interface every place a scenario can run implements (Test Kitchen's "driver").
-// qemu micro-VMs, vagrant boxes, an existing ssh host and the simulator all look like this.
+// What every place a scenario can run implements (Test Kitchen's "driver"), at two levels: `Target`, a guest that
+// runs commands (qemu micro-VMs, vagrant boxes, an existing ssh host), and `ScenarioSession`, the step-level contract
+// the one scenario path (harness/scenarios/run-scenario.ts) drives: a booted guest answers it through its Target,
+// the simulator (`sim:<profile>`) from its model of the release.
+import type { AuditEvent } from '../audit/records/types.js';
+import type { AllFacts } from '../releases/facts.js';
+import type { ApplyResult, RulesSource } from '../scenarios/apply.js';
+import type { Scenario } from '../scenarios/schema.js';
+import type { Fixtures } from '../scenarios/steps.js';
 
 export type GuestArch = 'x86_64' | 'i686';
 
@@ -78,5 +85,74 @@ export class TargetError extends Error {
   ) {
     super(`${target}: ${message}`);
     this.name = 'TargetError';
+  }
+}
+
+/**
+ * One target opened for scenarios (harness/targets/index.ts openSession): a booted guest, or the model of a release.
+ * The runner resets it between scenarios; run-scenario.ts applies the rules through it, runs the steps on it and
+ * evaluates the expectations on the records it reads back. Nothing in that path asks which kind of target it is.
+ */
+export interface ScenarioSession {
+  readonly info: TargetInfo;
+  /** The release facts expectations are conditioned on: measured on a booted guest, stated by a simulator profile. */
+  readonly facts: AllFacts;
+  /** Where the test modules and loaders are: what a step's command names. */
+  readonly fixtures: Fixtures;
+  /** The guest's passwd and group files, for interpreted (`:i`) fields as the guest's ausearch -i names users. */
+  readonly accounts?: { passwd: string; group: string };
+  /** Back to no rules and no test module loaded; 'locked' when the audit configuration is immutable (-e 2). */
+  reset(): Promise<'clean' | 'locked'>;
+  /** Loads the rules the way the scenario's `apply` says; a refusal is a result, never a throw. */
+  applyRules(src: RulesSource, apply: Scenario['apply'], rulesFile?: string): Promise<AppliedRules>;
+  /** The steps of one scenario: run in order, then their records read back. */
+  steps(scenarioId: string): ScenarioSteps;
+  /** The whole audit log of this session, where the target keeps one (`run --out`'s logs/). */
+  auditLog?(): Promise<Buffer>;
+  /** Safe to call twice. */
+  close(): Promise<void>;
+}
+
+export interface AppliedRules {
+  ok: boolean;
+  /** What applying showed: each command with its output and exit status, or the model's verdict. */
+  transcript: string;
+  /** `auditctl -l` afterwards. */
+  listing: string;
+  /**
+   * What our own rules parser says the target's auditctl does with the text, to check the two agree; absent where
+   * our parser is what applied them (the model), as there is nothing independent to compare with.
+   */
+  predicted?: ApplyResult['predicted'];
+}
+
+/** `ausearch -k KEY`, with -w (exact) one of the event's keys is KEY, without it KEY is part of one. */
+export interface KeyQuery {
+  key: string;
+  exact: boolean;
+}
+
+export interface ScenarioSteps {
+  /** Runs one step's command (harness/scenarios/steps.ts stepCommand) as root. */
+  run(stepId: string, command: string): Promise<ExecResult>;
+  /** Once the steps ran: what each of them logged under these keys. */
+  records(keys: readonly KeyQuery[]): Promise<StepRecords>;
+}
+
+export interface StepRecords {
+  /** The events logged under the key while the step ran (the harness's own plumbing left out). */
+  events(stepId: string, q: KeyQuery): AuditEvent[];
+  /** The raw records of these keys during the scenario as the target printed them (ausearch --raw), where it has them. */
+  raw?: string;
+}
+
+/**
+ * A question the target cannot answer: a fact a simulator profile does not state, a command or rule field the model
+ * does not know. The scenario's result is an error naming it, never a guess, and it is not retried as a fault.
+ */
+export class UnansweredError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnansweredError';
   }
 }
