@@ -8,7 +8,6 @@ import { auditctlLoad, augenrulesMerge, formatError, readRulesSources, type Kern
 import { syscallName, type SyscallArch } from '../audit/syscalls/index.js';
 import { decodeValue } from '../audit/records/index.js';
 import type { AuditEvent } from '../audit/records/types.js';
-import { loadRecipe } from '../images/index.js';
 import { runScenarios, type RunHooks, type RunOptions } from '../scenarios/runner.js';
 import type { ScenarioResult } from '../scenarios/result.js';
 import { stepCommand } from '../scenarios/steps.js';
@@ -136,11 +135,6 @@ export function profileFor(target: string): Profile | undefined {
   return profileIds().map(loadProfile).find((p) => p.calibratedBy === target);
 }
 
-async function archOf(target: string): Promise<KernelArch> {
-  if (target.startsWith('sim:')) return loadProfile(target.slice(4)).values.arch;
-  return (await loadRecipe(target.replace(/^[a-z]+:/, ''))).arch;
-}
-
 function tally(cells: CoverageCell[], kind: 'load' | 'unload') {
   const mine = cells.filter((c) => c.kind === kind);
   return { logged: mine.filter((c) => c.status === 'logged').length, execOnly: mine.filter((c) => c.status === 'exec-only').length, total: mine.length };
@@ -227,29 +221,29 @@ export interface CoverageOptions {
 
 export async function runCoverage(opts: CoverageOptions): Promise<CoverageReport> {
   const t0 = Date.now();
-  const archs = new Map<string, KernelArch>();
-  for (const t of opts.targets) archs.set(t, await archOf(t));
-  // The module of the kernel package the images and profiles use (recipes' stockModule, harness/sim/run.ts).
-  const built = new Map([...new Set(archs.values())].map((arch) => [arch, batteryScenario({ arch, rules: opts.rules.text, rulesName: opts.rules.name, ...(opts.rules.rulesFile ? { rulesFile: opts.rules.rulesFile } : {}), keys: opts.rules.keys, stockModule: 'dummy' })] as const));
+  // One battery per kernel arch; each target runs the one of its arch (the other is not applicable there), so the
+  // arch comes from the opened target itself. The module of the kernel package the images and profiles use (recipes'
+  // stockModule, harness/sim/run.ts).
+  const built = new Map((['x86_64', 'i686'] as const).map((arch) => [arch, batteryScenario({ arch, rules: opts.rules.text, rulesName: opts.rules.name, ...(opts.rules.rulesFile ? { rulesFile: opts.rules.rulesFile } : {}), keys: opts.rules.keys, stockModule: 'dummy' })] as const));
   const run = await runScenarios({
     targets: opts.targets, scenarios: [...built.values()].map((b) => ({ scenario: b.scenario, file: `coverage:${opts.rules.name}` })),
     ...(opts.hooks ? { hooks: opts.hooks } : {}), ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.qemu ? { qemu: opts.qemu } : {}), ...(opts.parallel ? { parallel: opts.parallel } : {}),
   });
   const targets: TargetCoverage[] = opts.targets.map((target) => {
-    const arch = archs.get(target)!;
-    const { scenario, steps } = built.get(arch)!;
-    const info = run.results.find((x) => x.target === target && x.scenarioId === scenario.id);
     const tinfo = run.targets.find((x) => x.name === target);
+    const arch = tinfo?.arch as KernelArch | undefined;
+    const battery = arch ? built.get(arch) : undefined;
+    const info = battery && run.results.find((x) => x.target === target && x.scenarioId === battery.scenario.id);
     const kind = target.startsWith('sim:') ? 'sim' as const : 'qemu' as const;
     const basis = kind === 'sim' ? 'modelled' as const : 'measured' as const;
     const profile = profileFor(target);
     const applied = info?.expectations.find((x) => x.description.startsWith('apply:'));
     const error = tinfo?.error ?? (info?.outcome === 'error' ? info.error : undefined)
       ?? (info && info.steps.length === 0 && applied?.outcome === 'fail' ? `the rules do not load here: ${applied.actual.replace(/\s+/g, ' ').trim()}` : undefined);
-    const cells = error ? [] : cellsOf(target, info, steps, basis, profile, opts.rules, arch, scenario.steps.map((s) => ({ id: s.id, step: s })));
+    const cells = error || !battery || !arch ? [] : cellsOf(target, info, battery.steps, basis, profile, opts.rules, arch, battery.scenario.steps.map((s) => ({ id: s.id, step: s })));
     const t = { cells, loads: tally(cells, 'load'), unloads: tally(cells, 'unload'), ...(error ? { error } : {}) };
     return {
-      target, kind, basis, arch, ...(tinfo?.kernelRelease ? { kernelRelease: tinfo.kernelRelease } : {}),
+      target, kind, basis, ...(arch ? { arch } : {}), ...(tinfo?.kernelRelease ? { kernelRelease: tinfo.kernelRelease } : {}),
       ...(profile ? { profile: { id: profile.id, status: profile.status, ...(profile.calibratedBy ? { calibratedBy: profile.calibratedBy } : {}) } } : {}),
       ...t, verdict: verdictOf(t),
     };
