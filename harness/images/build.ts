@@ -2,6 +2,7 @@
 // directory that is renamed into place only when complete (an interrupted build leaves nothing).
 import { createHash } from 'node:crypto';
 import { execa } from 'execa';
+import { readdirSync, readFileSync } from 'node:fs';
 import { chmod, copyFile, lstat, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -62,12 +63,22 @@ async function cacheKey(recipe: Recipe, pkgs: ResolvedPackage[], toolchain?: Too
   for (const p of [...pkgs].sort((a, b) => a.name.localeCompare(b.name))) h.update(`${p.name}=${p.version}:${p.fetchArch}\n`);
   if (toolchain) h.update(`toolchain ${path.basename(toolchain.dir)}\n`);
   for (const d of guestSourcesDirs) await hashTree(h, d);
-  // The builder's own code (this directory, as compiled) is an input too.
-  for (const f of (await readdir(builderDir)).filter((f) => /\.(js|ts)$/.test(f) && !f.endsWith('.d.ts')).sort()) {
-    h.update(f).update(await readFile(path.join(builderDir, f)));
-  }
+  h.update(builderCodeHash);
   return h.digest('hex').slice(0, 16);
 }
+
+/**
+ * The builder's own code (this directory, as compiled) is an input of every image. Hashed once, when this module
+ * loads, so that the key describes the code this process runs: hashed per build, a process started before a
+ * rebuild of dist/ put an image built by its old code under the new code's key.
+ */
+const builderCodeHash = (() => {
+  const h = createHash('sha256');
+  for (const f of readdirSync(builderDir).filter((f) => /\.(js|ts)$/.test(f) && !f.endsWith('.d.ts')).sort()) {
+    h.update(f).update(readFileSync(path.join(builderDir, f)));
+  }
+  return h.digest('hex');
+})();
 
 async function readManifest(dir: string): Promise<ImageManifest | undefined> {
   try {
@@ -244,7 +255,7 @@ async function buildOrReuse(recipeId: string, opts: EnsureImageOptions): Promise
       return { testModule, stockModule: { name: recipe.stockModule, file: `/lib/modules/${rel}/${stockFile}` } };
     });
 
-    await step('initramfs', 'cpio + zstd', () => packInitramfs(root, path.join(out, 'initrd.img'), signal));
+    await step('initramfs', 'cpio (uncompressed)', () => packInitramfs(root, path.join(out, 'initrd.img'), signal));
     await chmod(path.join(out, 'client_key'), 0o600);
 
     const manifest: ImageManifest = {

@@ -14,7 +14,6 @@ const TOOLS: Record<string, string> = {
   depmod: 'kmod',
   modinfo: 'kmod',
   xz: 'xz-utils',
-  zstd: 'zstd',
   cpio: 'cpio',
   'ssh-keygen': 'openssh-client',
   dropbearkey: 'dropbear-bin',

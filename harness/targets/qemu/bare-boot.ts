@@ -6,7 +6,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { packInitramfs } from '../../images/initramfs.js';
+import { packInitramfs, unpackInitramfs } from '../../images/initramfs.js';
 import { BUSYBOX_HELPER } from '../../images/rootfs.js';
 import type { BuiltImage } from '../../images/manifest.js';
 import type { Accel } from './accel.js';
@@ -23,7 +23,7 @@ export async function makeBareInitramfs(image: BuiltImage): Promise<{ dir: strin
     const root = path.join(dir, 'root');
     await mkdir(path.join(root, 'bin'), { recursive: true });
     // Only the helper out of the image's initramfs (static busybox, so no libraries).
-    await execa('bash', ['-o', 'pipefail', '-c', 'cd "$2" && zstd -dc "$1" | cpio -idm --quiet --no-absolute-filenames "$3"', 'bare', path.join(image.dir, image.manifest.files.initrd), root, BUSYBOX_HELPER.replace(/^\//, '')]);
+    await unpackInitramfs(path.join(image.dir, image.manifest.files.initrd), root, [BUSYBOX_HELPER.replace(/^\//, '')]);
     await execa('mv', [path.join(root, BUSYBOX_HELPER), path.join(root, 'bin/busybox')]);
     await rm(path.join(root, 'usr'), { recursive: true, force: true });
     await writeFile(path.join(root, 'init'), POWEROFF_INIT, { mode: 0o755 });

@@ -8,6 +8,7 @@ import { appendFile, chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rename,
 import path from 'node:path';
 import { execa } from 'execa';
 import { ensureImage, type BuiltImage } from '../../images/index.js';
+import { readInitramfsMember } from '../../images/initramfs.js';
 import { cacheDir, repoRoot } from '../../paths.js';
 
 export const LOCAL_BOX_IMAGE = 'debian12-vagrant-amd64';
@@ -43,9 +44,9 @@ export async function ensureLocalBox(opts: { signal?: AbortSignal; onProgress?: 
     await mkdir(box);
     // The image's /init, exactly as built into its initramfs.
     const initrd = path.join(image.dir, m.files.initrd);
-    const imageInit = await execa('sh', ['-c', 'zstd -dc "$1" | cpio -i --quiet --to-stdout init', 'sh', initrd], { encoding: 'buffer', cancelSignal: opts.signal });
-    if (!imageInit.stdout.length) throw new Error(`no /init in ${initrd}`);
-    await writeFile(path.join(stage, IMAGE_INIT), imageInit.stdout, { mode: 0o755 });
+    const imageInit = await readInitramfsMember(initrd, 'init', opts.signal);
+    if (!imageInit.length) throw new Error(`no /init in ${initrd}`);
+    await writeFile(path.join(stage, IMAGE_INIT), imageInit, { mode: 0o755 });
     await writeFile(path.join(stage, 'init'), init, { mode: 0o755 });
     await chmod(path.join(stage, IMAGE_INIT), 0o755);
     // Files only (directories already exist in the image and keep their modes).
