@@ -1,6 +1,27 @@
 #!/usr/bin/env node
 // audit-harness command line. Each subcommand lives in harness/cli/<name>.ts and registers itself.
 
+/** Each top-level command and the module that registers it, in the order help lists them. */
+const COMMANDS: readonly (readonly [name: string, load: () => Promise<{ register(p: import('commander').Command): void }>])[] = [
+  ['rules', () => import('./cli/rules.js')],
+  ['search', () => import('./cli/search.js')],
+  ['vm', () => import('./cli/vm.js')],
+  ['run', () => import('./cli/run.js')],
+  ['list', () => import('./cli/run.js')],
+  ['elastic', () => import('./cli/elastic.js')],
+  ['targets', () => import('./cli/targets.js')],
+  ['coverage', () => import('./cli/coverage.js')],
+  ['repro', () => import('./cli/repro.js')],
+  ['validate', () => import('./cli/validate.js')],
+  ['report', () => import('./cli/report-merge.js')],
+];
+
+// Output piped into `head` and the like: a closed pipe ends the command quietly, as it would a C tool.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
+
 // `search` runs on logs of hundreds of MB and is timed against ausearch: it loads only its own
 // modules (commander, zod, listr2 and the target code cost ~0.4 s of start-up).
 if (process.argv[2] === 'search') {
@@ -15,10 +36,17 @@ async function main(): Promise<void> {
   const program = new Command('audit-harness')
     .description('Checks that Linux audit rules log what they claim, on real kernels')
     .showHelpAfterError();
-  for (const cli of [await import('./cli/rules.js'), await import('./cli/search.js'), await import('./cli/vm.js'), await import('./cli/run.js'), await import('./cli/elastic.js'), await import('./cli/targets.js'), await import('./cli/coverage.js'), await import('./cli/repro.js'), await import('./cli/validate.js')]) {
+  // Only the command asked for is loaded (every module costs start-up, and `vm exec` is timed against a bare boot);
+  // help, a typo or no command load them all, so that commander lists and suggests every one.
+  const asked = COMMANDS.find(([name]) => name === process.argv[2]);
+  const loaders = asked ? [asked[1]] : COMMANDS.map(([, load]) => load);
+  const registered = new Set<unknown>();
+  for (const load of loaders) {
+    const cli = await load();
+    if (registered.has(cli)) continue; // run.js registers run and list
+    registered.add(cli);
     cli.register(program);
   }
-  (await import('./cli/report-merge.js')).register(program);
   try {
     await program.parseAsync(process.argv);
   } catch (err) {
