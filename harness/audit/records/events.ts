@@ -11,6 +11,10 @@ import type { AuditEvent, AuditRecord } from './types.js';
 
 interface Slot {
   event: AuditEvent;
+  /** The event's time, kept here for the heap's comparisons (no hop to the event). */
+  sec: number;
+  msec: number;
+  serial: number;
   firstType: number;
   complete: boolean;
   /** Its index in `slots` (fixed while it is open: ties between equal times go to the lowest). */
@@ -22,11 +26,12 @@ function isSingleRecordType(t: number): boolean {
     (t >= AUDIT_MAC_UNLBL_ALLOW && t <= AUDIT_MAC_CALIPSO_DEL);
 }
 
-function compareTime(a: AuditEvent, b: AuditEvent): number {
-  if (a.sec !== b.sec) return a.sec > b.sec ? 1 : -1;
-  if (a.msec !== b.msec) return a.msec > b.msec ? 1 : -1;
-  if (a.serial !== b.serial) return a.serial > b.serial ? 1 : -1;
-  return 0;
+/** Is slot `a` before `b`: the earlier time, else the lower index (what ausearch's scan finds first)? */
+function before(a: Slot, b: Slot): boolean {
+  if (a.sec !== b.sec) return a.sec < b.sec;
+  if (a.msec !== b.msec) return a.msec < b.msec;
+  if (a.serial !== b.serial) return a.serial < b.serial;
+  return a.index < b.index;
 }
 
 export class EventAssembler {
@@ -45,6 +50,12 @@ export class EventAssembler {
    * the whole array finds first (the earliest time, the lowest index among equal ones), without the scan.
    */
   private readonly heap: Slot[] = [];
+  /**
+   * Freed indices below slots.length as a binary min-heap (ausearch takes the lowest free slot), so that a new
+   * event does not scan the array for it (some 4000 slots on a busy host's log). Entries at or past
+   * slots.length were cut off the end of the array: when the least is one, all are, and they are dropped.
+   */
+  private readonly free: number[] = [];
 
   constructor(private readonly eoeTimeout = 2) {}
 
@@ -99,8 +110,7 @@ export class EventAssembler {
     if (t === AUDIT_EOE) return false;
     const event: AuditEvent = { sec: record.sec, msec: record.msec, serial: record.serial, records: [record] };
     if (record.node !== undefined) event.node = record.node;
-    const free = this.slots.indexOf(undefined);
-    const fresh: Slot = { event, firstType: t, complete: false, index: free >= 0 ? free : this.slots.length };
+    const fresh: Slot = { event, sec: record.sec, msec: record.msec, serial: record.serial, firstType: t, complete: false, index: this.freeIndex() };
     this.slots[fresh.index] = fresh;
     this.heapPush(fresh);
     this.remember(fresh);
@@ -134,15 +144,21 @@ export class EventAssembler {
       if (s === undefined || !s.complete) return;
       this.heapPop();
       this.slots[s.index] = undefined;
+      intPush(this.free, s.index);
       this.ready--;
       while (this.slots.length && this.slots[this.slots.length - 1] === undefined) this.slots.pop();
       ready(s.event);
     }
   }
 
-  private static before(a: Slot, b: Slot): boolean {
-    const c = compareTime(a.event, b.event);
-    return c < 0 || (c === 0 && a.index < b.index);
+  /** The lowest free index of `slots` (its length when none is free). */
+  private freeIndex(): number {
+    const f = this.free;
+    if (f.length > 0) {
+      if (f[0]! < this.slots.length) return intPop(f);
+      f.length = 0;
+    }
+    return this.slots.length;
   }
 
   private heapPush(s: Slot): void {
@@ -151,7 +167,7 @@ export class EventAssembler {
     h.push(s);
     while (i > 0) {
       const up = (i - 1) >> 1;
-      if (!EventAssembler.before(s, h[up]!)) break;
+      if (!before(s, h[up]!)) break;
       h[i] = h[up]!;
       i = up;
     }
@@ -168,8 +184,8 @@ export class EventAssembler {
       const l = 2 * i + 1;
       if (l >= n) break;
       const r = l + 1;
-      const c = r < n && EventAssembler.before(h[r]!, h[l]!) ? r : l;
-      if (!EventAssembler.before(h[c]!, last)) break;
+      const c = r < n && before(h[r]!, h[l]!) ? r : l;
+      if (!before(h[c]!, last)) break;
       h[i] = h[c]!;
       i = c;
     }
@@ -186,4 +202,37 @@ export class EventAssembler {
   pending(): AuditEvent[] {
     return this.slots.filter((s): s is Slot => !!s && !s.complete).map((s) => s.event);
   }
+}
+
+/** Pushes `v` onto the binary min-heap `h` of numbers. */
+function intPush(h: number[], v: number): void {
+  let i = h.length;
+  h.push(v);
+  while (i > 0) {
+    const up = (i - 1) >> 1;
+    if (h[up]! <= v) break;
+    h[i] = h[up]!;
+    i = up;
+  }
+  h[i] = v;
+}
+
+/** Takes the least number off the non-empty binary min-heap `h`. */
+function intPop(h: number[]): number {
+  const top = h[0]!;
+  const last = h.pop()!;
+  const n = h.length;
+  if (n === 0) return top;
+  let i = 0;
+  for (;;) {
+    const l = 2 * i + 1;
+    if (l >= n) break;
+    const r = l + 1;
+    const c = r < n && h[r]! < h[l]! ? r : l;
+    if (h[c]! >= last) break;
+    h[i] = h[c]!;
+    i = c;
+  }
+  h[i] = last;
+  return top;
 }

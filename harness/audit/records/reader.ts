@@ -66,8 +66,7 @@ export class LogReader {
   }
 
   private emit(e: AuditEvent): void {
-    const f0 = e.records[0]!.file;
-    if (e.records.length > 1 && e.records.some((r) => r.file !== f0)) {
+    if (e.records.length > 1 && spansFiles(e.records)) {
       const files = new Set(e.records.map((r) => r.file));
       const first = e.records[0]!;
       const p: ParseProblem = {
@@ -106,4 +105,11 @@ export class LogReader {
     if (this.opts.acceptRecord && !this.opts.acceptRecord(res.record)) return;
     this.assembler.add(res.record, (e) => this.emit(e));
   }
+}
+
+/** Do the records come from more than one file? (A loop: this runs for every event.) */
+function spansFiles(records: AuditRecord[]): boolean {
+  const f0 = records[0]!.file;
+  for (let i = 1; i < records.length; i++) if (records[i]!.file !== f0) return true;
+  return false;
 }
