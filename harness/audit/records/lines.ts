@@ -12,14 +12,10 @@ export type LineSink = (text: string, line: number, piece: number) => void;
 
 // What one memchr over a whole chunk tells about the line being handed to a sink (false: unknown),
 // so that per-line code can skip its own scans for bytes that almost never occur.
-let noSeparator = false;
 let noNul = false;
 let newline = false;
-
-/** Inside a LineSink call: is the line known to hold no 0x1d (ENRICHED separator)? */
-export function lineHasNoSeparator(): boolean {
-  return noSeparator;
-}
+/** The line's first 0x1d as an index into it (-1: none; -2: unknown). */
+let separatorAt = -2;
 
 /**
  * Inside a LineSink call: did the line end with a newline (fgets keeps it in the buffer, so ausearch's
@@ -32,6 +28,14 @@ export function lineHasNewline(): boolean {
 /** Inside a LineSink call: is the line known to hold no NUL byte? */
 export function lineHasNoNul(): boolean {
   return noNul;
+}
+
+/**
+ * Inside a LineSink call: the index of the line's first 0x1d (the ENRICHED separator), -1 when it has none,
+ * -2 when unknown (a piece of an over-long line, a last line without a newline).
+ */
+export function lineSeparatorAt(): number {
+  return separatorAt;
 }
 
 export class LineSplitter {
@@ -82,13 +86,14 @@ export class LineSplitter {
       if (this.piece === 0) this.lineNo++;
       if (gs < start) gs = after(buf, 0x1d, start);
       if (nul < start) nul = after(buf, 0, start);
-      noSeparator = gs > nl;
+      separatorAt = gs > nl ? -1 : gs - start;
       noNul = nul > nl;
       newline = true;
       try {
         this.sink((buf as Latin1Buffer).latin1Slice(start, nl), this.lineNo, this.piece);
       } finally {
-        noSeparator = noNul = newline = false;
+        noNul = newline = false;
+        separatorAt = -2;
       }
       this.piece = 0;
       start = nl + 1;

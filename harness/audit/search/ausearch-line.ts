@@ -3,7 +3,7 @@
 // and ignores kernel-log lines. The search command uses this instead of the strict parser so
 // that it keeps and drops exactly the lines ausearch keeps and drops.
 import { INTERP_SEPARATOR, newRecord } from '../records/line.js';
-import { lineHasNoSeparator } from '../records/lines.js';
+import { lineSeparatorAt } from '../records/lines.js';
 import { recordTypeName, recordTypeNumber } from '../records/record-types.js';
 import type { AuditRecord } from '../records/types.js';
 
@@ -36,7 +36,7 @@ export function messageOf(r: AuditRecord): string {
  * ausearch rejects seconds above LONG_MAX - eoeTimeout - 1. `newline`: a newline follows `line` in ausearch's
  * buffer (fgets keeps it, so it ends the last of the first words: "msg=audit(17638344\n" is long enough to be
  * a record, and an error names the stamp with its newline). Inside a LineSink, `line` must be the sink's
- * line or a prefix of it (lineHasNoSeparator speaks of that line).
+ * line or a prefix of it (lineSeparatorAt speaks of that line).
  */
 export function searchRecord(line: string, file: string | undefined, lineNo: number, eoeTimeout: number, newline: boolean): AuditRecord | string | undefined {
   return fastRecord(line, file, lineNo, newline) ?? slowRecord(line, file, lineNo, eoeTimeout, newline);
@@ -191,6 +191,8 @@ function fastRecord(line: string, file: string | undefined, lineNo: number, newl
   let bodyStart = close + 1;
   if (line.charCodeAt(bodyStart) === 0x3a) bodyStart++;
   if (line.charCodeAt(bodyStart) === 0x20) bodyStart++;
+  // The splitter found the line's first 0x1d; a type word may hold one too, before the body.
+  const sep = lineSeparatorAt();
   return newRecord(known.name, known.num, undefined, sec, msec, serial, line, file, lineNo, Math.min(bodyStart, line.length),
-    lineHasNoSeparator() ? -1 : line.indexOf(INTERP_SEPARATOR, bodyStart));
+    sep === -1 || sep >= line.length ? -1 : sep >= bodyStart ? sep : line.indexOf(INTERP_SEPARATOR, bodyStart));
 }

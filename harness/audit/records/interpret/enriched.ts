@@ -1,13 +1,19 @@
 // The ENRICHED part of a line (after its first 0x1d) as auparse keeps it for interpretation
 // (load_interpretation_list in auparse/interpret.c), shared by ausearch -i, --format and -ui NAME.
 
+// The last line asked about and its answer: -i asks up to three times per record (its cache scope, its
+// state, its list), and the same text object hashes once in the Maps it is looked up in.
+let lastRaw: string | undefined;
+let lastText: string | undefined;
+
 /** The text after a line's first 0x1d, up to a NUL (C strings end there); undefined when there is none. */
 export function enrichedText(raw: string): string | undefined {
+  if (raw === lastRaw) return lastText;
   const sep = raw.indexOf('\x1d');
-  if (sep < 0) return undefined;
-  const nul = raw.indexOf('\0');
-  if (nul >= 0 && nul < sep) return undefined;
-  return nul < 0 ? raw.slice(sep + 1) : raw.slice(sep + 1, nul);
+  const nul = sep < 0 ? -1 : raw.indexOf('\0');
+  lastRaw = raw;
+  lastText = sep < 0 || (nul >= 0 && nul < sep) ? undefined : nul < 0 ? raw.slice(sep + 1) : raw.slice(sep + 1, nul);
+  return lastText;
 }
 
 /**
