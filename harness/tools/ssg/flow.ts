@@ -52,7 +52,7 @@ async function evalGuest(target: Target, ds: Datastream, rules: string[], outDir
   const packages = (target as Partial<QemuTarget>).image?.manifest.packages;
   const root = await copyGuestRoot(target, packages);
   try {
-    return { ev: await oscapEval(ds, rules, root.dir, outDir, label), dpkgStatus: root.dpkgStatus };
+    return { ev: await oscapEval(ds, rules, root.dir, outDir, label, target.info.arch), dpkgStatus: root.dpkgStatus };
   } finally {
     await root.remove();
   }

@@ -10,7 +10,7 @@ import type { Target } from '../../targets/target.js';
  * What the OVAL of audit_rules_kernel_module_loading* and the platform checks read (from the datastreams):
  * rules.d/*.rules and audit.rules (the rules), auditd.service (augenrules or auditctl: ExecStartPost=-/sbin/augenrules),
  * debian_version / os-release / redhat-release (the benchmark's platform CPE), /.dockerenv and /run/.containerenv
- * (the `machine` platform). uname (the 64-bit test) is the host's: see README.
+ * (the `machine` platform). uname (the 64-bit test) is not probed against a directory: see README.
  */
 export const GUEST_PATHS = [
   'etc/audit', 'etc/os-release', 'etc/debian_version', 'etc/redhat-release', 'etc/system-release',
@@ -25,12 +25,13 @@ export interface GuestRoot {
   remove(): Promise<void>;
 }
 
-const dpkgArch = (arch: string) => (arch === 'i686' ? 'i386' : 'amd64');
+/** Debian's name for a kernel arch (uname -m). */
+export const dpkgArchOf = (arch: string) => (arch === 'i686' ? 'i386' : 'amd64');
 
 /** A dpkg status file listing the packages the image was built from, as dpkg would after installing them. */
 export function dpkgStatusOf(packages: Record<string, string>, arch: string): string {
   return Object.entries(packages).sort(([a], [b]) => a.localeCompare(b))
-    .map(([name, version]) => `Package: ${name}\nStatus: install ok installed\nArchitecture: ${dpkgArch(arch)}\nVersion: ${version}\nDescription: ${name} (from the audit-harness image manifest)\n`)
+    .map(([name, version]) => `Package: ${name}\nStatus: install ok installed\nArchitecture: ${dpkgArchOf(arch)}\nVersion: ${version}\nDescription: ${name} (from the audit-harness image manifest)\n`)
     .join('\n');
 }
 

@@ -5,6 +5,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { TAILORED_PROFILE, tailoringXml, type Datastream } from './content.js';
+import { dpkgArchOf } from './guest-root.js';
 
 export type RuleVerdict = 'pass' | 'fail' | 'notapplicable' | 'notchecked' | 'notselected' | 'error' | 'unknown' | 'informational' | 'fixed';
 
@@ -40,18 +41,22 @@ export function ruleResultsOf(xml: string, rules?: readonly string[]): Map<strin
 /**
  * The apt configuration the dpkginfo probe reads (oscap 1.3.7 asks libapt-pkg, with RootDir = OSCAP_PROBE_ROOT): the
  * host's apt.conf.d is left out, since a container host's (docker-clean) empties Dir::Cache::pkgcache and the probe
- * then fails, making every rule under the `package[audit]` platform "notapplicable".
+ * then fails, making every rule under the `package[audit]` platform "notapplicable". The architecture is the guest's:
+ * libapt otherwise takes this amd64 host's, and an i386 guest's `auditd` (Architecture: i386) is then not installed.
  */
-async function aptConfig(work: string): Promise<string> {
+async function aptConfig(work: string, machine: string): Promise<string> {
   const parts = join(work, 'apt.conf.d');
   await mkdir(parts, { recursive: true });
   const file = join(work, 'apt.conf');
-  await writeFile(file, `Dir::Etc::parts "${parts}";\nDir::Etc::main "/dev/null";\n`);
+  await writeFile(file, `Dir::Etc::parts "${parts}";\nDir::Etc::main "/dev/null";\nAPT::Architecture "${dpkgArchOf(machine)}";\n`);
   return file;
 }
 
-/** `oscap xccdf eval` of `rules` (tailored profile) against the files under `root`; results under `outDir`. */
-export async function oscapEval(ds: Datastream, rules: readonly string[], root: string, outDir: string, label: string): Promise<OscapEval> {
+/**
+ * `oscap xccdf eval` of `rules` (tailored profile) against the files under `root`; results under `outDir`.
+ * `machine` is the guest's `uname -m` (for the architecture of its package database).
+ */
+export async function oscapEval(ds: Datastream, rules: readonly string[], root: string, outDir: string, label: string, machine: string): Promise<OscapEval> {
   const oscap = await oscapBinary();
   await mkdir(outDir, { recursive: true });
   const tailoring = join(outDir, 'tailoring.xml');
@@ -61,9 +66,9 @@ export async function oscapEval(ds: Datastream, rules: readonly string[], root: 
   const rawResults = join(outDir, `.${label}.xccdf-results.xml`);
   const rawArf = join(outDir, `.${label}.arf.xml`);
   const t0 = Date.now();
-  const r = await execa(oscap, ['xccdf', 'eval', '--tailoring-file', tailoring, '--profile', TAILORED_PROFILE,
-    '--results', rawResults, '--results-arf', rawArf, ds.file], {
-    reject: false, env: { OSCAP_PROBE_ROOT: root, APT_CONFIG: await aptConfig(outDir) }, timeout: 300_000,
+  const args = ['xccdf', 'eval', '--tailoring-file', tailoring, '--profile', TAILORED_PROFILE, '--results', rawResults, '--results-arf', rawArf, ds.file];
+  const r = await execa(oscap, args, {
+    reject: false, env: { OSCAP_PROBE_ROOT: root, APT_CONFIG: await aptConfig(outDir, machine) }, timeout: 300_000,
   });
   if (r.exitCode !== 0 && r.exitCode !== 2) {
     await rm(rawResults, { force: true });
