@@ -1,29 +1,13 @@
 // The load/unload battery a tool's verdict is checked against: one in-memory scenario (harness/scenarios/schema.ts)
 // run by the scenario runner on rules that are already in the guest (apply: none), so what is measured is exactly
 // what the tool (oscap's remediation, the CIS solution) left there.
-import { deriveFacts } from '../../releases/facts.js';
-import { parseProbe, PROBE_SCRIPT } from '../../releases/probe.js';
 import { resetGuest, runScenario, type TargetSession } from '../../scenarios/run-scenario.js';
 import type { ScenarioResult } from '../../scenarios/result.js';
 import { scenarioSchema, type Scenario } from '../../scenarios/schema.js';
-import { TargetError, type Target } from '../../targets/target.js';
+import type { Target } from '../../targets/target.js';
 
 /** What the runner needs of a booted guest: its measured release facts and fixtures. */
-export async function sessionOf(target: Target): Promise<TargetSession> {
-  const name = target.info.name;
-  const fx = target.info.fixtures;
-  if (!fx) throw new TargetError(name, 'the target has no test module or loaders (fixtures)');
-  const probe = await target.exec(PROBE_SCRIPT, { timeoutMs: 60_000 });
-  if (probe.code !== 0) throw new TargetError(name, `probing the release facts failed: ${probe.stderr.trim()}`);
-  const facts = deriveFacts(parseProbe(probe.stdout, name).facts);
-  return {
-    target, kernelRelease: facts.kernel, facts, seq: 0, locked: false,
-    fixtures: {
-      testModule: fx.testModule, testModuleKo: fx.testModuleKo, testModuleXz: fx.testModuleXz, stockModule: fx.stockModule,
-      loader32: fx.loader32, moduleName: 'audit_test_mod', ...(fx.loader64 ? { loader64: fx.loader64 } : {}),
-    },
-  };
-}
+export { probeGuest as sessionOf } from '../../scenarios/run-scenario.js';
 
 type StepIn = Scenario['steps'][number];
 const step = (s: Omit<StepIn, 'expectExit' | 'as'> & { as?: StepIn['as'] }): StepIn => ({ as: 'root', expectExit: 0, ...s }) as StepIn;
