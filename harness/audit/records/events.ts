@@ -198,6 +198,11 @@ export class EventAssembler {
     this.drain(ready);
   }
 
+  /** Calls `fn` on every record of the events not yet gone (open, or complete and waiting to leave). */
+  forEachHeldRecord(fn: (r: AuditRecord) => void): void {
+    for (const s of this.slots) if (s) for (const r of s.event.records) fn(r);
+  }
+
   /** Open (incomplete) events, e.g. to report an event cut at the end of a file. */
   pending(): AuditEvent[] {
     return this.slots.filter((s): s is Slot => !!s && !s.complete).map((s) => s.event);

@@ -28,43 +28,22 @@ export function newRecord(
   return new ParsedRecord(type, typeNum, node, sec, msec, serial, raw, file, line, bodyStart, sepAt);
 }
 
-class ParsedRecord implements AuditRecord {
-  type: string;
-  typeNum?: number;
-  node?: string;
-  sec: number;
-  msec: number;
-  serial: number;
-  raw: string;
-  file?: string;
-  line: number;
-  /** Offset in raw of the first field, and of the 0x1d separator (-1 when RAW). */
-  private readonly bodyStart: number;
-  private readonly sepAt: number;
-  private parsed?: AuditField[];
+/**
+ * A line's fields, split on first use, and its message: what every record class shares, whatever holds the
+ * line's text (`raw`).
+ */
+export abstract class SplitRecord {
+  abstract raw: string;
+  private parsed: AuditField[] | undefined = undefined;
 
-  constructor(
-    type: string, typeNum: number | undefined, node: string | undefined, sec: number, msec: number, serial: number,
-    raw: string, file: string | undefined, line: number, bodyStart: number, sepAt: number,
-  ) {
-    this.type = type;
-    if (typeNum !== undefined) this.typeNum = typeNum;
-    if (node !== undefined) this.node = node;
-    this.sec = sec;
-    this.msec = msec;
-    this.serial = serial;
-    this.raw = raw;
-    if (file !== undefined) this.file = file;
-    this.line = line;
-    this.bodyStart = bodyStart;
-    this.sepAt = sepAt;
-  }
+  /** bodyStart: offset in raw of the first field; sepAt: of the 0x1d separator (-1 when RAW). */
+  constructor(private readonly bodyStart: number, private readonly sepAt: number) {}
 
   get fields(): AuditField[] {
-    if (!this.parsed) {
-      const end = this.sepAt >= 0 ? this.sepAt : this.raw.length;
-      this.parsed = splitFields(this.raw.slice(this.bodyStart, end));
-      if (this.sepAt >= 0) attachEnriched(this.parsed, this.raw.slice(this.sepAt + 1));
+    if (this.parsed === undefined) {
+      const raw = this.raw;
+      this.parsed = splitFields(raw.slice(this.bodyStart, this.sepAt >= 0 ? this.sepAt : raw.length));
+      if (this.sepAt >= 0) attachEnriched(this.parsed, raw.slice(this.sepAt + 1));
     }
     return this.parsed;
   }
@@ -76,6 +55,34 @@ class ParsedRecord implements AuditRecord {
   /** The logged text before any ENRICHED part. */
   get message(): string {
     return this.sepAt >= 0 ? this.raw.slice(0, this.sepAt) : this.raw;
+  }
+}
+
+class ParsedRecord extends SplitRecord implements AuditRecord {
+  type: string;
+  typeNum?: number;
+  node?: string;
+  sec: number;
+  msec: number;
+  serial: number;
+  raw: string;
+  file?: string;
+  line: number;
+
+  constructor(
+    type: string, typeNum: number | undefined, node: string | undefined, sec: number, msec: number, serial: number,
+    raw: string, file: string | undefined, line: number, bodyStart: number, sepAt: number,
+  ) {
+    super(bodyStart, sepAt);
+    this.type = type;
+    if (typeNum !== undefined) this.typeNum = typeNum;
+    if (node !== undefined) this.node = node;
+    this.sec = sec;
+    this.msec = msec;
+    this.serial = serial;
+    this.raw = raw;
+    if (file !== undefined) this.file = file;
+    this.line = line;
   }
 
   toJSON(): object {

@@ -10,6 +10,13 @@ type Latin1Buffer = Buffer & { latin1Slice(start: number, end: number): string }
 
 export type LineSink = (text: string, line: number, piece: number) => void;
 
+/**
+ * Takes a whole line (newline excluded) as bytes `buf[start, end)`, with the flags below set as for a LineSink;
+ * returns false to have it cut into a string and given to the LineSink instead. `buf` is the caller's chunk (or
+ * a copy of a line cut by a chunk's end), never reused by the splitter.
+ */
+export type LineByteSink = (buf: Buffer, start: number, end: number, line: number) => boolean;
+
 // What one memchr over a whole chunk tells about the line being handed to a sink (false: unknown),
 // so that per-line code can skip its own scans for bytes that almost never occur.
 let noNul = false;
@@ -44,7 +51,7 @@ export class LineSplitter {
   /** Index of the piece within an over-long line (0 for the first). */
   private piece = 0;
 
-  constructor(private readonly sink: LineSink) {}
+  constructor(private readonly sink: LineSink, private readonly byteSink?: LineByteSink) {}
 
   push(chunk: Buffer): void {
     let from = 0;
@@ -90,7 +97,9 @@ export class LineSplitter {
       noNul = nul > nl;
       newline = true;
       try {
-        this.sink((buf as Latin1Buffer).latin1Slice(start, nl), this.lineNo, this.piece);
+        if (this.byteSink === undefined || this.piece !== 0 || !this.byteSink(buf, start, nl, this.lineNo)) {
+          this.sink((buf as Latin1Buffer).latin1Slice(start, nl), this.lineNo, this.piece);
+        }
       } finally {
         noNul = newline = false;
         separatorAt = -2;

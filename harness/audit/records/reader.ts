@@ -19,6 +19,11 @@ export interface LogReaderOptions {
    * Returns undefined to drop the line silently.
    */
   parse?: (text: string, file: string | undefined, line: number) => AuditRecord | undefined;
+  /**
+   * With `parse`: a whole line as bytes (LineByteSink), its record, or null to have the line cut into a string
+   * and given to `parse`; undefined drops it.
+   */
+  parseBytes?: (buf: Buffer, start: number, end: number, file: string | undefined, line: number) => AuditRecord | undefined | null;
 }
 
 export class LogReader {
@@ -34,7 +39,17 @@ export class LogReader {
     private readonly opts: LogReaderOptions = {},
   ) {
     this.assembler = new EventAssembler(opts.eoeTimeout ?? 2);
-    this.splitter = new LineSplitter((text, line, piece) => this.line(text, line, piece));
+    this.splitter = this.newSplitter();
+  }
+
+  private newSplitter(): LineSplitter {
+    const parseBytes = this.opts.parse ? this.opts.parseBytes : undefined;
+    return new LineSplitter((t, l, p) => this.line(t, l, p), parseBytes && ((buf, start, end, line) => {
+      const r = parseBytes(buf, start, end, this.file, line);
+      if (r === null) return false;
+      if (r) this.assembler.add(r, this.ready);
+      return true;
+    }));
   }
 
   /** Starts a new file; open events carry over (an event may continue in the next file). */
@@ -42,7 +57,7 @@ export class LogReader {
     this.splitter.end();
     this.file = file;
     // Line numbers restart with each file.
-    this.splitter = new LineSplitter((t, l, p) => this.line(t, l, p));
+    this.splitter = this.newSplitter();
   }
 
   push(chunk: Buffer): void {
@@ -58,6 +73,11 @@ export class LogReader {
   finish(): void {
     this.splitter.end();
     this.assembler.finish((e) => this.emit(e));
+  }
+
+  /** Calls `fn` on every record of the events not yet handed to onEvent. */
+  forEachHeldRecord(fn: (r: AuditRecord) => void): void {
+    this.assembler.forEachHeldRecord(fn);
   }
 
   private problem(p: ParseProblem): void {

@@ -3,7 +3,8 @@
 // and ignores kernel-log lines. The search command uses this instead of the strict parser so
 // that it keeps and drops exactly the lines ausearch keeps and drops.
 import { INTERP_SEPARATOR, newRecord } from '../records/line.js';
-import { lineSeparatorAt } from '../records/lines.js';
+import { lineHasNewline, lineSeparatorAt } from '../records/lines.js';
+import { ByteRecord } from './byte-record.js';
 import { recordTypeName, recordTypeNumber } from '../records/record-types.js';
 import type { AuditRecord } from '../records/types.js';
 
@@ -98,26 +99,25 @@ function slowRecord(line: string, file: string | undefined, lineNo: number, eoeT
   );
 }
 
-const MSG = ' msg=audit(';
+const MSG_LENGTH = ' msg=audit('.length;
 
-/** line.startsWith(MSG, at), unrolled: twice as fast as startsWith or a loop. */
-function isMsg(line: string, at: number): boolean {
-  return line.charCodeAt(at) === 32 && line.charCodeAt(at + 1) === 109 && line.charCodeAt(at + 2) === 115 &&
-    line.charCodeAt(at + 3) === 103 && line.charCodeAt(at + 4) === 61 && line.charCodeAt(at + 5) === 97 &&
-    line.charCodeAt(at + 6) === 117 && line.charCodeAt(at + 7) === 100 && line.charCodeAt(at + 8) === 105 &&
-    line.charCodeAt(at + 9) === 116 && line.charCodeAt(at + 10) === 40;
+/** buf[at..] starts with ' msg=audit(' (unrolled; a byte past the line is its newline, or undefined). */
+function isMsg(buf: Uint8Array, at: number): boolean {
+  return buf[at] === 32 && buf[at + 1] === 109 && buf[at + 2] === 115 && buf[at + 3] === 103 && buf[at + 4] === 61 &&
+    buf[at + 5] === 97 && buf[at + 6] === 117 && buf[at + 7] === 100 && buf[at + 8] === 105 && buf[at + 9] === 116 &&
+    buf[at + 10] === 40;
 }
 
 // Scratch results of digits(): value and end index (no array per call on this hot path).
 let dValue = 0;
 let dEnd = 0;
 
-/** Reads decimal digits at `i` into dValue/dEnd; false when there are none or more than `max`. */
-function digits(s: string, i: number, max: number): boolean {
+/** Reads decimal digits at `i`, before `end`, into dValue/dEnd; false when there are none or more than `max`. */
+function digits(buf: Uint8Array, i: number, end: number, max: number): boolean {
   let v = 0;
   const start = i;
-  for (; i < s.length; i++) {
-    const c = s.charCodeAt(i) - 48;
+  for (; i < end; i++) {
+    const c = buf[i]! - 48;
     if (c < 0 || c > 9) break;
     v = v * 10 + c;
   }
@@ -140,23 +140,23 @@ const typeWords = new Map<string, TypeWord>();
  */
 const byShape: (TypeWord | undefined)[] = new Array(256);
 
-function typeSlot(line: string, end: number): number {
-  return ((end - 5) * 7 + line.charCodeAt(end - 1) * 3 + line.charCodeAt(end - 2)) & 255;
+function typeSlot(buf: Uint8Array, from: number, end: number): number {
+  return ((end - from) * 7 + buf[end - 1]! * 3 + buf[end - 2]!) & 255;
 }
 
-/** Is line[5, end) `word`? (A loop: startsWith at an offset costs more for these short words.) */
-function sameWord(line: string, word: string, end: number): boolean {
-  if (word.length !== end - 5) return false;
-  for (let i = 0; i < word.length; i++) if (line.charCodeAt(5 + i) !== word.charCodeAt(i)) return false;
+/** Is buf[from, end) `word`? */
+function sameWord(buf: Uint8Array, from: number, end: number, word: string): boolean {
+  if (word.length !== end - from) return false;
+  for (let i = 0; i < word.length; i++) if (buf[from + i] !== word.charCodeAt(i)) return false;
   return true;
 }
 
-/** The type word of `line`, which runs from 5 to `end`. */
-function typeWordAt(line: string, end: number): TypeWord {
-  const slot = typeSlot(line, end);
+/** The type word buf[from, end). */
+function typeWordAt(buf: Buffer, from: number, end: number): TypeWord {
+  const slot = typeSlot(buf, from, end);
   const t = byShape[slot];
-  if (t !== undefined && sameWord(line, t.word, end)) return t;
-  const word = line.slice(5, end);
+  if (t !== undefined && sameWord(buf, from, end, t.word)) return t;
+  const word = (buf as Latin1Buffer).latin1Slice(from, end);
   let known = typeWords.get(word);
   if (known === undefined) {
     const n = recordTypeNumber(word);
@@ -167,32 +167,72 @@ function typeWordAt(line: string, end: number): TypeWord {
   return known;
 }
 
+/** Buffer#latin1Slice (undocumented, stable): what toString('latin1', a, b) calls, without its checks. */
+type Latin1Buffer = Buffer & { latin1Slice(start: number, end: number): string };
+
+// What fastHeader read: the stamp and where the fields start (relative to the line).
+let hSec = 0;
+let hMsec = 0;
+let hSerial = 0;
+let hBody = 0;
+
 /**
- * The common case, without allocation beyond the record: `type=NAME msg=audit(SEC.MS:SERIAL): ...`
- * with sane numbers. Anything unusual goes to the general path, which follows ausearch exactly.
+ * The common case, read from the line's bytes buf[at, end) with no allocation: `type=NAME
+ * msg=audit(SEC.MS:SERIAL): ...` with sane numbers; its type word, the rest in hSec/hMsec/hSerial/hBody.
+ * Undefined for anything unusual, which takes the general path (slowRecord), following ausearch exactly.
  */
-function fastRecord(line: string, file: string | undefined, lineNo: number, newline: boolean): AuditRecord | undefined {
-  if (line.charCodeAt(0) !== 116 || line.charCodeAt(1) !== 121 || line.charCodeAt(2) !== 112 || line.charCodeAt(3) !== 101 || line.charCodeAt(4) !== 61) return undefined;
-  const sp = line.indexOf(' ', 5);
-  if (sp < 0 || sp > 60 || !isMsg(line, sp)) return undefined;
-  if (!digits(line, sp + MSG.length, 12) || line.charCodeAt(dEnd) !== 0x2e) return undefined;
+function fastHeader(buf: Buffer, at: number, end: number, newline: boolean): TypeWord | undefined {
+  if (buf[at] !== 116 || buf[at + 1] !== 121 || buf[at + 2] !== 112 || buf[at + 3] !== 101 || buf[at + 4] !== 61) return undefined;
+  // the type word's end: a space within the first 61 bytes
+  let sp = at + 5;
+  const spLimit = Math.min(end, at + 61);
+  while (sp < spLimit && buf[sp] !== 32) sp++;
+  if (sp >= spLimit || !isMsg(buf, sp)) return undefined;
+  if (!digits(buf, sp + MSG_LENGTH, end, 12) || buf[dEnd] !== 0x2e || dEnd >= end) return undefined;
   const sec = dValue;
-  if (!digits(line, dEnd + 1, 3) || line.charCodeAt(dEnd) !== 0x3a) return undefined;
+  if (!digits(buf, dEnd + 1, end, 3) || buf[dEnd] !== 0x3a || dEnd >= end) return undefined;
   const msec = dValue;
-  if (!digits(line, dEnd + 1, 15) || line.charCodeAt(dEnd) !== 0x29 || dEnd >= 80) return undefined;
-  const serial = dValue;
+  if (!digits(buf, dEnd + 1, end, 15) || buf[dEnd] !== 0x29 || dEnd >= end || dEnd - at >= 80) return undefined;
   const close = dEnd;
   // ausearch ignores a msg= word of 18 characters or fewer (the word usually ends at "): ").
-  const wordEnd = line.charCodeAt(close + 1) === 0x3a && line.charCodeAt(close + 2) === 0x20 ? close + 2 : line.indexOf(' ', sp + 1);
-  // A word that ends the line ends with its newline when the line is within the 80 bytes ausearch copies.
-  const end = wordEnd >= 0 ? wordEnd : line.length < 80 ? line.length + (newline ? 1 : 0) : 80;
-  if (end - (sp + 1) <= 18) return undefined;
-  const known = typeWordAt(line, sp);
-  let bodyStart = close + 1;
-  if (line.charCodeAt(bodyStart) === 0x3a) bodyStart++;
-  if (line.charCodeAt(bodyStart) === 0x20) bodyStart++;
-  // The splitter found the line's first 0x1d; a type word may hold one too, before the body.
+  let wordEnd: number;
+  if (close + 2 < end && buf[close + 1] === 0x3a && buf[close + 2] === 0x20) wordEnd = close + 2;
+  else {
+    wordEnd = sp + 1;
+    while (wordEnd < end && buf[wordEnd] !== 32) wordEnd++;
+    // A word that ends the line ends with its newline when the line is within the 80 bytes ausearch copies.
+    if (wordEnd >= end) wordEnd = end - at < 80 ? end + (newline ? 1 : 0) : at + 80;
+  }
+  if (wordEnd - (sp + 1) <= 18) return undefined;
+  hSec = sec;
+  hMsec = msec;
+  hSerial = dValue;
+  let body = close + 1;
+  if (body < end && buf[body] === 0x3a) body++;
+  if (body < end && buf[body] === 0x20) body++;
+  hBody = body - at;
+  return typeWordAt(buf, at + 5, sp);
+}
+
+/** The common case of a line given as a string (see fastHeader). */
+function fastRecord(line: string, file: string | undefined, lineNo: number, newline: boolean): AuditRecord | undefined {
+  const buf = Buffer.from(line, 'latin1');
+  const known = fastHeader(buf, 0, buf.length, newline);
+  if (known === undefined) return undefined;
   const sep = lineSeparatorAt();
-  return newRecord(known.name, known.num, undefined, sec, msec, serial, line, file, lineNo, Math.min(bodyStart, line.length),
-    sep === -1 || sep >= line.length ? -1 : sep >= bodyStart ? sep : line.indexOf(INTERP_SEPARATOR, bodyStart));
+  return newRecord(known.name, known.num, undefined, hSec, hMsec, hSerial, line, file, lineNo, hBody,
+    sep === -1 || sep >= line.length ? -1 : sep >= hBody ? sep : line.indexOf(INTERP_SEPARATOR, hBody));
+}
+
+/**
+ * Inside a LineByteSink call, for a line with no NUL: its record as searchRecord would make it, kept as bytes
+ * (ByteRecord); null when the line takes the general path (searchRecord on its string).
+ */
+export function searchByteRecord(buf: Buffer, start: number, end: number, file: string | undefined, lineNo: number): ByteRecord | null {
+  const known = fastHeader(buf, start, end, lineHasNewline());
+  if (known === undefined) return null;
+  // The splitter found the line's first 0x1d; one inside the type word, before the body, takes the general path.
+  const sep = lineSeparatorAt();
+  if (sep >= 0 && sep < hBody) return null;
+  return new ByteRecord(known.name, known.num, hSec, hMsec, hSerial, buf, start, end, file, lineNo, hBody, sep);
 }

@@ -4,7 +4,8 @@ import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync } from 
 import path from 'node:path';
 import { LogReader } from '../records/reader.js';
 import type { AuditEvent } from '../records/types.js';
-import { searchRecord } from './ausearch-line.js';
+import { searchByteRecord, searchRecord } from './ausearch-line.js';
+import { ByteRecord } from './byte-record.js';
 import { lineHasNewline, lineHasNoNul } from '../records/lines.js';
 import { writeDefault, writeRaw } from './format-raw.js';
 import { startInterpretedSearch, writeInterpreted } from './format-interpret.js';
@@ -132,8 +133,17 @@ function search(argv: string[], io: SearchIo, out: Output, err: Output): number 
     // ausearch frees the list it loaded to match once the event is done
     if (list.byMatch) list.text = undefined;
   };
+  const inTime = (sec: number) => (o.startTime === undefined || sec >= o.startTime) && (o.endTime === undefined || sec <= o.endTime);
   const reader = new LogReader(onEvent, () => {}, {
     eoeTimeout,
+    parseBytes: (buf, start, end, file, line) => {
+      if (stop) return undefined;
+      if (!lineHasNoNul()) return null;
+      const r = searchByteRecord(buf, start, end, file, line);
+      if (r === null) return null;
+      if (!inTime(r.sec)) return undefined;
+      return r;
+    },
     parse: (text, file, line) => {
       // After --just-one's match ausearch reads no further lines.
       if (stop) return undefined;
@@ -143,11 +153,17 @@ function search(argv: string[], io: SearchIo, out: Output, err: Output): number 
         if (r) err.write(r);
         return undefined;
       }
-      if ((o.startTime !== undefined && r.sec < o.startTime) || (o.endTime !== undefined && r.sec > o.endTime)) return undefined;
+      if (!inTime(r.sec)) return undefined;
       return r;
     },
   });
-  const buf = Buffer.allocUnsafe(1 << 20);
+  // Two chunks in turn. Records keep their lines as bytes of the chunk they were read from (ByteRecord): before a
+  // chunk's memory is read into again, the records of events not yet gone that still point into it are made strings.
+  const chunks = [Buffer.allocUnsafe(1 << 20), Buffer.allocUnsafe(1 << 20)];
+  let chunkNo = 0;
+  const pinIn = (chunk: Buffer) => reader.forEachHeldRecord((r) => {
+    if (r instanceof ByteRecord && r.heldIn(chunk)) r.pin();
+  });
   for (const f of files) {
     reader.beginFile(f === '-' ? undefined : f);
     let fd: number;
@@ -160,6 +176,8 @@ function search(argv: string[], io: SearchIo, out: Output, err: Output): number 
     try {
       for (;;) {
         let n: number;
+        const buf = chunks[chunkNo++ & 1]!;
+        if (chunkNo > 2) pinIn(buf);
         try {
           n = readSync(fd, buf, 0, buf.length, null);
         } catch (e) {
