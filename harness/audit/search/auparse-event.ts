@@ -8,7 +8,7 @@ import { enrichedText } from '../records/interpret/enriched.js';
 import { printEscaped, ttyEscape } from '../records/interpret/text.js';
 import { recordTypeName, recordTypeNumber } from '../records/record-types.js';
 import type { AuditEvent, AuditRecord } from '../records/types.js';
-import { messageOf } from './ausearch-line.js';
+import { messageOf, stampWordTooShort } from './ausearch-line.js';
 import { isEnriched } from './format-raw.js';
 
 interface Field {
@@ -366,6 +366,8 @@ export function auparseEvents(e: AuditEvent, eoeTimeout: number): AuEvent[] {
     let text = enriched ? r.raw : messageOf(r);
     const nul = text.indexOf('\0');
     if (nul >= 0) text = text.slice(0, nul);
+    // Kept by ausearch only thanks to its newline, which auparse is not fed.
+    if (stampWordTooShort(text, false)) continue;
     const t = r.typeNum ?? 0;
     if (!building) {
       if (t === 1320) continue;

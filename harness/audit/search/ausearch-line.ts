@@ -26,6 +26,19 @@ function words(s: string, max: number): string[] {
   return s.split(' ').filter((w) => w.length > 0).slice(0, max);
 }
 
+/**
+ * Is a record's msg= word too short for a time stamp (18 characters or fewer), counting what follows the text in the
+ * buffer the check reads (`newline`: fgets's newline)? ausearch's extract_timestamp drops such a line; auparse, fed
+ * the record's text without its newline for --format csv/text, drops the record from its event the same way.
+ */
+export function stampWordTooShort(text: string, newline: boolean): boolean {
+  const limit = text.startsWith('n') ? 340 : 80;
+  const head = newline && text.length < limit ? `${text}\n` : text.slice(0, limit);
+  const w = words(head, 3);
+  const msgWord = w[w[0]?.startsWith('n') ? 2 : 1];
+  return msgWord !== undefined && msgWord.length <= 18;
+}
+
 /** The logged text of a record as ausearch holds it: up to the 0x1d separator. */
 export function messageOf(r: AuditRecord): string {
   return (r as { message?: string }).message ?? r.raw;
