@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { downloadDebs, extractDeb, openAptState, type AptState, type DebArch } from '../debian/apt.js';
 import { cacheDir, repoRoot } from '../paths.js';
 import { buildLoader, buildTestModules, xzModule } from './compile.js';
+import { writeDpkgStatus } from './dpkg-status.js';
 import { findMissingLibraries } from './elf-closure.js';
 import { packInitramfs } from './initramfs.js';
 import { isAlive } from './process-alive.js';
@@ -175,6 +176,7 @@ async function buildOrReuse(recipeId: string, opts: EnsureImageOptions): Promise
         if (p === kernelPkg) await extractDeb(debs.get(p.name)!, kernelRoot);
         else await unpackDeb(debs.get(p.name)!, root, signal);
       }
+      await writeDpkgStatus(root, resolved.guest.map((p) => debs.get(p.name)!), signal);
       // trixie's kernel package has its modules under usr/lib/modules only; depmod -b looks in lib/modules.
       if (!(await lstat(path.join(kernelRoot, 'lib')).then(() => true, () => false))) await symlink('usr/lib', path.join(kernelRoot, 'lib'));
       // The release's own compiler: a hard-linked copy of the cached chroot, the headers unpacked into it.
