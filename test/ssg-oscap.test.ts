@@ -1,6 +1,6 @@
 // SSG with the real oscap on real guests, one boot each, at once: qemu:debian11-amd64 with its native Debian 11
-// datastream (the whole flow), qemu:debian11-i686 with the same (not battered: its fixes write b64 lines),
-// qemu:debian12-amd64 with the Debian 11 datastream (bookworm's content has none for Debian 12) and RHEL 7/8/9.
+// datastream (the whole flow), qemu:debian11-i686 with the same (not battered),
+// qemu:debian12-amd64 with its own datastream (trixie's 0.1.76; bookworm's 0.1.65 has none), Debian 11's and RHEL 7/8/9's.
 // oscap's verdicts are read back from its own result files; the remediation the guest ran is the script oscap
 // generated; the battery shows what the kernel logged after it (rules only on disk, then after augenrules --load).
 // RHEL 9 runs to the end on Debian 12; RHEL 7 and 8 (RHEL 9's fixes but for the header, the guard's order and, in 7,
@@ -24,10 +24,10 @@ let bootError: unknown;
 /** Per target: the datastreams it runs, and how far. */
 const PLAN: Record<string, Array<{ product: string; remediate: boolean; battery: boolean }>> = {
   'qemu:debian11-amd64': [{ product: 'debian11', remediate: true, battery: true }],
-  // Not battered: the fixes pick their arches with getconf, which the images lack (see the SSG README), so they write
-  // b64 lines the i686 kernel refuses.
+  // Not battered: the 32-bit case of the fixes is what is looked at (b32 lines only, and oscap's verdict on them).
   'qemu:debian11-i686': [{ product: 'debian11', remediate: true, battery: false }],
   'qemu:debian12-amd64': [
+    { product: 'debian12', remediate: true, battery: true },
     { product: 'debian11', remediate: true, battery: false },
     { product: 'rhel9', remediate: true, battery: true },
     { product: 'rhel7', remediate: false, battery: false },
@@ -95,19 +95,41 @@ test('Debian 11 content on Debian 11: oscap fails every rule before; the remedia
   t.is(defs.get('oval:ssg-installed_env_is_a_machine:def:1'), 'true');
 });
 
-test('Debian 11 content on Debian 11 i686: the audit package platform holds (the guest\'s dpkg arch), the rules fail before and pass after the fixes; the uname objects are not applicable, so the b64 line counts', async (t) => {
+test('Debian 11 content on Debian 11 i686: the audit package platform holds (the guest\'s dpkg arch); the unguarded fixes write b32 lines only (getconf LONG_BIT is 32) and oscap still says fail: against a directory it cannot tell the guest is 32-bit (uname objects not applicable), so it wants the b64 line', async (t) => {
   const r = run('debian11', D11_686);
   const all = (v: string) => Object.fromEntries(r.rules.map((x) => [shortRule(x), v]));
   const before = await readResultFile(r.before.arfFile);
   t.is(ovalDefinitionResults(before).get('oval:ssg-installed_env_has_audit_package:def:1'), 'true');
   t.deepEqual(await verdicts(r.before.resultsFile), all('fail'));
   const lifted = r.remediations.find((m) => m.variant === 'platform guards lifted')!;
-  t.deepEqual(await verdicts(lifted.after.resultsFile), all('pass'));
+  t.regex(r.rulesOnDisk, /^-a always,exit -F arch=b32 -S init_module -S finit_module -S delete_module -F key=modules$/m);
+  t.notRegex(r.rulesOnDisk, /arch=b64/);
+  t.deepEqual(await verdicts(lifted.after.resultsFile), all('fail'));
   // oscap does not probe uname against a directory, on either arch.
   for (const spec of [D11, D11_686]) {
     const arf = await readResultFile(run('debian11', spec).remediations.find((m) => m.variant === 'platform guards lifted')!.after.arfFile);
     t.regex(arf, /<object id="oval:ssg-object_system_info_architecture_x86_64:obj:1" version="1" flag="not applicable"/, spec);
   }
+});
+
+test('Debian 12 content (trixie\'s 0.1.76) on Debian 12: fail before; the remediation as generated passes its guards (dpkg-query finds linux-base and auditd in the guest\'s dpkg database) and oscap says pass; nothing is logged until augenrules --load', async (t) => {
+  const r = run('debian12');
+  t.regex(r.datastream, /ssg-debian_0\.1\.76[^/]*\/usr\/share\/xml\/scap\/ssg\/content\/ssg-debian12-ds\.xml$/);
+  const all = (v: string) => Object.fromEntries(r.rules.map((x) => [shortRule(x), v]));
+  t.deepEqual(await verdicts(r.before.resultsFile), all('fail'));
+  const defs = ovalDefinitionResults(await readResultFile(r.before.arfFile));
+  t.is(defs.get('oval:ssg-installed_OS_is_debian12:def:1'), 'true');
+  t.is(r.remediations.length, 1, 'no need to lift the guards');
+  const [asGenerated] = r.remediations;
+  t.is(asGenerated!.variant, 'as generated');
+  t.is(asGenerated!.notApplicable, 0, asGenerated!.stderr);
+  t.true(r.script.blocks.every((b) => b.guard?.includes("'linux-base'") && b.guard.includes("'auditd'")), 'every fix is guarded by linux-base and auditd');
+  t.deepEqual(await verdicts(asGenerated!.after.resultsFile), all('pass'));
+  t.regex(r.loadedAfterRemediation, /^No rules/);
+  t.true(r.batteryOnDisk!.rows.every((row) => row.logged.length === 0));
+  t.is(r.augenrules!.exitCode, 0);
+  t.deepEqual(logged(r.batteryLoaded!.rows, 'insmod (.ko)'), ['finit_module']);
+  t.deepEqual(logged(r.batteryLoaded!.rows, 'loader32:init_module'), ['init_module']);
 });
 
 test('Debian 11 content on Debian 12: oscap says notapplicable for every rule, before and after remediation, because its platform (Debian 11) is false', async (t) => {

@@ -1,9 +1,17 @@
-// The SCAP Security Guide content as Debian ships it (ssg-debian / ssg-nondebian 0.1.65 in bookworm): which
-// datastream a target is checked against, which kernel-module rules it holds, and a tailoring that selects them.
-import { readFile } from 'node:fs/promises';
+// The SCAP Security Guide content as Debian ships it: bookworm's ssg-debian / ssg-nondebian 0.1.65 (installed on the
+// host by scripts/setup.sh: Debian 10/11, RHEL 7/8/9, …) and trixie's ssg-debian 0.1.76, the first with a Debian 12
+// datastream (unpacked into the cache from the private trixie apt state). Which datastream a target is checked
+// against, which kernel-module rules it holds, and a tailoring that selects them.
+import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { candidateVersions, downloadDebs, extractDeb, openAptState } from '../../debian/apt.js';
+import { cacheDir } from '../../paths.js';
 
 export const SSG_CONTENT_DIR = '/usr/share/xml/scap/ssg/content';
+const CONTENT_SUBDIR = 'usr/share/xml/scap/ssg/content';
+const TRIXIE = { suites: ['trixie', 'trixie-updates', 'trixie-security'] };
+/** Products whose datastream only trixie's content has. */
+const TRIXIE_PRODUCTS = new Set(['debian12']);
 export const RULE_PREFIX = 'xccdf_org.ssgproject.content_rule_';
 /** The rule of the SSG seed (001) and its per-syscall siblings share this stem. */
 export const MODULE_RULE_STEM = 'audit_rules_kernel_module_loading';
@@ -15,14 +23,44 @@ export interface Datastream {
   file: string;
 }
 
-/** Debian ships no Debian 12 datastream in 0.1.65: bookworm guests are checked against the Debian 11 one. */
-export function datastreamFor(product: string): Datastream {
-  return { product, file: join(SSG_CONTENT_DIR, `ssg-${product}-ds.xml`) };
+/** The datastream of a product: 0.1.65's on the host, Debian 12's from trixie's 0.1.76 (fetched once into the cache). */
+export async function datastreamFor(product: string): Promise<Datastream> {
+  const dir = TRIXIE_PRODUCTS.has(product) ? join(await trixieContent(), CONTENT_SUBDIR) : SSG_CONTENT_DIR;
+  return { product, file: join(dir, `ssg-${product}-ds.xml`) };
 }
 
-/** The datastream a target's release is checked against (its own where the content has one). */
+/**
+ * The datastream a target's release is checked against: its own where some content has one (Debian 10, 11, 12),
+ * else the newest Debian one (Debian 13: Debian 12's; neither 0.1.65 nor 0.1.76 has a Debian 13 datastream).
+ */
 export function nativeProduct(distroId: string): string {
-  return /^debian1[0-1]$/.test(distroId) ? distroId : distroId.startsWith('debian') ? 'debian11' : distroId;
+  return /^debian1[0-2]$/.test(distroId) ? distroId : distroId.startsWith('debian') ? 'debian12' : distroId;
+}
+
+let trixie: Promise<string> | undefined;
+
+/** <cache>/ssg/ssg-debian_<version>/: trixie's ssg-debian unpacked, renamed into place only when complete. */
+function trixieContent(): Promise<string> {
+  trixie ??= (async () => {
+    const state = await openAptState(TRIXIE);
+    const { 'ssg-debian': version } = await candidateVersions(['ssg-debian'], 'amd64', state);
+    const dir = join(cacheDir(), 'ssg', `ssg-debian_${version!.replace(/[^A-Za-z0-9.+~-]/g, '_')}`);
+    if (await stat(join(dir, CONTENT_SUBDIR)).then(() => true, () => false)) return dir;
+    const [deb] = await downloadDebs({ 'ssg-debian': version! }, 'amd64', undefined, state);
+    const tmp = `${dir}.partial-${process.pid}`;
+    await rm(tmp, { recursive: true, force: true });
+    await mkdir(tmp, { recursive: true });
+    try {
+      await extractDeb(deb!, tmp);
+      await rm(dir, { recursive: true, force: true });
+      await rename(tmp, dir);
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+    return dir;
+  })();
+  trixie.catch(() => (trixie = undefined));
+  return trixie;
 }
 
 /** Ids of every rule whose id starts with the kernel-module stem, as the datastream lists them (sorted). */

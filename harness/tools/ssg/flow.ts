@@ -76,7 +76,7 @@ async function remediate(session: TargetSession, ds: Datastream, rules: string[]
 export async function runSsg(session: TargetSession, product: string, outDir: string, pristineAuditRules: Buffer, opts: { battery?: boolean; remediate?: boolean } = {}): Promise<SsgRun> {
   const t0 = Date.now();
   const t = session.target;
-  const ds = datastreamFor(product);
+  const ds = await datastreamFor(product);
   const rules = await moduleRules(ds);
   if (rules.length === 0) throw new Error(`${ds.file}: no ${'audit_rules_kernel_module_loading'}* rule`);
   await mkdir(outDir, { recursive: true });

@@ -103,6 +103,18 @@ export interface FixBlock {
   guard?: string;
 }
 
+const GUARD_MARK = '# Remediation is applicable only in certain platforms';
+
+/**
+ * The guard's lines after GUARD_MARK at `i`: `if …; then`, over more than one line where a dpkg-query format holds a
+ * newline (0.1.76: `--showformat='${db:Status-Status}` NEWLINE `' 'linux-base' … ; then`). End index (exclusive).
+ */
+function guardEnd(lines: readonly string[], i: number): number | undefined {
+  if (!lines[i + 1]?.startsWith('if ')) return undefined;
+  for (let j = i + 1; j < Math.min(lines.length, i + 5); j++) if (/; then$/.test(lines[j]!)) return j + 1;
+  return undefined;
+}
+
 /** Each rule's block in a generated script, with the platform guard SSG's build wrapped it in. */
 export function fixBlocks(script: string): FixBlock[] {
   const out: FixBlock[] = [];
@@ -111,8 +123,9 @@ export function fixBlocks(script: string): FixBlock[] {
     const m = /^# BEGIN fix \(\d+ \/ \d+\) for '([^']+)'/.exec(l);
     if (!m) return;
     for (let j = i + 1; j < Math.min(lines.length, i + 6); j++) {
-      if (lines[j] === '# Remediation is applicable only in certain platforms') {
-        out.push({ rule: m[1]!, guard: lines[j + 1] });
+      const end = lines[j] === GUARD_MARK ? guardEnd(lines, j) : undefined;
+      if (end !== undefined) {
+        out.push({ rule: m[1]!, guard: lines.slice(j + 1, end).join('\n') });
         return;
       }
     }
@@ -122,15 +135,21 @@ export function fixBlocks(script: string): FixBlock[] {
 }
 
 /**
- * The same script with each platform guard line replaced by `if true; then`: what seed 001 shows (the fix text
+ * The same script with each platform guard replaced by `if true; then`: what seed 001 shows (the fix text
  * without its applicability check), used to see what the rules would do where the guard stops them.
  */
 export function withoutPlatformGuards(script: string): string {
   const lines = script.split('\n');
-  for (let i = 0; i + 1 < lines.length; i++) {
-    if (lines[i] === '# Remediation is applicable only in certain platforms' && /^if .*; then$/.test(lines[i + 1]!)) lines[i + 1] = 'if true; then';
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    out.push(lines[i]!);
+    const end = lines[i] === GUARD_MARK ? guardEnd(lines, i) : undefined;
+    if (end !== undefined) {
+      out.push('if true; then');
+      i = end - 1;
+    }
   }
-  return lines.join('\n');
+  return out.join('\n');
 }
 
 /** Reads one of oscap's result files as kept (gzipped). */
