@@ -32,11 +32,18 @@ function words(s: string, max: number): string[] {
  * the record's text without its newline for --format csv/text, drops the record from its event the same way.
  */
 export function stampWordTooShort(text: string, newline: boolean): boolean {
-  const limit = text.startsWith('n') ? 340 : 80;
-  const head = newline && text.length < limit ? `${text}\n` : text.slice(0, limit);
-  const w = words(head, 3);
+  const w = headWords(text, newline);
   const msgWord = w[w[0]?.startsWith('n') ? 2 : 1];
-  return msgWord !== undefined && msgWord.length <= 18;
+  return msgWord !== undefined && msgWord.length <= SHORT_MSG_WORD;
+}
+
+/** A msg= word this long or shorter holds no time stamp for ausearch or auparse. */
+const SHORT_MSG_WORD = 18;
+
+/** The first three words of a line as extract_timestamp reads them: a copy of its first 340 bytes for a node= line, else 80, newline included. */
+function headWords(line: string, newline: boolean): string[] {
+  const limit = line.startsWith('n') ? 340 : 80;
+  return words(newline && line.length < limit ? `${line}\n` : line.slice(0, limit), 3);
 }
 
 /** The logged text of a record as ausearch holds it: up to the 0x1d separator. */
@@ -57,10 +64,7 @@ export function searchRecord(line: string, file: string | undefined, lineNo: num
 }
 
 function slowRecord(line: string, file: string | undefined, lineNo: number, eoeTimeout: number, newline: boolean): AuditRecord | string | undefined {
-  // extract_timestamp reads a copy of the first 340 bytes of a node= line, else 80, newline included.
-  const limit = line.startsWith('n') ? 340 : 80;
-  const head = newline && line.length < limit ? `${line}\n` : line.slice(0, limit);
-  const w = words(head, 3);
+  const w = headWords(line, newline);
   let i = 0;
   let node: string | undefined;
   if (w[0] === undefined) return undefined;
@@ -70,7 +74,7 @@ function slowRecord(line: string, file: string | undefined, lineNo: number, eoeT
   }
   const typeWord = w[i];
   const msgWord = w[i + 1];
-  if (typeWord === undefined || msgWord === undefined || msgWord.length <= 18) return undefined;
+  if (typeWord === undefined || msgWord === undefined || msgWord.length <= SHORT_MSG_WORD) return undefined;
   let open = msgWord[9] === '(' ? 9 : msgWord.indexOf('(');
   if (open < 0) return undefined;
   open++;
@@ -216,7 +220,7 @@ function fastHeader(buf: Buffer, at: number, end: number, newline: boolean): Typ
     // A word that ends the line ends with its newline when the line is within the 80 bytes ausearch copies.
     if (wordEnd >= end) wordEnd = end - at < 80 ? end + (newline ? 1 : 0) : at + 80;
   }
-  if (wordEnd - (sp + 1) <= 18) return undefined;
+  if (wordEnd - (sp + 1) <= SHORT_MSG_WORD) return undefined;
   hSec = sec;
   hMsec = msec;
   hSerial = dValue;
