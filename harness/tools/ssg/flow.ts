@@ -3,7 +3,6 @@
 // rules as the remediation leaves them (files only) and after `augenrules --load` (what a reboot does).
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { QemuTarget } from '../../targets/qemu/index.js';
 import type { Target } from '../../targets/target.js';
 import type { TargetSession } from '../../scenarios/run-scenario.js';
 import { restoreAudit, RULES_ON_DISK, runBattery, type Battery } from '../validate/battery.js';
@@ -31,7 +30,7 @@ export interface SsgRun {
   product: string;
   datastream: string;
   rules: string[];
-  /** The dpkg status oscap's package checks read (the guest's, or the image manifest's package list). */
+  /** Whether oscap's package checks had the guest's dpkg database to read ('guest') or none. */
   dpkgStatus: string;
   before: OscapEval;
   script: { file: string; text: string; blocks: FixBlock[] };
@@ -49,8 +48,7 @@ export interface SsgRun {
 }
 
 async function evalGuest(target: Target, ds: Datastream, rules: string[], outDir: string, label: string): Promise<{ ev: OscapEval; dpkgStatus: string }> {
-  const packages = (target as Partial<QemuTarget>).image?.manifest.packages;
-  const root = await copyGuestRoot(target, packages);
+  const root = await copyGuestRoot(target);
   try {
     return { ev: await oscapEval(ds, rules, root.dir, outDir, label, target.info.arch), dpkgStatus: root.dpkgStatus };
   } finally {

@@ -1,9 +1,8 @@
 // The directory oscap evaluates (OSCAP_PROBE_ROOT): the guest's own files that the kernel-module rules' OVAL and
 // their platform checks read, copied out of the guest, plus the package database the dpkginfo probe needs.
-import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { execa } from 'execa';
 import type { Target } from '../../targets/target.js';
 
 /**
@@ -20,26 +19,13 @@ export const GUEST_PATHS = [
 
 export interface GuestRoot {
   dir: string;
-  /** Where the dpkg status came from: the guest's own, or the image manifest's package list. */
-  dpkgStatus: 'guest' | 'image manifest' | 'none';
+  /** Whether the guest has a dpkg database for oscap's dpkginfo probe (every image does; an RPM system does not). */
+  dpkgStatus: 'guest' | 'none';
   remove(): Promise<void>;
 }
 
-/** Debian's name for a kernel arch (uname -m). */
-export const dpkgArchOf = (arch: string) => (arch === 'i686' ? 'i386' : 'amd64');
-
-/** A dpkg status file listing the packages the image was built from, as dpkg would after installing them. */
-export function dpkgStatusOf(packages: Record<string, string>, arch: string): string {
-  return Object.entries(packages).sort(([a], [b]) => a.localeCompare(b))
-    .map(([name, version]) => `Package: ${name}\nStatus: install ok installed\nArchitecture: ${dpkgArchOf(arch)}\nVersion: ${version}\nDescription: ${name} (from the audit-harness image manifest)\n`)
-    .join('\n');
-}
-
-/**
- * Copies the guest's files into a fresh temp directory. `packages` (the image manifest's) stands in for the dpkg
- * status when the guest has none (the harness's initramfs images are unpacked packages, without a dpkg database).
- */
-export async function copyGuestRoot(target: Target, packages?: Record<string, string>): Promise<GuestRoot> {
+/** Copies the guest's files into a fresh temp directory. */
+export async function copyGuestRoot(target: Target): Promise<GuestRoot> {
   const dir = await mkdtemp(join(tmpdir(), 'audit-harness-oscap-root-'));
   const remove = () => rm(dir, { recursive: true, force: true });
   try {
@@ -51,16 +37,9 @@ export async function copyGuestRoot(target: Target, packages?: Record<string, st
       await mkdir(dirname(join(dir, rel)), { recursive: true });
       await writeFile(join(dir, rel), await target.getFile(`/${rel}`));
     }
-    let dpkgStatus: GuestRoot['dpkgStatus'] = 'guest';
-    const statusFile = join(dir, 'var/lib/dpkg/status');
     await mkdir(join(dir, 'var/lib/dpkg'), { recursive: true });
-    const hasStatus = (await execa('test', ['-s', statusFile], { reject: false })).exitCode === 0;
-    if (!hasStatus) {
-      if (packages) {
-        await writeFile(statusFile, dpkgStatusOf(packages, target.info.arch));
-        dpkgStatus = 'image manifest';
-      } else dpkgStatus = 'none';
-    }
+    const hasStatus = await stat(join(dir, 'var/lib/dpkg/status')).then((st) => st.size > 0, () => false);
+    const dpkgStatus: GuestRoot['dpkgStatus'] = hasStatus ? 'guest' : 'none';
     // libapt-pkg (behind oscap's dpkginfo probe) wants its directories and dpkg's arch tables under the root.
     for (const d of ['etc/apt/apt.conf.d', 'etc/apt/preferences.d', 'etc/apt/sources.list.d', 'var/lib/apt/lists/partial', 'var/cache/apt/archives/partial', 'usr/share/dpkg']) {
       await mkdir(join(dir, d), { recursive: true });

@@ -5,7 +5,6 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { TAILORED_PROFILE, tailoringXml, type Datastream } from './content.js';
-import { dpkgArchOf } from './guest-root.js';
 
 export type RuleVerdict = 'pass' | 'fail' | 'notapplicable' | 'notchecked' | 'notselected' | 'error' | 'unknown' | 'informational' | 'fixed';
 
@@ -45,10 +44,11 @@ export function ruleResultsOf(xml: string, rules?: readonly string[]): Map<strin
  * libapt otherwise takes this amd64 host's, and an i386 guest's `auditd` (Architecture: i386) is then not installed.
  */
 async function aptConfig(work: string, machine: string): Promise<string> {
+  const dpkgArch = machine === 'i686' ? 'i386' : 'amd64';
   const parts = join(work, 'apt.conf.d');
   await mkdir(parts, { recursive: true });
   const file = join(work, 'apt.conf');
-  await writeFile(file, `Dir::Etc::parts "${parts}";\nDir::Etc::main "/dev/null";\nAPT::Architecture "${dpkgArchOf(machine)}";\n`);
+  await writeFile(file, `Dir::Etc::parts "${parts}";\nDir::Etc::main "/dev/null";\nAPT::Architecture "${dpkgArch}";\n`);
   return file;
 }
 
