@@ -334,3 +334,17 @@ export async function extractDeb(deb: string, destRoot: string): Promise<void> {
   await mkdir(destRoot, { recursive: true });
   await execa('dpkg-deb', ['-x', deb, destRoot]);
 }
+
+/** Extracts `debs` into `dir` through a temp sibling renamed into place only when complete (an interrupted run leaves no half tree). */
+export async function extractDebsInto(dir: string, debs: readonly string[]): Promise<void> {
+  const tmp = `${dir}.partial-${process.pid}`;
+  await rm(tmp, { recursive: true, force: true });
+  await mkdir(tmp, { recursive: true });
+  try {
+    for (const d of debs) await extractDeb(d, tmp);
+    await rm(dir, { recursive: true, force: true });
+    await rename(tmp, dir);
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}

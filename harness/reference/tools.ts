@@ -2,9 +2,9 @@
 // differential tests and benchmarks. They are unpacked from Debian's own packages into the
 // cache, never installed, so the host's audit daemon and configuration are left alone.
 // Only ever run them on files (ausearch -if) or offline (-v, ausyscall): never against the host kernel.
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { candidateVersions, downloadDebs, extractDeb } from '../debian/apt.js';
+import { candidateVersions, downloadDebs, extractDebsInto } from '../debian/apt.js';
 import { cacheDir } from '../paths.js';
 
 export interface ReferenceTool {
@@ -27,17 +27,7 @@ async function root(): Promise<string> {
   } catch {
     /* build it */
   }
-  const debs = await downloadDebs(Object.fromEntries(PACKAGES.map((p) => [p, versions[p]])), 'amd64');
-  const tmp = `${dir}.partial-${process.pid}`;
-  await rm(tmp, { recursive: true, force: true });
-  await mkdir(tmp, { recursive: true });
-  try {
-    for (const d of debs) await extractDeb(d, tmp);
-    await rm(dir, { recursive: true, force: true });
-    await rename(tmp, dir);
-  } finally {
-    await rm(tmp, { recursive: true, force: true });
-  }
+  await extractDebsInto(dir, await downloadDebs(Object.fromEntries(PACKAGES.map((p) => [p, versions[p]])), 'amd64'));
   return dir;
 }
 

@@ -2,9 +2,9 @@
 // host by scripts/setup.sh: Debian 10/11, RHEL 7/8/9, …) and trixie's ssg-debian 0.1.76, the first with a Debian 12
 // datastream (unpacked into the cache from the private trixie apt state). Which datastream a target is checked
 // against, which kernel-module rules it holds, and a tailoring that selects them.
-import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { candidateVersions, downloadDebs, extractDeb, openAptState } from '../../debian/apt.js';
+import { candidateVersions, downloadDebs, extractDebsInto, openAptState } from '../../debian/apt.js';
 import { cacheDir } from '../../paths.js';
 
 export const SSG_CONTENT_DIR = '/usr/share/xml/scap/ssg/content';
@@ -46,17 +46,7 @@ function trixieContent(): Promise<string> {
     const { 'ssg-debian': version } = await candidateVersions(['ssg-debian'], 'amd64', state);
     const dir = join(cacheDir(), 'ssg', `ssg-debian_${version!.replace(/[^A-Za-z0-9.+~-]/g, '_')}`);
     if (await stat(join(dir, CONTENT_SUBDIR)).then(() => true, () => false)) return dir;
-    const [deb] = await downloadDebs({ 'ssg-debian': version! }, 'amd64', undefined, state);
-    const tmp = `${dir}.partial-${process.pid}`;
-    await rm(tmp, { recursive: true, force: true });
-    await mkdir(tmp, { recursive: true });
-    try {
-      await extractDeb(deb!, tmp);
-      await rm(dir, { recursive: true, force: true });
-      await rename(tmp, dir);
-    } finally {
-      await rm(tmp, { recursive: true, force: true });
-    }
+    await extractDebsInto(dir, await downloadDebs({ 'ssg-debian': version! }, 'amd64', undefined, state));
     return dir;
   })();
   trixie.catch(() => (trixie = undefined));
