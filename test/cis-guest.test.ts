@@ -4,7 +4,8 @@
 import test from 'ava';
 import { openQemuTarget, type QemuTarget } from '../harness/targets/index.js';
 import { runCis, type CisRun } from '../harness/tools/cis/flow.js';
-import { pristineAuditRules, sessionOf, type BatteryRow } from '../harness/tools/validate/battery.js';
+import { pristineAuditRules, type BatteryRow } from '../harness/tools/validate/battery.js';
+import { probeGuest } from '../harness/scenarios/run-scenario.js';
 
 const SPECS = ['qemu:debian12-amd64', 'qemu:debian12-i686'] as const;
 const runs = new Map<string, CisRun | Error>();
@@ -14,7 +15,7 @@ test.before(async () => {
     let target: QemuTarget | undefined;
     try {
       target = await openQemuTarget(spec);
-      const session = await sessionOf(target);
+      const session = await probeGuest(target);
       runs.set(spec, await runCis(session, await pristineAuditRules(target)));
     } catch (e) {
       runs.set(spec, e as Error);

@@ -15,7 +15,8 @@ import { openQemuTarget, type QemuTarget } from '../harness/targets/index.js';
 import { shortRule } from '../harness/tools/ssg/content.js';
 import { runSsg, type SsgRun } from '../harness/tools/ssg/flow.js';
 import { ovalDefinitionResults, readResultFile, ruleResultsOf } from '../harness/tools/ssg/oscap.js';
-import { pristineAuditRules, sessionOf, type BatteryRow } from '../harness/tools/validate/battery.js';
+import { pristineAuditRules, type BatteryRow } from '../harness/tools/validate/battery.js';
+import { probeGuest } from '../harness/scenarios/run-scenario.js';
 
 const runs = new Map<string, SsgRun>();
 let outDir = '';
@@ -41,7 +42,7 @@ test.before(async () => {
     let target: QemuTarget | undefined;
     try {
       target = await openQemuTarget(spec);
-      const session = await sessionOf(target);
+      const session = await probeGuest(target);
       const pristine = await pristineAuditRules(target);
       for (const p of plan) runs.set(`${spec} ${p.product}`, await runSsg(session, p.product, join(outDir, spec.replace(/\W/g, '_'), p.product), pristine, p));
     } catch (e) {
@@ -90,7 +91,7 @@ test('Debian 11 content on Debian 11: oscap fails every rule before; the remedia
   t.deepEqual(await verdicts(r.remediations[1]!.after.resultsFile), all('pass'));
   const defs = ovalDefinitionResults(await readResultFile(r.before.arfFile));
   t.is(defs.get('oval:ssg-installed_OS_is_debian11:def:1'), 'true');
-  // The auditd package (the image manifest's list, as the dpkg status) and the machine platform hold.
+  // The auditd package (in the guest's dpkg database) and the machine platform hold.
   t.is(defs.get('oval:ssg-installed_env_has_audit_package:def:1'), 'true');
   t.is(defs.get('oval:ssg-installed_env_is_a_machine:def:1'), 'true');
 });

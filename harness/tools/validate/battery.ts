@@ -6,9 +6,6 @@ import type { ScenarioResult } from '../../scenarios/result.js';
 import { scenarioSchema, type Scenario } from '../../scenarios/schema.js';
 import type { Target } from '../../targets/target.js';
 
-/** What the runner needs of a booted guest: its measured release facts and fixtures. */
-export { probeGuest as sessionOf } from '../../scenarios/run-scenario.js';
-
 type StepIn = Scenario['steps'][number];
 const step = (s: Omit<StepIn, 'expectExit' | 'as'> & { as?: StepIn['as'] }): StepIn => ({ as: 'root', expectExit: 0, ...s }) as StepIn;
 

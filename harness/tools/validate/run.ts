@@ -8,7 +8,8 @@ import { TargetError } from '../../targets/target.js';
 import { runCis, type CisRun } from '../cis/flow.js';
 import { nativeProduct } from '../ssg/content.js';
 import { runSsg, type SsgRun } from '../ssg/flow.js';
-import { pristineAuditRules, restoreAudit, runBattery, sessionOf, type Battery } from './battery.js';
+import { pristineAuditRules, restoreAudit, runBattery, type Battery } from './battery.js';
+import { probeGuest } from '../../scenarios/run-scenario.js';
 
 export const TOOLS = ['ssg', 'cis', 'elastic'] as const;
 export type ToolName = (typeof TOOLS)[number];
@@ -69,7 +70,7 @@ export async function validateTarget(spec: string, o: ValidateOptions): Promise<
     return out;
   }
   try {
-    const session = await sessionOf(target);
+    const session = await probeGuest(target);
     out.arch = target.info.arch;
     out.kernelRelease = session.kernelRelease;
     const pristine = await pristineAuditRules(target);
