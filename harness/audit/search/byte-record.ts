@@ -12,6 +12,8 @@ export class ByteRecord extends SplitRecord implements AuditRecord {
   private text: string | undefined = undefined;
   /** The bytes `src[srcStart, srcEnd)` the text is made from (undefined once it is). */
   private src: Buffer | undefined;
+  /** Can the line give a key holding the one searched for (KeyFilter)? True when unknown. */
+  mayGiveKey = true;
 
   /** `src` must not be written to while the record holds its bytes (see heldIn and pin). */
   constructor(

@@ -11,6 +11,7 @@ import { writeDefault, writeRaw } from './format-raw.js';
 import { startInterpretedSearch, writeInterpreted } from './format-interpret.js';
 import { normalizedWriter, writeText } from './format-normalized.js';
 import { matchEvent, SearchCrash, type LoadedList } from './match.js';
+import { KeyFilter } from './key-filter.js';
 import { loadSearchConfig } from './config.js';
 import { forgetPrintedSyscall } from '../records/interpret/index.js';
 import { OptionsError, OptionsExit, parseSearchOptions, type SearchOptions } from './options.js';
@@ -40,6 +41,12 @@ function inputFiles(file: string, err: Output): string[] | number {
   const out: string[] = [];
   for (let i = n - 1; i >= 0; i--) out.push(i === 0 ? base : `${base}.${i}`);
   return out;
+}
+
+/** Can a record of the event give a key holding the one searched for? (Records not read as bytes may.) */
+function mayGiveKey(e: AuditEvent): boolean {
+  for (const r of e.records) if (!(r instanceof ByteRecord) || r.mayGiveKey) return true;
+  return false;
 }
 
 /** Runs a search; returns the exit status (0 found, 1 nothing found or bad options). */
@@ -122,8 +129,14 @@ function search(argv: string[], io: SearchIo, out: Output, err: Output): number 
     } else writeDefault(e, out);
   };
   const warn = (s: string) => err.write(s);
+  const keyFilter = KeyFilter.of(o);
   const onEvent = (e: AuditEvent) => {
     if (stop) return;
+    if (keyFilter !== undefined && !mayGiveKey(e)) {
+      // what matchEvent leaves for an event it does not match, with these options
+      list.byMatch = false;
+      return;
+    }
     if (matchEvent(e, o, list, warn)) {
       found = true;
       write(e);
@@ -142,6 +155,7 @@ function search(argv: string[], io: SearchIo, out: Output, err: Output): number 
       const r = searchByteRecord(buf, start, end, file, line);
       if (r === null) return null;
       if (!inTime(r.sec)) return undefined;
+      if (keyFilter !== undefined) r.mayGiveKey = keyFilter.mayGiveKey(buf, start, end, r.typeNum);
       return r;
     },
     parse: (text, file, line) => {
