@@ -22,7 +22,6 @@ test('rows: host steps and guest marks, the guest t=0 placed by READY', (t) => {
     { step: 'guest init', detail: 't=4.00 ready', at: at(5000) },
     { step: 'guest ready', at: at(5150) },
     { step: 'ssh connected', at: at(5400) },
-    { step: 'ssh ready', at: at(5500) },
     { step: 'command', at: at(5600) },
     { step: 'closed', at: at(5620) },
   ];
@@ -35,9 +34,8 @@ test('rows: host steps and guest marks, the guest t=0 placed by READY', (t) => {
     ['kernel to /init (/init started)', 3000, 'guest'],
     ['drivers loaded', 500, 'guest'],
     ['ready', 500, 'guest'],
-    ['READY seen to ssh handshake done', 250, 'host'],
-    ["readiness probe 'true'", 100, 'host'],
-    ['the command', 100, 'host'],
+    ['READY seen to ssh login done', 250, 'host'],
+    ['the command', 200, 'host'],
     ['teardown (qemu killed, temp dir removed)', 20, 'host'],
   ]);
 });

@@ -46,6 +46,8 @@ export interface QemuBootOptions {
 
 const CONSOLE_TAIL_LINES = 40;
 const READY_LINE = 'AUDIT-HARNESS-READY';
+/** /init's line once sshd listens and auditd runs, before the rules load: the host may log in from then on. */
+const SSH_OPEN_LINE = 'AUDIT-HARNESS-SSH-OPEN';
 const FAILED_LINE = /AUDIT-HARNESS-FAILED:[^\n]*/;
 const PANIC = /Kernel panic - not syncing[^\n]*/;
 const TEMP_PREFIX = 'audit-harness-qemu-';
@@ -143,7 +145,7 @@ export class QemuTarget implements Target {
     this.pidFile = path.join(tempDir, 'qemu.pid');
   }
 
-  /** Boots the image; resolves once `true` ran over ssh. Throws a TargetError with the console tail. */
+  /** Boots the image; resolves once the guest is READY and ssh has logged in. Throws a TargetError with the console tail. */
   static async boot(image: BuiltImage, opts: QemuBootOptions = {}): Promise<QemuTarget> {
     const tempDir = opts.keepAliveDir ?? await mkdtemp(path.join(os.tmpdir(), `${TEMP_PREFIX}${image.manifest.id}-${process.pid}-`));
     const t = new QemuTarget(image, tempDir, opts);
@@ -197,11 +199,24 @@ export class QemuTarget implements Target {
     const timeoutMs = this.opts.bootTimeoutMs ?? defaultBootTimeout();
     const t0 = Date.now();
     const deadline = t0 + timeoutMs;
+    const privateKey = await readFile(path.join(this.image.dir, m.files.clientKey));
+    const hostKeyPub = (await readFile(path.join(this.image.dir, m.files.hostKeyPub), 'utf8')).trim();
 
     // Port race: another process may bind the port between our probe and qemu; qemu then exits
     // at once with "Could not set up host forwarding rule". Try a few ports.
     for (let attempt = 1; ; attempt++) {
       this.port = await (this.opts.pickPort ?? freeLocalPort)();
+      this.transport?.close();
+      this.transport = new SshTransport({
+        target: this.name,
+        host: '127.0.0.1',
+        port: this.port,
+        username: 'root',
+        privateKey,
+        hostKeyPub,
+        readyTimeoutMs: this.accel === 'tcg' ? 60_000 : 20_000,
+        defaultTimeoutMs: this.opts.execTimeoutMs,
+      });
       this.progress('qemu start', `${m.qemuBinary} accel=${this.accel} (${probe.reason}${probe.cached ? ', cached' : ''}) port 127.0.0.1:${this.port}, console ${this.consoleLog}`);
       this.spawnQemu(m);
       const outcome = await this.waitForConsole(deadline, t0);
@@ -213,36 +228,30 @@ export class QemuTarget implements Target {
       break;
     }
 
-    // The guest said its sshd listens; connect (retrying: a slow guest may not accept at once).
-    this.transport = new SshTransport({
-      target: this.name,
-      host: '127.0.0.1',
-      port: this.port,
-      username: 'root',
-      privateKey: await readFile(path.join(this.image.dir, m.files.clientKey)),
-      hostKeyPub: (await readFile(path.join(this.image.dir, m.files.hostKeyPub), 'utf8')).trim(),
-      readyTimeoutMs: this.accel === 'tcg' ? 60_000 : 20_000,
-      defaultTimeoutMs: this.opts.execTimeoutMs,
-    });
+    // READY: the rules are loaded. The handshake began at SSH-OPEN (while augenrules ran); finish it, retrying
+    // (a slow guest may not accept at once). Authentication is the readiness check: no command runs before READY.
     let lastErr: Error | undefined;
-    for (;;) {
+    for (let attempt = 0; ; attempt++) {
       signal?.throwIfAborted();
       if (this.qemuGone()) throw this.fail(`qemu exited before ssh was ready (${this.exitText()})`);
       try {
-        await this.withAbort(this.transport.connect());
+        await this.withAbort(this.sshLogin());
         this.progress('ssh connected', `handshake done after ${secs(Date.now() - t0)}`);
-        const r = await this.withAbort(this.transport.exec(['true'], { timeoutMs: Math.max(5000, deadline - Date.now()) }));
-        if (r.code !== 0) throw new TargetError(this.name, `readiness probe 'true' exited ${r.code}: ${r.stderr.trim()}`);
         break;
       } catch (e) {
         if (e instanceof HostKeyMismatchError || signal?.aborted) throw e;
         lastErr = e as Error;
       }
       if (Date.now() > deadline) throw this.fail(`ssh not ready within ${secs(timeoutMs)}: ${lastErr?.message ?? ''}`);
-      await new Promise((r) => setTimeout(r, 250));
+      await new Promise((r) => setTimeout(r, Math.min(250, 50 * (attempt + 1))));
     }
     this.bootMs = Date.now() - t0;
     this.progress('ssh ready', `root@127.0.0.1:${this.port} in ${secs(this.bootMs)}`);
+  }
+
+  /** The ssh handshake and login; a call while one is under way joins it (SshTransport.connect). */
+  private sshLogin(): Promise<unknown> {
+    return this.transport!.connect();
   }
 
   private withAbort<T>(p: Promise<T>): Promise<T> {
@@ -369,6 +378,7 @@ export class QemuTarget implements Target {
       let goneSince = 0;
       let marksSeen = 0;
       let panicSince = 0;
+      let loginStarted = false;
       const check = () => {
         this.readConsoleFile();
         const text = this.consoleText;
@@ -380,6 +390,10 @@ export class QemuTarget implements Target {
         const marks = parseGuestMarks(text);
         for (const m of marks.slice(marksSeen)) this.progress('guest init', `t=${m.t.toFixed(2)} ${m.what}`);
         marksSeen = Math.max(marksSeen, marks.length);
+        if (!loginStarted && text.includes(SSH_OPEN_LINE)) {
+          loginStarted = true;
+          this.sshLogin().catch(() => {}); // awaited (and retried) once READY is seen
+        }
         if (text.includes(READY_LINE)) return done(() => resolve('ready'));
         if (/Could not set up host forwarding rule/.test(text)) return done(() => resolve('port-busy'));
         const failed = FAILED_LINE.exec(text);

@@ -34,7 +34,7 @@ export interface TimelineRow {
 
 /**
  * Rows from host steps (progress steps: `image`, `qemu start`, `guest init` with detail `t=… phase`,
- * `guest ready`, `ssh connected`, `ssh ready`, then whatever the caller adds) and the node start offset.
+ * `guest ready`, `ssh connected`, then whatever the caller adds) and the node start offset.
  * The guest's marks split the time between qemu's start and READY; what precedes the guest's t=0 (qemu, firmware,
  * kernel decompression) is READY's host time minus READY's guest time.
  */
@@ -64,10 +64,11 @@ export function timelineRows(steps: readonly HostStep[], opts: { nodeStartMs?: n
     rows.push({ phase: 'qemu start to READY (no /init marks on the console)', ms: ready.at - qemuStart.at, clock: 'host' });
   }
   let at = ready?.at;
-  for (const name of ['ssh connected', 'ssh ready', 'command', 'closed']) {
+  for (const name of ['ssh connected', 'command', 'closed']) {
     const s = last(name);
     if (!s || at === undefined) continue;
-    const label = { 'ssh connected': 'READY seen to ssh handshake done', 'ssh ready': "readiness probe 'true'", command: 'the command', closed: 'teardown (qemu killed, temp dir removed)' }[name]!;
+    // The handshake starts at SSH-OPEN, before READY (it overlaps augenrules); this row is what is left of it after.
+    const label = { 'ssh connected': 'READY seen to ssh login done', command: 'the command', closed: 'teardown (qemu killed, temp dir removed)' }[name]!;
     rows.push({ phase: label, ms: s.at - at, clock: 'host' });
     at = s.at;
   }
