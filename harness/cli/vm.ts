@@ -5,7 +5,7 @@ import process from 'node:process';
 import type { Command } from 'commander';
 import { knownTargets, parseTargetSpec } from '../targets/index.js';
 import { formatTimeline, timelineRows, type HostStep } from '../targets/qemu/timeline.js';
-import { boxForSpec, isVagrantSpec } from '../targets/vagrant/index.js';
+import { boxForSpec, isVagrantSpec } from '../targets/vagrant/boxes.js';
 import { getPath, parseGet, parsePut, putPath } from '../vm/files.js';
 import { openGuest, type Guest } from '../vm/guest.js';
 import { findHandle, listHandles, looksLikeHandle, removeGuest } from '../vm/handles.js';

@@ -1,27 +1,19 @@
 // ensureImage: resolve exact versions, compute the cache key, and build the image in a temp
-// directory that is renamed into place only when complete (an interrupted build leaves nothing).
+// directory that is renamed into place only when complete (an interrupted build leaves nothing). The build itself
+// is assemble.ts, loaded only when there is one to do.
 import { createHash } from 'node:crypto';
-import { execa } from 'execa';
 import { readdirSync, readFileSync } from 'node:fs';
-import { chmod, copyFile, lstat, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { downloadDebs, extractDeb, openAptState, type AptState, type DebArch } from '../debian/apt.js';
+import { openAptState, type AptState } from '../debian/apt.js';
 import { cacheDir, repoRoot } from '../paths.js';
-import { buildLoader, buildTestModules, xzModule } from './compile.js';
-import { writeDpkgStatus } from './dpkg-status.js';
-import { findMissingLibraries } from './elf-closure.js';
-import { packInitramfs } from './initramfs.js';
 import { isAlive } from './process-alive.js';
 import { checkBuildHost } from './preflight.js';
-import { installKernelModules, runDepmod } from './kernel-modules.js';
-import type { BuiltImage, ImageManifest } from './manifest.js';
+import { MANIFEST_FILE, type BuiltImage, type ImageManifest } from './manifest.js';
 import { resolveImagePackages, type ResolvedImagePackages, type ResolvedPackage } from './packages.js';
 import { loadRecipe, type Recipe } from './recipe.js';
-import { configureGuest, createMergedUsrRoot, libraryDirs, unpackDeb } from './rootfs.js';
-import { checkStatedFacts, measureFacts } from './release-facts.js';
-import { makeClientKey, makeDropbearHostKey } from './ssh-keys.js';
 import { ensureToolchain, type Toolchain } from './toolchain.js';
 
 export interface EnsureImageOptions {
@@ -37,9 +29,7 @@ export interface EnsureImageOptions {
   signal?: AbortSignal;
 }
 
-export const GUEST_USER = 'tester';
-export const GUEST_UID = 1000;
-const MANIFEST = 'manifest.json';
+export { GUEST_UID, GUEST_USER } from './manifest.js';
 
 /** Where images live: <cache>/images/<recipe id>/<key>/. */
 export function imagesDir(): string {
@@ -83,23 +73,12 @@ const builderCodeHash = (() => {
 
 async function readManifest(dir: string): Promise<ImageManifest | undefined> {
   try {
-    return JSON.parse(await readFile(path.join(dir, MANIFEST), 'utf8')) as ImageManifest;
+    return JSON.parse(await readFile(path.join(dir, MANIFEST_FILE), 'utf8')) as ImageManifest;
   } catch {
     return undefined;
   }
 }
 
-async function downloadAll(state: AptState, pkgs: ResolvedPackage[], signal?: AbortSignal, onProgress?: (msg: string) => void): Promise<Map<string, string>> {
-  const result = new Map<string, string>();
-  for (const arch of ['amd64', 'i386'] as DebArch[]) {
-    const group = pkgs.filter((p) => p.fetchArch === arch);
-    if (!group.length) continue;
-    signal?.throwIfAborted();
-    const files = await downloadDebs(Object.fromEntries(group.map((p) => [p.name, p.version])), arch, onProgress, state, signal);
-    group.forEach((p, i) => result.set(p.name, files[i]));
-  }
-  return result;
-}
 
 /** The image for a recipe from the cache, built first if its inputs changed. */
 export async function ensureImage(recipeId: string, opts: EnsureImageOptions = {}): Promise<BuiltImage> {
@@ -159,133 +138,9 @@ async function buildOrReuse(recipeId: string, opts: EnsureImageOptions): Promise
   // The pid in the name tells other processes whether this build is still alive.
   const tmp = await mkdtemp(path.join(idDir, `.build-${key}-${process.pid}-`));
   try {
-    const debs = await step('download', `${allPkgs.length} packages`, () =>
-      downloadAll(state, allPkgs, signal, (msg) => opts.onProgress?.('download', msg)),
-    );
-    const root = path.join(tmp, 'root');
-    const kernelRoot = path.join(tmp, 'kernel');
-    const kbuildRoot = path.join(tmp, 'kbuild');
     const out = path.join(tmp, 'image');
-    await mkdir(out);
-
-    await step('extract', `${resolved.guest.length} packages into a merged-/usr root`, async () => {
-      await createMergedUsrRoot(root, recipe.debArch);
-      const kernelPkg = resolved.guest[resolved.guest.length - 1];
-      for (const p of resolved.guest) {
-        signal?.throwIfAborted();
-        if (p === kernelPkg) await extractDeb(debs.get(p.name)!, kernelRoot);
-        else await unpackDeb(debs.get(p.name)!, root, signal);
-      }
-      await writeDpkgStatus(root, resolved.guest.map((p) => debs.get(p.name)!), signal);
-      // trixie's kernel package has its modules under usr/lib/modules only; depmod -b looks in lib/modules.
-      if (!(await lstat(path.join(kernelRoot, 'lib')).then(() => true, () => false))) await symlink('usr/lib', path.join(kernelRoot, 'lib'));
-      // The release's own compiler: a hard-linked copy of the cached chroot, the headers unpacked into it.
-      if (toolchain) await execa('cp', ['-al', toolchain.dir, kbuildRoot], { cancelSignal: signal });
-      for (const p of resolved.build) await extractDeb(debs.get(p.name)!, kbuildRoot);
-    });
-
-    const rel = resolved.kernelRelease;
-    const modules = await step('build module', `audit_test_mod and audit_test_mod_xz against ${rel} (${toolchain ? `${state.name} toolchain` : 'host gcc'})`, () =>
-      buildTestModules(kbuildRoot, rel, recipe.debArch, tmp, { makeVars: recipe.moduleBuild.makeVars, chroot: !!toolchain, signal }),
-    );
-
-    const loaders = await step('build loaders', recipe.debArch === 'amd64' ? 'static 64-bit and 32-bit' : 'static 32-bit', async () => {
-      const dir = path.join(root, 'usr/local/bin');
-      await mkdir(dir, { recursive: true });
-      const native = '/usr/local/bin/audit-harness-loader';
-      if (recipe.debArch === 'amd64') {
-        const compat = '/usr/local/bin/audit-harness-loader32';
-        await buildLoader(64, path.join(root, native), signal);
-        await buildLoader(32, path.join(root, compat), signal);
-        return { loader64: native, loader32: compat };
-      }
-      await buildLoader(32, path.join(root, native), signal);
-      return { loader64: undefined, loader32: native };
-    });
-
-    const keys = await step('keys', 'client key and dropbear host key', async () => {
-      const clientPub = await makeClientKey(path.join(out, 'client_key'), `audit-harness@${recipe.id}`);
-      const hostKeyFile = path.join(tmp, 'dropbear_ed25519_host_key');
-      const hostKeyPub = await makeDropbearHostKey(hostKeyFile);
-      await writeFile(path.join(out, 'host_key.pub'), hostKeyPub + '\n');
-      return { clientPub, hostKeyFile, hostKeyPub };
-    });
-
-    const guestModuleXz = `/lib/modules/${rel}/extra/audit_test_mod_xz.ko.xz`;
-    const guestModuleKo = '/usr/local/lib/audit-harness/audit_test_mod.ko';
-    const assembled = await step('assemble', 'guest configuration, kernel modules, stated facts, library closure', async () => {
-      await configureGuest(root, {
-        hostname: recipe.hostname,
-        user: GUEST_USER,
-        uid: GUEST_UID,
-        authorizedKey: keys.clientPub,
-        hostKeyFile: keys.hostKeyFile,
-        drivers: recipe.drivers,
-        alternatives: recipe.alternatives,
-        initScript: await readFile(path.join(repoRoot, 'vms/guest/init'), 'utf8'),
-        poweroffScript: await readFile(path.join(repoRoot, 'vms/guest/poweroff'), 'utf8'),
-      });
-      const installed = await installKernelModules(kernelRoot, root, rel, [...recipe.drivers, recipe.stockModule]);
-      const stockFile = installed.get(recipe.stockModule);
-      if (!stockFile) throw new Error(`${recipe.file}: stockModule ${recipe.stockModule} is built into ${rel}, not a module file`);
-      const measured = await measureFacts({ recipe, kernelRoot, root, release: rel, versions: Object.fromEntries(allPkgs.map((p) => [p.name, p.version])) });
-      checkStatedFacts(recipe, measured);
-      // The test module as the kernel package ships its own modules; uncompressed also outside the tree.
-      const extra = path.join(root, 'usr/lib/modules', rel, 'extra');
-      await mkdir(extra, { recursive: true });
-      await copyFile(modules.plain, path.join(extra, 'audit_test_mod.ko'));
-      let testModule = `/lib/modules/${rel}/extra/audit_test_mod.ko`;
-      if (measured.facts.moduleCompression === 'xz') {
-        await xzModule(path.join(extra, 'audit_test_mod.ko'), signal);
-        testModule += '.xz';
-      } else if (measured.facts.moduleCompression !== 'none') {
-        throw new Error(`kernel ${rel} ships ${measured.facts.moduleCompression} modules; the builder only makes .ko and .ko.xz test modules`);
-      }
-      await mkdir(path.join(root, path.dirname(guestModuleKo)), { recursive: true });
-      await copyFile(modules.plain, path.join(root, guestModuleKo));
-      await copyFile(modules.xzSource, path.join(extra, 'audit_test_mod_xz.ko'));
-      await xzModule(path.join(extra, 'audit_test_mod_xz.ko'), signal);
-      await runDepmod(root, rel);
-      const missing = await findMissingLibraries(root, libraryDirs(recipe.debArch));
-      if (missing.length) {
-        throw new Error(
-          `${recipe.file}: the guest's shared-library closure is incomplete (add the packages that ship these):\n` +
-            missing.map((m) => `  ${m.file} needs ${m.needed}`).join('\n'),
-        );
-      }
-      await copyFile(path.join(kernelRoot, 'boot', `vmlinuz-${rel}`), path.join(out, 'vmlinuz'));
-      return { testModule, stockModule: { name: recipe.stockModule, file: `/lib/modules/${rel}/${stockFile}` } };
-    });
-
-    await step('initramfs', 'cpio (uncompressed)', () => packInitramfs(root, path.join(out, 'initrd.img'), signal));
-    await chmod(path.join(out, 'client_key'), 0o600);
-
-    const manifest: ImageManifest = {
-      id: recipe.id,
-      arch: recipe.arch,
-      distro: recipe.distro,
-      qemuBinary: recipe.qemu.binary,
-      machine: recipe.qemu.machine,
-      cpu: recipe.qemu.cpu,
-      memoryMiB: recipe.qemu.memoryMiB,
-      append: recipe.append,
-      kernelRelease: rel,
-      packages: Object.fromEntries(allPkgs.map((p) => [p.name, p.version])),
-      key,
-      files: { kernel: 'vmlinuz', initrd: 'initrd.img', clientKey: 'client_key', hostKeyPub: 'host_key.pub' },
-      guest: {
-        testModule: assembled.testModule,
-        testModuleKo: guestModuleKo,
-        testModuleXz: guestModuleXz,
-        stockModule: assembled.stockModule,
-        ...(loaders.loader64 ? { loader64: loaders.loader64 } : {}),
-        loader32: loaders.loader32,
-        user: GUEST_USER,
-      },
-      facts: recipe.facts,
-      builtAt: new Date().toISOString(),
-    };
-    await writeFile(path.join(out, MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
+    const { assembleImage } = await import('./assemble.js');
+    const manifest = await assembleImage({ recipe, state, resolved, toolchain, key, tmp, out, signal, step, onProgress: opts.onProgress });
     signal?.throwIfAborted();
     try {
       await rename(out, finalDir);

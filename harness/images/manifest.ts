@@ -2,6 +2,12 @@
 import type { StatedFacts } from '../releases/facts.js';
 import type { GuestArch, TargetFixtures } from '../targets/target.js';
 
+/** The guest's login user, whose session has auid 1000 (Debian's first user). */
+export const GUEST_USER = 'tester';
+export const GUEST_UID = 1000;
+/** The manifest's name inside an image directory. */
+export const MANIFEST_FILE = 'manifest.json';
+
 export interface ImageManifest {
   /** Recipe id, e.g. debian12-amd64. */
   id: string;

@@ -8,7 +8,6 @@ import path from 'node:path';
 import { downloadDebs, runApt, type AptState } from '../debian/apt.js';
 import { cacheDir } from '../paths.js';
 import { isAlive } from './process-alive.js';
-import { createMergedUsrRoot, unpackDeb } from './rootfs.js';
 
 const COMPLETE = '.audit-harness-toolchain';
 
@@ -57,6 +56,8 @@ export async function ensureToolchain(
   try {
     opts.onProgress?.(`toolchain: ${Object.keys(packages).length} packages of ${state.name}`);
     const debs = await downloadDebs(packages, 'amd64', opts.onProgress, state, opts.signal);
+    // Imported here: a cached toolchain (every image lookup of its recipe) needs none of the unpacking code.
+    const { createMergedUsrRoot, unpackDeb } = await import('./rootfs.js');
     await createMergedUsrRoot(tmp, 'amd64');
     for (const d of debs) {
       opts.signal?.throwIfAborted();

@@ -1,10 +1,11 @@
 // openSession('qemu:debian12-amd64' | 'vagrant:…' | 'sim:rhel9-x86_64'): the one entry point the runner uses, a
 // ScenarioSession whatever answers it; openTarget: a guest that runs commands (the CLI's vm and shell, the tools).
+// The simulator, the scenario session and the vagrant driver are imported when a spec asks for them: `vm exec
+// qemu:…` pays node's start on every call (issue 16), and those pull in most of the library and node-vagrant.
 import { ensureImage } from '../images/index.js';
-import { GuestSession } from '../scenarios/run-scenario.js';
-import { openSimSession } from '../sim/session.js';
 import { QemuTarget, type QemuBootOptions } from './qemu/index.js';
-import { isVagrantSpec, VagrantTarget, type VagrantBootOptions } from './vagrant/index.js';
+import { isVagrantSpec } from './vagrant/boxes.js';
+import type { VagrantBootOptions, VagrantTarget } from './vagrant/vagrant-target.js';
 import { TargetError, type ScenarioSession, type Target } from './target.js';
 
 export interface OpenTargetOptions {
@@ -46,10 +47,10 @@ export function parseTargetSpec(spec: string): { kind: 'qemu'; id: string } {
  * and probed for its release facts. Close the session when done.
  */
 export async function openSession(spec: string, opts: OpenTargetOptions = {}): Promise<ScenarioSession> {
-  if (spec.startsWith('sim:')) return openSimSession(spec.trim());
+  if (spec.startsWith('sim:')) return (await import('../sim/session.js')).openSimSession(spec.trim());
   const target = await openTarget(spec, opts);
   try {
-    return await GuestSession.open(target);
+    return await (await import('../scenarios/run-scenario.js')).GuestSession.open(target);
   } catch (e) {
     await target.close();
     throw e;
@@ -64,6 +65,7 @@ export async function openTarget(spec: string, opts: OpenTargetOptions = {}): Pr
 
 /** `vagrant:NAME` (vms/vagrant/boxes.yaml): vagrant up through the top-level Vagrantfile. Close it when done. */
 export async function openVagrantTarget(spec: string, opts: OpenTargetOptions = {}): Promise<VagrantTarget> {
+  const { VagrantTarget } = await import('./vagrant/vagrant-target.js');
   return VagrantTarget.boot(spec.trim(), { ...opts.vagrant, onProgress: opts.onProgress, signal: opts.signal });
 }
 
@@ -85,4 +87,4 @@ export async function openQemuTarget(spec: string, opts: OpenTargetOptions = {})
 export { TargetError } from './target.js';
 export type { Target, TargetInfo, ExecOptions, ExecResult, ScenarioSession } from './target.js';
 export { QemuTarget } from './qemu/index.js';
-export { VagrantTarget } from './vagrant/index.js';
+export type { VagrantTarget } from './vagrant/vagrant-target.js';
