@@ -2,9 +2,9 @@
 // extract_search_items a key that holds KEY fails match() whatever else it holds, so matchEvent need not read
 // it (and its lines need never become strings). Keys come only from parse_syscall (SYSCALL) and
 // parse_simple_message (CONFIG_CHANGE, MAC_*), as `key="…"` (a substring of the line) or unescaped hex / "(…)":
-// a line can give a key holding KEY only if KEY's bytes are in it, or some `key=` in it is not followed by a
-// quote. Both are found by searches over the whole chunk, one per hit (a per-line search costs more than the
-// matching it saves, README "Tried and dropped").
+// a line can give a key holding KEY only if some `key=` in it is not followed by a quote, or is followed by a
+// quoted text holding KEY. The `key=` are found by a search over the whole chunk, one call per hit (a search per
+// line costs more than the matching it saves, README "Tried and dropped").
 import type { SearchOptions } from './options.js';
 
 const KEY_EQ = Buffer.from('key=', 'latin1');
@@ -18,9 +18,6 @@ function readsKey(t: number): boolean {
 export class KeyFilter {
   /** The chunk the cursors below speak of. */
   private buf: Buffer | undefined = undefined;
-  /** The first occurrence of the key's bytes at or after `needleFrom` (buf.length: none). */
-  private needleAt = 0;
-  private needleFrom = 0;
   /** The first `key=` at or after `keyFrom` (buf.length: none). */
   private keyAt = 0;
   private keyFrom = 0;
@@ -44,23 +41,35 @@ export class KeyFilter {
   /** Can the line buf[start, end) of record type `t` give a key holding the searched one? */
   mayGiveKey(buf: Buffer, start: number, end: number, t: number): boolean {
     if (!readsKey(t)) return false;
-    if (buf !== this.buf) {
+    if (buf !== this.buf || start < this.keyFrom) {
       this.buf = buf;
-      this.needleFrom = this.keyFrom = buf.length + 1;
+      this.keyFrom = this.keyAt = -1;
     }
-    if (start < this.needleFrom || this.needleAt < start) {
-      this.needleAt = firstAt(buf, this.needle, start);
-      this.needleFrom = start;
-    }
-    if (this.needleAt < end) return true;
-    if (start < this.keyFrom || this.keyAt < start) {
+    if (this.keyAt < start) {
       this.keyAt = firstAt(buf, KEY_EQ, start);
       this.keyFrom = start;
     }
+    // every key= the parser may read from: unquoted, anything; quoted, the text up to the next quote
     while (this.keyAt < end) {
-      if (buf[this.keyAt + 4] !== QUOTE) return true;
-      this.keyFrom = this.keyAt + 1;
-      this.keyAt = firstAt(buf, KEY_EQ, this.keyFrom);
+      const k = this.keyAt;
+      if (buf[k + 4] !== QUOTE || this.quotedHolds(buf, k + 5, end)) return true;
+      this.keyFrom = k + 1;
+      this.keyAt = firstAt(buf, KEY_EQ, k + 1);
+    }
+    return false;
+  }
+
+  /** Does the text at buf[from, end) up to its first quote (none: the whole) hold the needle? */
+  private quotedHolds(buf: Buffer, from: number, end: number): boolean {
+    const n = this.needle;
+    const first = n[0]!;
+    for (let i = from; i < end; i++) {
+      const c = buf[i]!;
+      if (c === QUOTE) return false;
+      if (c !== first || i + n.length > end) continue;
+      let j = 1;
+      while (j < n.length && buf[i + j] === n[j]) j++;
+      if (j === n.length) return true;
     }
     return false;
   }
