@@ -199,6 +199,16 @@ function render(g: GenLog): string {
   return text + (g.finalNewline || text.includes('\x1d') ? '\n' : '');
 }
 
+/**
+ * ausearch's raw output (the default, or --raw) of an ENRICHED log writes 0x1d over each record's terminator and
+ * prints on to the next NUL; a record with a NUL inside was copied only up to that NUL, so what follows its 0x1d is
+ * whatever the heap holds (seed -704168529, path 122: `a0="ins\x1droot"\x1d`, the `root"` left from an earlier line).
+ * Undefined behaviour, not compared; -i and --format read the record as a string and are compared.
+ */
+function rawOutputUndefined(text: string, args: readonly string[]): boolean {
+  return text.includes('\x1d') && text.includes('\0') && !args.some((a) => a === '-i' || a === '--interpret' || a === '--format');
+}
+
 const OPTIONS: string[][] = [
   [], ['-i'], ['--raw'], ['-k', 'modules'], ['-k', 'modules', '-w', '-i'], ['-sc', 'init_module'], ['-sc', 'finit_module', '-i'],
   ['-m', 'KERN_MODULE'], ['-m', 'USER_CMD,CONFIG_CHANGE', '-i'], ['-p', '1001'], ['-ui', '1000'], ['-ua', '0', '-i'],
@@ -218,8 +228,10 @@ test('search and ausearch agree on generated logs with corruptions (fast-check)'
     await fc.assert(
       fc.asyncProperty(arbLog, fc.subarray(OPTIONS, { minLength: 2, maxLength: 2 }), async (g, optionSets) => {
         const file = path.join(dir, `log-${n++}.txt`);
-        await writeFile(file, render(g), 'latin1');
+        const text = render(g);
+        await writeFile(file, text, 'latin1');
         for (const args of optionSets) {
+          if (rawOutputUndefined(text, args)) continue;
           const { ref, ours } = await runBoth(file, args);
           const same = ref.status === ours.status && ref.stdout.equals(ours.stdout) && ref.stderr.equals(ours.stderr);
           if (!same) {
@@ -270,6 +282,7 @@ test('search and ausearch agree on logs spliced from record fragments and arbitr
         ['-gi', '0'], ['-tm', 'pts'], ['-hn', '1'], ['-n', 'n1'], ['-su', 'u'], ['-o', 'object_r']), async (parts, args) => {
         // A final newline keeps ausearch clear of reading past its buffer (see above).
         const text = `${parts.join('')}\n`;
+        if (rawOutputUndefined(text, args)) return;
         const file = path.join(dir, `f${n++}.txt`);
         await writeFile(file, text, 'latin1');
         const { ref, ours } = await runBoth(file, [...args]);
