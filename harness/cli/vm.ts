@@ -5,7 +5,7 @@ import process from 'node:process';
 import type { Command } from 'commander';
 import { knownTargets, parseTargetSpec } from '../targets/index.js';
 import { formatTimeline, timelineRows, type HostStep } from '../targets/qemu/timeline.js';
-import { boxForSpec, isVagrantSpec } from '../targets/vagrant/boxes.js';
+import { isVagrantSpec } from '../targets/vagrant/spec.js';
 import { getPath, parseGet, parsePut, putPath } from '../vm/files.js';
 import { openGuest, type Guest } from '../vm/guest.js';
 import { findHandle, listHandles, looksLikeHandle, removeGuest } from '../vm/handles.js';
@@ -87,7 +87,7 @@ async function interruptible<T>(fn: (signal: AbortSignal) => Promise<T>): Promis
 
 async function withGuest<T>(specOrHandle: string, opts: VmOpts, fn: (g: Guest) => Promise<T>, timings?: Timings): Promise<T> {
   // unknown spec: clear error before anything starts
-  if (isVagrantSpec(specOrHandle)) boxForSpec(specOrHandle);
+  if (isVagrantSpec(specOrHandle)) (await import('../targets/vagrant/boxes.js')).boxForSpec(specOrHandle);
   else if (!looksLikeHandle(specOrHandle)) parseTargetSpec(specOrHandle);
   const g = await interruptible((signal) => openGuest(specOrHandle, { onProgress: progressFor(opts, timings), signal }));
   try {

@@ -2,9 +2,9 @@
 // ScenarioSession whatever answers it; openTarget: a guest that runs commands (the CLI's vm and shell, the tools).
 // The simulator, the scenario session and the vagrant driver are imported when a spec asks for them: `vm exec
 // qemu:…` pays node's start on every call (issue 16), and those pull in most of the library and node-vagrant.
-import { ensureImage } from '../images/index.js';
+import { ensureImage } from '../images/build.js';
 import { QemuTarget, type QemuBootOptions } from './qemu/index.js';
-import { isVagrantSpec } from './vagrant/boxes.js';
+import { isVagrantSpec } from './vagrant/spec.js';
 import type { VagrantBootOptions, VagrantTarget } from './vagrant/vagrant-target.js';
 import { TargetError, type ScenarioSession, type Target } from './target.js';
 

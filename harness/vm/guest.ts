@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SshTransport } from '../targets/ssh/transport.js';
 import { openQemuTarget, openVagrantTarget, type OpenTargetOptions } from '../targets/index.js';
-import { isVagrantSpec } from '../targets/vagrant/boxes.js';
+import { isVagrantSpec } from '../targets/vagrant/spec.js';
 import type { TargetInfo } from '../targets/target.js';
 import { CLIENT_KEY_FILE, findHandle, looksLikeHandle } from './handles.js';
 

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { repoRoot } from '../../paths.js';
+import { VAGRANT_PREFIX } from './spec.js';
 
 export const BOXES_FILE = path.join(repoRoot, 'vms', 'vagrant', 'boxes.yaml');
 
@@ -54,11 +55,7 @@ export function boxUrlVariable(name: string): string {
   return `AUDIT_HARNESS_BOX_URL_${name.toUpperCase().replace(/-/g, '_')}`;
 }
 
-export const VAGRANT_PREFIX = 'vagrant:';
-
-export function isVagrantSpec(spec: string): boolean {
-  return spec.trim().startsWith(VAGRANT_PREFIX);
-}
+export { isVagrantSpec, VAGRANT_PREFIX } from './spec.js';
 
 /** `vagrant:NAME` -> its boxes.yaml entry, or a clear error listing the names. */
 export function boxForSpec(spec: string): BoxEntry {
