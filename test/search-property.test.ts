@@ -206,7 +206,8 @@ function render(g: GenLog): string {
  * Undefined behaviour, not compared; -i and --format read the record as a string and are compared.
  */
 function rawOutputUndefined(text: string, args: readonly string[]): boolean {
-  return text.includes('\x1d') && text.includes('\0') && !args.some((a) => a === '-i' || a === '--interpret' || a === '--format');
+  if (!text.includes('\x1d') || args.some((a) => a === '-i' || a === '--interpret' || a === '--format')) return false;
+  return text.split('\n').some((line) => line.includes('\0') && line.includes('msg=audit('));
 }
 
 const OPTIONS: string[][] = [
