@@ -90,11 +90,19 @@ async function recipeOf(id: string): Promise<Recipe> {
   // Errors (unknown id, bad YAML, a field wrong) come from here, naming the file and line.
   const recipe = await (await import('./recipe.js')).loadRecipe(id);
   if (memo && recipe.text === text) {
+    // Only a memo: parallel processes may write the same one, and none may fail for it.
     const dir = path.dirname(memo);
-    await mkdir(dir, { recursive: true });
-    for (const n of await readdir(dir)) if (n.startsWith('.recipe-')) await rm(path.join(dir, n), { force: true });
-    await writeFile(`${memo}.${process.pid}`, JSON.stringify(recipe));
-    await rename(`${memo}.${process.pid}`, memo);
+    const tmp = `${memo}.${process.pid}`;
+    try {
+      await mkdir(dir, { recursive: true });
+      for (const n of await readdir(dir)) {
+        if (/^\.recipe-[0-9a-f]{16}\.json$/.test(n) && n !== path.basename(memo)) await rm(path.join(dir, n), { force: true });
+      }
+      await writeFile(tmp, JSON.stringify(recipe));
+      await rename(tmp, memo);
+    } catch {
+      await rm(tmp, { force: true });
+    }
   }
   return recipe;
 }
@@ -112,7 +120,6 @@ async function readManifest(dir: string): Promise<ImageManifest | undefined> {
     return undefined;
   }
 }
-
 
 /** The image for a recipe from the cache, built first if its inputs changed. */
 export async function ensureImage(recipeId: string, opts: EnsureImageOptions = {}): Promise<BuiltImage> {
