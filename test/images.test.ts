@@ -114,6 +114,8 @@ for (const img of IMAGES) {
 
     // every dynamic ELF finds its libraries inside the root
     t.deepEqual(await findMissingLibraries(root, libraryDirs(img.debArch)), []);
+    // the dynamic linker's cache, as libc-bin's trigger leaves it, read back by the release's own ldconfig
+    t.regex((await execa('chroot', [root, '/sbin/ldconfig', '-p'])).stdout, /^\s+libc\.so\.6 \(/m);
 
     // modules: drivers, the test modules (names, vermagic), depmod index
     const modDir = `usr/lib/modules/${m.kernelRelease}`;

@@ -133,6 +133,9 @@ export async function assembleImage(input: AssembleInput): Promise<ImageManifest
           missing.map((m) => `  ${m.file} needs ${m.needed}`).join('\n'),
       );
     }
+    // What libc-bin's trigger leaves on every Debian system: the dynamic linker's cache, made by the release's own
+    // ldconfig (static, so an i386 root's runs here too).
+    await execa('chroot', [root, '/sbin/ldconfig'], { cancelSignal: signal });
     await copyFile(path.join(kernelRoot, 'boot', `vmlinuz-${rel}`), path.join(out, 'vmlinuz'));
     return { testModule, stockModule: { name: recipe.stockModule, file: `/lib/modules/${rel}/${stockFile}` } };
   });
