@@ -872,6 +872,11 @@ function parsePkt(msg: string, o: SearchOptions, items: SearchItems): number {
   return 0;
 }
 
+/** The record types extract_search_items hands to parse_simple_message: CONFIG_CHANGE and MAC_*. */
+export function parsedAsSimpleMessage(t: number): boolean {
+  return t === 1305 || (t >= 1403 && t <= 1417);
+}
+
 /** parse_simple_message (CONFIG_CHANGE, MAC_*): auid (optional for CONFIG_CHANGE, may end the line), key, res. */
 function parseSimpleMessage(msg: string, typeNum: number, o: SearchOptions, items: SearchItems): number {
   let term = 0;
@@ -1264,7 +1269,7 @@ export function extractSearchItems(event: AuditEvent, o: SearchOptions, list: Lo
     else if (t === 1005 || (t >= 1100 && t <= 1106) || (t >= 1108 && t <= 1199) || (t >= 2100 && t <= 2999)) rc = parseUser(r, msg, t, o, items);
     else if (t === 1200 || t === 1201 || t === 1202 || t === 1203 || t === 1205 || t === 1206) rc = parseDaemon1(msg, o, items);
     else if (t === 1207 || t === 1208) rc = parseDaemon2(msg, o, items);
-    else if (t === 1305 || (t >= 1403 && t <= 1417)) {
+    else if (parsedAsSimpleMessage(t)) {
       rc = parseSimpleMessage(msg, t, o, items);
       // CONFIG_CHANGE's path=, read by avc_parse_path whose code is ignored (older records have none)
       if (t === 1305 && o.file !== undefined) parseFileRecord(1402, msg, items);

@@ -5,6 +5,7 @@
 // a line can give a key holding KEY only if some `key=` in it is not followed by a quote, or is followed by a
 // quoted text holding KEY. The `key=` are found by a search over the whole chunk, one call per hit (a search per
 // line costs more than the matching it saves, README "Tried and dropped").
+import { parsedAsSimpleMessage } from './items.js';
 import type { SearchOptions } from './options.js';
 
 const KEY_EQ = Buffer.from('key=', 'latin1');
@@ -12,7 +13,7 @@ const QUOTE = 0x22;
 
 /** The record types whose parsers read key= (extractSearchItems: parseSyscall, parseSimpleMessage). */
 function readsKey(t: number): boolean {
-  return t === 1300 || t === 1305 || (t >= 1403 && t <= 1417);
+  return t === 1300 || parsedAsSimpleMessage(t);
 }
 
 export class KeyFilter {
