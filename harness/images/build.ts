@@ -14,6 +14,7 @@ import { checkBuildHost } from './preflight.js';
 import { MANIFEST_FILE, type BuiltImage, type ImageManifest } from './manifest.js';
 import { resolveImagePackages, type ResolvedImagePackages, type ResolvedPackage } from './packages.js';
 import type { Recipe } from './recipe.js';
+import { recipeFile } from './recipe-file.js';
 import { ensureToolchain, type Toolchain } from './toolchain.js';
 
 export interface EnsureImageOptions {
@@ -76,9 +77,9 @@ const builderCodeHash = (() => {
  * and zod, 96 of the 140 modules `vm exec qemu:…` would load, which a cached image needs for nothing else.
  */
 async function recipeOf(id: string): Promise<Recipe> {
-  const file = path.join(repoRoot, 'vms', 'qemu', `${id}.yaml`);
-  const text = /^[a-z0-9][a-z0-9._-]*$/.test(id) ? await readFile(file, 'utf8').catch(() => undefined) : undefined;
-  const memo = text === undefined ? undefined
+  const file = recipeFile(id);
+  const text = file === undefined ? undefined : await readFile(file, 'utf8').catch(() => undefined);
+  const memo = file === undefined || text === undefined ? undefined
     : path.join(imagesDir(), id, `.recipe-${createHash('sha256').update(file).update('\0').update(text).update('\0').update(recipeParserHash).digest('hex').slice(0, 16)}.json`);
   if (memo) {
     try {

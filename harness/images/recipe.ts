@@ -1,12 +1,10 @@
 // Image recipes: data files in vms/qemu/<id>.yaml. Adding an image is adding a file.
 import { readdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
-import { repoRoot } from '../paths.js';
+import { recipeFile, recipesDir } from './recipe-file.js';
 import { FACT_NAMES, statedFactsSchema, type FactName } from '../releases/facts.js';
 
-export const recipesDir = path.join(repoRoot, 'vms', 'qemu');
 
 const packageName = z.string().regex(/^[a-z0-9][a-z0-9+.-]+$/, 'a Debian package name');
 
@@ -79,8 +77,8 @@ export async function listRecipes(): Promise<string[]> {
 
 /** Load and validate vms/qemu/<id>.yaml; errors name the file and line. */
 export async function loadRecipe(id: string): Promise<Recipe> {
-  if (!/^[a-z0-9][a-z0-9._-]*$/.test(id)) throw new Error(`invalid image recipe id ${JSON.stringify(id)}`);
-  const file = path.join(recipesDir, `${id}.yaml`);
+  const file = recipeFile(id);
+  if (file === undefined) throw new Error(`invalid image recipe id ${JSON.stringify(id)}`);
   let text: string;
   try {
     text = await readFile(file, 'utf8');
