@@ -26,12 +26,16 @@ export DEBIAN_FRONTEND=noninteractive
 
 # A mirror that is mid-sync fails one index now and then; the others are still usable,
 # so a partial update is a warning, not the end.
+# apt's output goes to a temp file that is removed whatever happens (it used to stay in /tmp).
+update_log=$(mktemp "${TMPDIR:-/tmp}/audit-harness-apt-update.XXXXXX")
+trap 'rm -f "$update_log"' EXIT
 for attempt in 1 2 3; do
-  if apt-get update -q >/tmp/audit-harness-apt-update.log 2>&1; then break; fi
+  if apt-get update -q >"$update_log" 2>&1; then break; fi
   log "apt-get update attempt $attempt had errors:"
-  grep -E '^(E|W):' /tmp/audit-harness-apt-update.log | sed 's/^/[setup]   /' || true
+  grep -E '^(E|W):' "$update_log" | sed 's/^/[setup]   /' || true
   [ "$attempt" = 3 ] || sleep 5
 done
+rm -f "$update_log"
 
 packages=(
   qemu-system-x86      # qemu-system-x86_64 and qemu-system-i386
