@@ -35,7 +35,6 @@ for attempt in 1 2 3; do
   grep -E '^(E|W):' "$update_log" | sed 's/^/[setup]   /' || true
   [ "$attempt" = 3 ] || sleep 5
 done
-rm -f "$update_log"
 
 packages=(
   qemu-system-x86      # qemu-system-x86_64 and qemu-system-i386

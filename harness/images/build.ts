@@ -30,8 +30,6 @@ export interface EnsureImageOptions {
   signal?: AbortSignal;
 }
 
-export { GUEST_UID, GUEST_USER } from './manifest.js';
-
 /** Where images live: <cache>/images/<recipe id>/<key>/. */
 export function imagesDir(): string {
   return path.join(cacheDir(), 'images');

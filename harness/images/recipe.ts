@@ -5,7 +5,6 @@ import { z } from 'zod';
 import { recipeFile, recipesDir } from './recipe-file.js';
 import { FACT_NAMES, statedFactsSchema, type FactName } from '../releases/facts.js';
 
-
 const packageName = z.string().regex(/^[a-z0-9][a-z0-9+.-]+$/, 'a Debian package name');
 
 export const RecipeSchema = z

@@ -55,8 +55,6 @@ export function boxUrlVariable(name: string): string {
   return `AUDIT_HARNESS_BOX_URL_${name.toUpperCase().replace(/-/g, '_')}`;
 }
 
-export { isVagrantSpec, VAGRANT_PREFIX } from './spec.js';
-
 /** `vagrant:NAME` -> its boxes.yaml entry, or a clear error listing the names. */
 export function boxForSpec(spec: string): BoxEntry {
   const name = spec.trim().slice(VAGRANT_PREFIX.length);

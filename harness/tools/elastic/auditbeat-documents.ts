@@ -1,6 +1,6 @@
 // Audit log -> the ECS documents auditbeat would index for it, one per event it receives.
 import { parseLog, type AuditEvent } from '../../audit/records/index.js';
-import { GUEST_UID, GUEST_USER } from '../../images/build.js';
+import { GUEST_UID, GUEST_USER } from '../../images/manifest.js';
 import { coalesceEvent, type Accounts } from './coalesce.js';
 import { ecsDocument, type EcsDocument } from './ecs-document.js';
 
