@@ -5,7 +5,7 @@ import path from 'node:path';
 import { repoRoot } from '../harness/paths.js';
 import { auditctlLoad, formatError, parseRulesText, renderListing, renderRule, rulesApplyTo, rulesErrorsForArch } from '../harness/audit/rules/index.js';
 import type { AuditRule, KernelArch } from '../harness/audit/rules/index.js';
-import { ruleFixtures } from './rulesFixtures.js';
+import { ruleFixtures } from './rules-fixtures.js';
 
 const dir = path.join(repoRoot, 'test/fixtures/rules');
 const fixtures = readdirSync(dir).filter((f) => f.endsWith('.rules'));

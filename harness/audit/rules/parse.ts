@@ -4,9 +4,9 @@
 import type { SyscallArch } from '../syscalls/index.js';
 import { cNumber, kernelTable } from './arch.js';
 import { comparisonFor, fieldInfo } from './fields.js';
-import { ruleSetup } from './listAction.js';
-import { syscallByName } from './syscallNames.js';
-import { kernelRejects, readField } from './fieldValue.js';
+import { ruleSetup } from './list-action.js';
+import { syscallByName } from './syscall-names.js';
+import { kernelRejects, readField } from './field-value.js';
 import { getopt } from './getopt.js';
 import type { Opt } from './getopt.js';
 import { splitLines, tokenizeLine } from './tokenize.js';

@@ -5,7 +5,7 @@
 // with #, -e, -D, -b, -f are recognised (leading blanks keep a line in place). gawk reads "\s" as a blank.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { versionSort } from './versionSort.js';
+import { versionSort } from './version-sort.js';
 
 export type AwkFlavor = 'mawk' | 'gawk';
 

@@ -9,7 +9,7 @@ import { execa } from 'execa';
 import { repoRoot } from '../harness/paths.js';
 import { referenceTool } from '../harness/reference/tools.js';
 import { augenrulesMerge, augenrulesOrder, auditctlLoad, readRulesSources, renderListing } from '../harness/audit/rules/index.js';
-import { filevercmp } from '../harness/audit/rules/versionSort.js';
+import { filevercmp } from '../harness/audit/rules/version-sort.js';
 
 const fixtureDir = path.join(repoRoot, 'test/fixtures/rules/augenrules');
 
