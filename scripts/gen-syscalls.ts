@@ -5,18 +5,33 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { SyscallArch } from '../harness/audit/syscalls/index.js';
 import { repoRoot } from '../harness/paths.js';
 import { referenceTool } from '../harness/reference/tools.js';
 
-const ausyscall = await referenceTool('ausyscall');
-for (const arch of ['x86_64', 'i386'] as const) {
+export const SYSCALL_ARCHS: readonly SyscallArch[] = ['x86_64', 'i386'];
+
+export const syscallTableFile = (arch: SyscallArch) => path.join(repoRoot, 'harness/audit/syscalls', `${arch}.json`);
+
+/** The text of <arch>.json: the marker naming this script and its source first, then the table. */
+export async function syscallTableJson(arch: SyscallArch): Promise<string> {
+  const ausyscall = await referenceTool('ausyscall');
   const out = execFileSync(ausyscall.path, [arch, '--dump'], { encoding: 'utf8', env: { ...process.env, ...ausyscall.env } });
   const table: Record<string, number> = {};
   for (const line of out.split('\n')) {
     const m = /^(\d+)\t(\S+)$/.exec(line);
     if (m) table[m[2]] = Number(m[1]);
   }
-  const file = path.join(repoRoot, 'harness/audit/syscalls', `${arch}.json`);
-  writeFileSync(file, JSON.stringify({ generatedBy: `ausyscall ${arch} --dump (${ausyscall.version})`, arch, syscalls: table }, null, 1) + '\n');
-  console.log(`${file}: ${Object.keys(table).length} syscalls`);
+  const generatedBy = `scripts/gen-syscalls.ts (npx tsx scripts/gen-syscalls.ts) from ausyscall ${arch} --dump of ${ausyscall.version}`;
+  return JSON.stringify({ generatedBy, arch, syscalls: table }, null, 1) + '\n';
+}
+
+// Only when run as a script, never on import (a test compares its output with the committed tables).
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  for (const arch of SYSCALL_ARCHS) {
+    const text = await syscallTableJson(arch);
+    writeFileSync(syscallTableFile(arch), text);
+    console.log(`${syscallTableFile(arch)}: ${Object.keys((JSON.parse(text) as { syscalls: object }).syscalls).length} syscalls`);
+  }
 }

@@ -6,6 +6,7 @@ import { repoRoot } from '../harness/paths.js';
 import { auditctlLoad, formatError, parseRulesText, renderListing, renderRule, rulesApplyTo, rulesErrorsForArch } from '../harness/audit/rules/index.js';
 import type { AuditRule, KernelArch } from '../harness/audit/rules/index.js';
 import { ruleFixtures } from './rules-fixtures.js';
+import { SYSCALL_ARCHS, syscallTableFile, syscallTableJson } from '../scripts/gen-syscalls.js';
 
 const dir = path.join(repoRoot, 'test/fixtures/rules');
 const fixtures = readdirSync(dir).filter((f) => f.endsWith('.rules'));
@@ -158,4 +159,29 @@ test('auditctl -l names the syscalls of a rule without arch= by the arch of the 
     '-a always,exit -F arch=b32 -S madvise -F key=madv\n-a always,exit -S rt_sigprocmask -F key=nometa\n');
   t.is(renderListing(auditctlLoad(text.split('\n').reverse().join('\n'), 'x.rules', 'x86_64').rules),
     '-a always,exit -S init_module -F key=nometa\n-a always,exit -F arch=b32 -S madvise -F key=madv\n');
+});
+
+test('the syscall tables are what scripts/gen-syscalls.ts writes from the reference ausyscall, byte for byte', async (t) => {
+  for (const arch of SYSCALL_ARCHS) t.is(readFileSync(syscallTableFile(arch), 'utf8'), await syscallTableJson(arch), `${arch}: npx tsx scripts/gen-syscalls.ts`);
+});
+
+test('each generated table says first that it is generated, by which script and command, and that script exists', (t) => {
+  const tables = {
+    'harness/audit/syscalls/x86_64.json': 'scripts/gen-syscalls.ts',
+    'harness/audit/syscalls/i386.json': 'scripts/gen-syscalls.ts',
+    'harness/audit/records/interpret/lookup-tables.json': 'harness/audit/records/interpret/gen-tables.ts',
+    'harness/audit/rules/names.json': 'scripts/gen-rule-names.ts',
+  };
+  for (const [file, script] of Object.entries(tables)) {
+    const data = JSON.parse(readFileSync(path.join(repoRoot, file), 'utf8')) as Record<string, unknown>;
+    t.is(Object.keys(data)[0], 'generatedBy', file);
+    t.true(String(data.generatedBy).startsWith(`${script} (npx tsx ${script}`), `${file}: ${String(data.generatedBy)}`);
+    t.true(existsSync(path.join(repoRoot, script)), script);
+  }
+});
+
+test('names.json and lookup-tables.json, both from libaudit 3.0.9\'s errtab.h, name the same errno values in the same order', (t) => {
+  const names = JSON.parse(readFileSync(path.join(repoRoot, 'harness/audit/rules/names.json'), 'utf8')) as { errno: Record<string, number> };
+  const lookup = JSON.parse(readFileSync(path.join(repoRoot, 'harness/audit/records/interpret/lookup-tables.json'), 'utf8')) as { tables: { err: Array<[number, string]> } };
+  t.deepEqual(Object.entries(names.errno), lookup.tables.err.map(([n, name]) => [name, n]));
 });

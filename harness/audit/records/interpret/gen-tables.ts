@@ -100,41 +100,57 @@ const PRELUDE = `
 #define DIPC 25
 `;
 
-function main(src: string): void {
+/** What lookup-tables.json says first: it is generated, and the command that made it. */
+export const GENERATED_BY =
+  'harness/audit/records/interpret/gen-tables.ts (npx tsx harness/audit/records/interpret/gen-tables.ts DIR, DIR a checkout of audit-userspace v3.0.9)';
+
+/**
+ * Compiles a program that prints, for each header of `headers` (relative to the source tree `src`), an `@table`
+ * line and one `value<TAB>name` line per `_S(value, "name")` entry, in header order; `extra` is C code appended to
+ * main that prints sections of its own the same way. Returns each section's lines as [value, name] text pairs.
+ */
+export function headerTables(src: string, headers: Record<string, string>, prelude: string, extra = ''): Map<string, Array<[string, string]>> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'gen-interpret-'));
   try {
-    let c = PRELUDE + 'int main(void) {\n';
-    for (const [name, header] of Object.entries(HEADERS)) {
+    let c = prelude + 'int main(void) {\n';
+    for (const [name, header] of Object.entries(headers)) {
       c += `printf("@${name}\\n");\n#define _S(v, s) printf("%lld\\t%s\\n", (long long)(v), s);\n#include "${path.join(src, header)}"\n#undef _S\n`;
     }
-    // TTY key names (print_tty_data): sequence bytes as hex, then the name
-    c += 'printf("@ttyKeys\\n");\n#define E(seq, name) { const unsigned char *q = (const unsigned char *)seq; for (size_t i = 0; i < strlen(seq); i++) printf("%02x", q[i]); printf("\\t%s\\n", name); }\n';
-    c += `#include "${path.join(src, 'auparse/tty_named_keys.h')}"\n#undef E\n`;
-    // glibc's strerror text for every errno the table names
-    c += 'printf("@strerror\\n"); for (int i = 0; i < 256; i++) printf("%d\\t%s\\n", i, strerror(i));\n';
-    c += 'return 0; }\n';
+    c += extra + 'return 0; }\n';
     writeFileSync(path.join(dir, 'gen.c'), c);
     execFileSync('gcc', ['-o', path.join(dir, 'gen'), path.join(dir, 'gen.c')], { stdio: 'inherit' });
     const out = execFileSync(path.join(dir, 'gen'), { encoding: 'utf8' });
-    const tables: Record<string, Array<[number, string]>> = {};
-    let cur: Array<[number, string]> | undefined;
+    const tables = new Map<string, Array<[string, string]>>();
+    let cur: Array<[string, string]> | undefined;
     for (const line of out.split('\n')) {
       if (!line) continue;
       if (line.startsWith('@')) {
-        cur = tables[line.slice(1)] = [];
+        tables.set(line.slice(1), (cur = []));
         continue;
       }
       const tab = line.indexOf('\t');
-      const key = line.slice(0, tab);
-      (cur as Array<[number | string, string]>).push([cur === tables.ttyKeys ? key : Number(key), line.slice(tab + 1)]);
+      cur!.push([line.slice(0, tab), line.slice(tab + 1)]);
     }
-    const here = path.dirname(fileURLToPath(import.meta.url));
-    const target = path.join(here.replace(`${path.sep}dist${path.sep}`, path.sep), 'lookup-tables.json');
-    writeFileSync(target, JSON.stringify({ source: 'audit-userspace v3.0.9 table headers', tables }, null, 0) + '\n');
-    console.log(`wrote ${target}`);
+    return tables;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function main(src: string): void {
+  // TTY key names (print_tty_data): sequence bytes as hex, then the name
+  let extra = 'printf("@ttyKeys\\n");\n#define E(seq, name) { const unsigned char *q = (const unsigned char *)seq; for (size_t i = 0; i < strlen(seq); i++) printf("%02x", q[i]); printf("\\t%s\\n", name); }\n';
+  extra += `#include "${path.join(src, 'auparse/tty_named_keys.h')}"\n#undef E\n`;
+  // glibc's strerror text for every errno the table names
+  extra += 'printf("@strerror\\n"); for (int i = 0; i < 256; i++) printf("%d\\t%s\\n", i, strerror(i));\n';
+  const tables: Record<string, Array<[number | string, string]>> = {};
+  for (const [name, pairs] of headerTables(src, HEADERS, PRELUDE, extra)) {
+    tables[name] = pairs.map(([key, value]) => [name === 'ttyKeys' ? key : Number(key), value]);
+  }
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const target = path.join(here.replace(`${path.sep}dist${path.sep}`, path.sep), 'lookup-tables.json');
+  writeFileSync(target, JSON.stringify({ generatedBy: GENERATED_BY, source: 'audit-userspace v3.0.9 table headers', tables }, null, 0) + '\n');
+  console.log(`wrote ${target}`);
 }
 
 // Only when run as a script, never on import.

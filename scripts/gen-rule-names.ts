@@ -1,0 +1,37 @@
+// Regenerates harness/audit/rules/names.json, the errno and message-type names auditctl accepts in -F exit=-EPERM
+// and -F msgtype=CWD, from libaudit's own tables (lib/errtab.h, lib/msg_typetab.h) with the numbers of the C
+// headers, the way its build does (gen-tables.ts's headerTables). msg_typetab.h's WITH_APPARMOR entries are left
+// out, as in the committed table.
+// Usage: npx tsx scripts/gen-rule-names.ts /path/to/audit-userspace-v3.0.9
+// (a checkout of the v3.0.9 tag; needs gcc and the Linux UAPI headers).
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { headerTables } from '../harness/audit/records/interpret/gen-tables.js';
+import { repoRoot } from '../harness/paths.js';
+
+export const GENERATED_BY =
+  'scripts/gen-rule-names.ts (npx tsx scripts/gen-rule-names.ts DIR, DIR a checkout of audit-userspace v3.0.9) ' +
+  'from its errtab.h and msg_typetab.h, numbers from the C headers (Linux x86)';
+
+const HEADERS = { errno: 'lib/errtab.h', msgtype: 'lib/msg_typetab.h' };
+
+/** The text of names.json from the source tree `src` (no newline at its end, as the committed file has none). */
+export function ruleNamesJson(src: string): string {
+  const prelude = `#include <stdio.h>\n#include <errno.h>\n#include "${path.join(src, 'lib/libaudit.h')}"\n`;
+  const tables = headerTables(src, HEADERS, prelude);
+  const object = (name: keyof typeof HEADERS) => Object.fromEntries(tables.get(name)!.map(([value, key]) => [key, Number(value)]));
+  return JSON.stringify({ generatedBy: GENERATED_BY, errno: object('errno'), msgtype: object('msgtype') }, null, 1);
+}
+
+// Only when run as a script, never on import.
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const src = process.argv[2];
+  if (!src) {
+    console.error('usage: gen-rule-names.ts AUDIT_USERSPACE_SOURCE_DIR');
+    process.exit(2);
+  }
+  const target = path.join(repoRoot, 'harness/audit/rules/names.json');
+  writeFileSync(target, ruleNamesJson(path.resolve(src)));
+  console.log(`wrote ${target}`);
+}
