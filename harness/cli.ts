@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// audit-harness command line. Each subcommand lives in harness/cli/<name>.ts and registers itself.
+// audit-harness command line. Each subcommand lives in harness/cli/<name>.ts and registers itself (`report` in
+// report-merge.ts; `list` beside `run` in run.ts).
 
 /** Each top-level command and the module that registers it, in the order help lists them. */
 const COMMANDS: readonly (readonly [name: string, load: () => Promise<{ register(p: import('commander').Command): void }>])[] = [
@@ -23,7 +24,7 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 });
 
 // `search` runs on logs of hundreds of MB and is timed against ausearch: it loads only its own
-// modules (commander, zod, listr2 and the target code cost ~0.4 s of start-up).
+// modules (commander, zod and the target code cost ~0.4 s of start-up).
 if (process.argv[2] === 'search') {
   const { runSearch } = await import('./audit/search/run.js');
   process.exitCode = runSearch(process.argv.slice(3));

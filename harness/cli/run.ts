@@ -10,7 +10,10 @@ import { knownTargets } from '../targets/index.js';
 import { loadBoxes, VAGRANT_PREFIX } from '../targets/vagrant/index.js';
 import { simTargets } from '../sim/run.js';
 
-/** Exit statuses of `run`: 1 an expectation failed, 2 bad usage or scenario files, 3 infrastructure only. */
+/**
+ * Exit statuses of `run`: 1 an expectation failed, 2 bad usage or scenario files, 3 no expectation failed but a
+ * scenario ended in error (a guest that did not boot or lost ssh, or a step a sim: profile does not model).
+ */
 export const EXIT = { ok: 0, fail: 1, usage: 2, infra: 3 } as const;
 
 const usage = (msg: string): never => {
@@ -75,21 +78,30 @@ async function run(paths: string[], flags: RunFlags): Promise<void> {
   process.exitCode = outcomes.has('fail') ? EXIT.fail : outcomes.has('error') ? EXIT.infra : EXIT.ok;
 }
 
-// `run` runs scenarios on real targets; `list` prints id, title and applicability of every scenario file.
+/** The vagrant: specs for help; a broken boxes.yaml is run's usage error (above), not a crash of --help. */
+function vagrantSpecsForHelp(): string {
+  try {
+    return loadBoxes().map((b) => `${VAGRANT_PREFIX}${b.name}`).join(', ');
+  } catch {
+    return `${VAGRANT_PREFIX}NAME`;
+  }
+}
+
+// `run` runs scenarios on targets; `list` prints id, title and applicability of every scenario file.
 export function register(program: Command): void {
   program.command('run [paths...]')
     .description('run scenarios (files or directories; default scenarios/) on targets and write reports')
-    .option('-t, --target <specs>', `comma-separated targets: ${knownTargets.map((k) => k.spec).join(', ')} (real kernels), ${simTargets().join(', ')} (the model, no boot)`, knownTargets.map((k) => k.spec).join(','))
+    .option('-t, --target <specs>', `comma-separated targets (audit-harness targets lists them): ${knownTargets.map((k) => k.spec).join(', ')} (real kernels in qemu), ${vagrantSpecsForHelp()} (Vagrant boxes of vms/vagrant/boxes.yaml), ${simTargets().join(', ')} (the model, no boot)`, knownTargets.map((k) => k.spec).join(','))
     .option('-r, --reporter <names>', 'console, junit, json, matrix (comma-separated)', 'console,junit,json,matrix')
     .option('-o, --out <dir>', 'where junit.xml, results.json, coverage-matrix.{md,html} and logs/ (each boot\'s audit.log) go', 'out')
     .option('--shard <I/N>', 'run only the I-th of N slices of the selected scenarios')
     .option('-g, --grep <regex>', 'only scenarios whose id or title matches')
     .option('-j, --parallel <n>', 'targets booted at once (default: min(targets, cores))')
     .option('--keep', 'vagrant: targets: leave the box running after the run (prints how to destroy it)')
-    .addHelpText('after', '\nExit status: 0 all met (documented gaps included), 1 an expectation failed, 2 usage or scenario file error, 3 infrastructure error (boot, ssh) only.')
+    .addHelpText('after', '\nExit status: 0 all met (documented gaps included), 1 an expectation failed, 2 usage or scenario file error, 3 no expectation failed but a scenario ended in error: a guest that did not boot or lost its ssh connection (after one retry on a fresh boot), or on a sim: target a step, fact or rule the model does not cover.')
     .action(run);
 
-  program.command('list [dir]').description('list scenarios: id, title, applicability').action(async (dir?: string) => {
+  program.command('list [dir]').description('list scenarios (dir, default scenarios/): id, title, archs, minimum kernel').action(async (dir?: string) => {
     const root = dir ?? join(repoRoot, 'scenarios');
     let bad = false;
     for (const f of await findScenarioFiles(root)) {

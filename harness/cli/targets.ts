@@ -1,16 +1,21 @@
-// `audit-harness targets`: every target a run or coverage accepts, with its kind, arch, release and status: for a real
-// (qemu) one whether its image is in the cache (a look at <cache>/images/<id>/*/manifest.json, no package
-// resolution), for a simulated one whether its profile is calibrated against a real target or only modelled.
+// `audit-harness targets`: every target a run accepts (coverage: the qemu and sim ones), with its kind, arch,
+// release and status: for a real (qemu) one whether its image is in the cache (a look at
+// <cache>/images/<id>/*/manifest.json, no package resolution), for a Vagrant box (vms/vagrant/boxes.yaml) whether
+// the box is made or downloaded (a look in the cache and VAGRANT_HOME: no vagrant, no libvirtd, no node-vagrant),
+// for a simulated one whether its profile is calibrated against a real target or only modelled.
 import type { Command } from 'commander';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { imagesDir, loadRecipe, type ImageManifest } from '../images/index.js';
+import { cacheDir } from '../paths.js';
 import { knownTargets } from '../targets/index.js';
+import { loadBoxes, type BoxEntry } from '../targets/vagrant/boxes.js';
+import { VAGRANT_PREFIX } from '../targets/vagrant/spec.js';
 import { loadProfile, profileIds } from '../sim/profile.js';
 
 export interface TargetRow {
   spec: string;
-  kind: 'qemu' | 'sim';
+  kind: 'qemu' | 'vagrant' | 'sim';
   arch: string;
   release: string;
   status: string;
@@ -37,6 +42,35 @@ function cachedImages(id: string): ImageManifest[] {
   return out.sort((a, b) => (a.builtAt < b.builtAt ? 1 : -1));
 }
 
+/** Entries of a directory, or none when it cannot be read. */
+function entries(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Where a box stands, read from the disk only. The local box: a box.box under <cache>/vagrant/boxes/<name>/<key>/
+ * (harness/targets/vagrant/local-box.ts). A public one: a version directory under Vagrant's boxes/ in the
+ * VAGRANT_HOME the harness gives vagrant (vagrant-target.ts), the box name's `/` spelled `-VAGRANTSLASH-`.
+ */
+function boxStatus(b: BoxEntry): string {
+  const providers = b.providers.join(', ');
+  if (b.local) {
+    const keys = entries(path.join(cacheDir(), 'vagrant', 'boxes', b.name)).filter((k) => existsSync(path.join(cacheDir(), 'vagrant', 'boxes', b.name, k, 'box.box')));
+    return keys.length
+      ? `box made here (key ${keys[0]}; ${providers})`
+      : `box not made (the first run builds its image and the box; ${providers})`;
+  }
+  const home = process.env.VAGRANT_HOME ?? path.join(cacheDir(), 'vagrant', 'home');
+  const versions = entries(path.join(home, 'boxes', b.box.replace(/\//g, '-VAGRANTSLASH-'))).filter((v) => v !== 'metadata_url');
+  return versions.length
+    ? `box ${b.box} downloaded (${versions.join(', ')}; ${providers})`
+    : `box ${b.box} not downloaded (vagrant up fetches it; ${providers})`;
+}
+
 export async function targetRows(): Promise<TargetRow[]> {
   const rows: TargetRow[] = [];
   for (const k of knownTargets) {
@@ -55,6 +89,18 @@ export async function targetRows(): Promise<TargetRow[]> {
       ? `image cached (key ${images[0]!.key}, kernel ${images[0]!.kernelRelease}${images.length > 1 ? `, ${images.length} builds` : ''})`
       : 'image not built (the first run builds it, about 1-2 min)';
     rows.push({ spec: k.spec, kind: 'qemu', arch, release, status, description: k.description });
+  }
+  for (const b of loadBoxes()) {
+    let release = '?';
+    try {
+      release = loadProfile(b.profile).distro.id; // the release whose profile the box calibrates
+    } catch (e) {
+      release = `(profile: ${(e as Error).message})`;
+    }
+    rows.push({
+      spec: `${VAGRANT_PREFIX}${b.name}`, kind: 'vagrant', arch: b.arch, release, status: boxStatus(b),
+      description: `${b.box}${b.local ? ', made on this machine' : ''} (${b.family}), through the top-level Vagrantfile`,
+    });
   }
   for (const id of profileIds().sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))) {
     const p = loadProfile(id);
@@ -76,7 +122,7 @@ function table(rows: TargetRow[]): string {
 
 export function register(program: Command): void {
   program.command('targets')
-    .description('list every target: kind (qemu: a real kernel, sim: the model), arch, release, and whether its image is cached or its profile calibrated or modelled')
+    .description('list every target: kind (qemu: a real kernel, vagrant: a box of vms/vagrant/boxes.yaml, sim: the model), arch, release, and whether its image is cached, its box made or downloaded, or its profile calibrated or modelled')
     .option('--json', 'print the list as JSON')
     .action(async (opts: { json?: boolean }) => {
       const rows = await targetRows();
