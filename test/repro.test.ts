@@ -6,7 +6,11 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { repoRoot } from '../harness/paths.js';
+import { spawnSync } from 'node:child_process';
+import { reproScript } from '../harness/repro/script.js';
 import { stepTemplate } from '../harness/repro/step-template.js';
+import { applySteps } from '../harness/scenarios/apply.js';
+import { shellQuote } from '../harness/shell.js';
 import { findScenarioFiles, loadScenario } from '../harness/scenarios/load.js';
 import { stepCommand, type Fixtures } from '../harness/scenarios/steps.js';
 import { cli, processesNaming } from './vm-cli.js';
@@ -86,4 +90,27 @@ test('repro step templates: every library step gives back its own command from t
     }
   }
   t.true(checked > 20);
+});
+
+test('repro.sh writes the rules file where the runner does and runs the runner\'s own apply commands, for every apply way, and parses as sh', (t) => {
+  const src = { name: 'cis 64', text: '# CIS\n-w /sbin/insmod -p x -k modules\n-a always,exit -F arch=b64 -S init_module -k modules\n' };
+  for (const way of ['auditctl', 'auditctl-R', 'augenrules', 'none'] as const) {
+    const steps = applySteps(src, way, way === 'augenrules' ? '50-modules.rules' : undefined);
+    const script = reproScript({
+      title: 't', scenarioId: 's', stepId: 'insmod', target: 'qemu:x', apply: { way, steps }, rulesFileName: 'r.rules', setup: [],
+      step: { command: 'insmod "$MODULE_FILE"', vars: [{ name: 'MODULE_FILE', value: '/m.ko', what: 'the module' }] }, keys: [{ key: 'modules', exact: false }],
+    });
+    const section = /\necho "== apply \(([^)]*)\)"\n([^]*?)\necho "== rules loaded/.exec(script);
+    t.is(section?.[1], way);
+    const lines = section![2]!.split('\n').filter((l) => !l.startsWith('#'));
+    const wrote = steps.file ? [`cat "$here/rules/"r.rules > ${shellQuote(steps.file.path)}${steps.file.mode ? ` && chmod ${steps.file.mode.toString(8)} ${shellQuote(steps.file.path)}` : ''} || exit 2`] : [];
+    t.deepEqual(lines, [...wrote, ...steps.commands.map((c) => `${c} || echo "repro.sh: exit $? from the line above"`)], way);
+    const parsed = spawnSync('sh', ['-n'], { input: script, encoding: 'utf8' });
+    t.is(parsed.status, 0, `${way}: ${parsed.stderr}`);
+  }
+  // The ways as the runner states them: one auditctl per rule line, a file in /tmp for -R, rules.d at 640 for augenrules.
+  t.deepEqual(applySteps(src, 'auditctl').commands, ['auditctl -w /sbin/insmod -p x -k modules', 'auditctl -a always,exit -F arch=b64 -S init_module -k modules']);
+  t.deepEqual(applySteps(src, 'auditctl-R'), { about: 'one file, loaded by auditctl -R', file: { path: '/tmp/audit-harness-cis_64.rules' }, commands: ['auditctl -R /tmp/audit-harness-cis_64.rules'] });
+  t.deepEqual(applySteps(src, 'augenrules').file, { path: '/etc/audit/rules.d/50-cis_64.rules', mode: 0o640 });
+  t.deepEqual(applySteps(src, 'augenrules').commands, ['augenrules --load']);
 });

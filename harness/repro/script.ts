@@ -2,8 +2,8 @@
 // the rules as the scenario did, runs the steps before the finding's step, runs that step between two
 // `auditctl -m` markers, then prints `ausearch -i` of the scenario's key(s) for the events between the markers
 // and one summary line per event (serial, syscall, key, record types) that is easy to compare.
-import { splitLines, tokenizeLine } from '../audit/rules/tokenize.js';
-import { shellJoin, shellQuote } from '../shell.js';
+import type { ApplySteps } from '../scenarios/apply.js';
+import { shellQuote } from '../shell.js';
 import type { StepTemplate } from './step-template.js';
 import { varDefaults } from './step-template.js';
 
@@ -13,41 +13,27 @@ export interface ReproScriptInput {
   stepId: string;
   target: string;
   kernelRelease?: string;
-  /** auditctl | auditctl-R | augenrules | none */
-  apply: string;
-  /** The rules text, and its file name under rules/ in the repro directory. */
-  rules: { text: string; fileName: string };
-  /** For augenrules: the path in /etc/audit/rules.d the harness wrote. */
-  augenrulesPath?: string;
+  /** auditctl | auditctl-R | augenrules | none, and what the run did for it on the guest (apply.ts's applySteps). */
+  apply: { way: string; steps: ApplySteps };
+  /** The rules' file name under rules/ in the repro directory. */
+  rulesFileName: string;
   /** Commands of the steps before the finding's step, as the run sent them. */
   setup: Array<{ id: string; command: string }>;
   step: StepTemplate;
   keys: Array<{ key: string; exact: boolean }>;
 }
 
-/** Shell lines that apply the rules the way the scenario says. */
+/** Shell lines that apply the rules as the run did: the same file written where the run wrote it, the same commands. */
 function applyLines(x: ReproScriptInput): string[] {
-  const file = `"$here/rules/"${shellQuote(x.rules.fileName)}`;
-  switch (x.apply) {
-    case 'augenrules':
-      return [
-        `# augenrules, as the benchmark says: a file in /etc/audit/rules.d, then augenrules --load (it loads every file there).`,
-        `cp ${file} ${shellQuote(x.augenrulesPath!)} && chmod 640 ${shellQuote(x.augenrulesPath!)} || exit 2`,
-        'augenrules --load || echo "repro.sh: augenrules --load failed (exit $?)"',
-      ];
-    case 'auditctl-R':
-      return [`auditctl -R ${file} || echo "repro.sh: auditctl -R failed (exit $?)"`];
-    case 'auditctl': {
-      const out = ['# auditctl, one rule line at a time, as a person types them.'];
-      for (const line of splitLines(x.rules.text)) {
-        const t = tokenizeLine(line);
-        if (t.kind === 'words') out.push(`${shellJoin(['auditctl', ...t.tokens.map((w) => w.text)])} || echo "repro.sh: exit $? from the line above"`);
-      }
-      return out;
-    }
-    default:
-      return ['# this scenario applies no rules of its own'];
+  const { about, file, commands } = x.apply.steps;
+  const out = [`# ${x.apply.way}: ${about}.`];
+  if (file) {
+    const to = shellQuote(file.path);
+    const chmod = file.mode === undefined ? '' : ` && chmod ${file.mode.toString(8)} ${to}`;
+    out.push(`cat "$here/rules/"${shellQuote(x.rulesFileName)} > ${to}${chmod} || exit 2`);
   }
+  for (const command of commands) out.push(`${command} || echo "repro.sh: exit $? from the line above"`);
+  return out;
 }
 
 /** Shell lines that unload the step's module if it is loaded (named, or named after its file as kmod does). */
@@ -94,7 +80,7 @@ ${x.step.vars.map((v) => `echo "${v.name}: $${v.name}"`).join('\n')}
 echo "== reset: no rules${unload ? ', the module not loaded' : ''}"
 auditctl -D >/dev/null
 ${unload}
-echo "== apply (${x.apply})"
+echo "== apply (${x.apply.way})"
 ${applyLines(x).join('\n')}
 echo "== rules loaded (auditctl -l)"
 auditctl -l

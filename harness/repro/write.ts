@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { KernelArch } from '../audit/rules/index.js';
 import { imagesDir, type ImageManifest } from '../images/index.js';
 import { repoRoot } from '../paths.js';
-import { readRulesSource } from '../scenarios/apply.js';
+import { applySteps, readRulesSource, safeName } from '../scenarios/apply.js';
 import { loadScenario } from '../scenarios/load.js';
 import { readJson } from '../scenarios/report/json.js';
 import { reproScript } from './script.js';
@@ -58,9 +58,9 @@ export async function writeRepro(opts: ReproOptions): Promise<ReproDir> {
   if (!stepSpec) throw new Error(`${result.file}: no step "${step.id}" any more (the scenario changed since ${opts.results} was written)`);
   // The rules as that run applied them; older results.json files have none, so the scenario's files are read again.
   const src = result.rules ?? await readRulesSource(scenario, result.file, result.arch as KernelArch);
-  const ruleFile = scenario.apply === 'augenrules'
-    ? (scenario.rulesFile ?? `50-${src.name.replace(/[^A-Za-z0-9_.-]/g, '_')}.rules`)
-    : `${src.name.replace(/[^A-Za-z0-9_.-]/g, '_')}.rules`;
+  const steps = applySteps(src, scenario.apply, scenario.rulesFile);
+  // The rules under the name the run gave them on the guest (auditctl line by line writes no file: the rule set's).
+  const ruleFile = steps.file ? path.posix.basename(steps.file.path) : `${safeName(src.name)}.rules`;
   const keysOf = (xs: typeof scenario.expect) => [...new Map(xs.map((x) => [`${x.key}\0${x.exactKey}`, { key: x.key, exact: x.exactKey }])).values()];
   const keys = keysOf(scenario.expect.filter((x) => x.step === step.id));
   const template = stepTemplate(stepSpec, step.command);
@@ -70,8 +70,7 @@ export async function writeRepro(opts: ReproOptions): Promise<ReproDir> {
   await writeFile(path.join(dir, 'rules', ruleFile), src.text);
   const script = reproScript({
     title: result.title, scenarioId: result.scenarioId, stepId: step.id, target: result.target, kernelRelease: result.kernelRelease,
-    apply: scenario.apply, rules: { text: src.text, fileName: ruleFile },
-    augenrulesPath: scenario.apply === 'augenrules' ? `/etc/audit/rules.d/${ruleFile}` : undefined,
+    apply: { way: scenario.apply, steps }, rulesFileName: ruleFile,
     setup: result.steps.slice(0, finding.stepIndex).map((s) => ({ id: s.id, command: s.command })),
     step: template, keys: keys.length ? keys : keysOf(scenario.expect),
   });
@@ -81,7 +80,7 @@ export async function writeRepro(opts: ReproOptions): Promise<ReproDir> {
   const applied = result.expectations.find((x) => x.description.startsWith('apply: rules applied'));
   await writeFile(path.join(dir, 'applied.txt'), [
     `Rules: ${src.name} (${src.file} in audit-harness), copied as rules/${ruleFile}.`,
-    `Applied with: ${scenario.apply}${scenario.apply === 'augenrules' ? ` (written to /etc/audit/rules.d/${ruleFile}, mode 640, then augenrules --load)` : scenario.apply === 'auditctl-R' ? ' (auditctl -R FILE)' : scenario.apply === 'auditctl' ? ' (auditctl once per rule line)' : ''}`,
+    `Applied with: ${scenario.apply} (${steps.about}): ${steps.file ? `the rules written to ${steps.file.path}${steps.file.mode === undefined ? '' : ` (mode ${steps.file.mode.toString(8)})`}, then ` : ''}${steps.commands.join('; ') || 'nothing'}`,
     '', '# What the run did and printed', applied?.actual ?? '(not recorded)',
     '', '# auditctl -l afterwards', result.loadedRules?.trimEnd() ?? '(not recorded)', '',
   ].join('\n'));

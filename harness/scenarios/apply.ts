@@ -1,5 +1,6 @@
 // How a scenario's rules reach the guest kernel (Test Kitchen's "provisioner"): auditctl line by line as a person
 // types them, `auditctl -R FILE`, or augenrules --load from /etc/audit/rules.d as the benchmarks' remediations do.
+// applySteps is the one statement of each way; the runner and repro.sh both follow it.
 import { readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { auditctlLoad, renderListing, rulesErrorsForArch, formatError, type KernelArch } from '../audit/rules/index.js';
@@ -20,7 +21,8 @@ export interface RulesSource {
 export const RULESETS_DIR = join(repoRoot, 'scenarios', 'rulesets');
 /** The distribution's own file in /etc/audit/rules.d (Debian: -D, -b 8192, ...): a reset keeps it, and only it. */
 const DISTRO_RULES_FILE = 'audit.rules';
-const safeName = (name: string) => name.replace(/[^A-Za-z0-9_.-]/g, '_');
+/** A rule set's name as a file name. */
+export const safeName = (name: string) => name.replace(/[^A-Za-z0-9_.-]/g, '_');
 
 /** The archs a scenario's rules are given for (all, unless they are given per arch). */
 export function rulesArchs(s: Scenario): KernelArch[] | undefined {
@@ -64,38 +66,63 @@ export interface ApplyResult {
   predicted: { ok: boolean; errors: string[]; listing: string };
 }
 
+/** The rules file an apply way writes on the guest before its commands: where, and its mode (none: as written). */
+export interface GuestRulesFile {
+  path: string;
+  mode?: number;
+}
+
+/**
+ * What applying rules one way does on the guest, in order: write the rules file (if the way has one), then run each
+ * command on its own. The runner does it over its session (applyRules), and repro.sh is written from it, so a
+ * repro applies the rules exactly as the run did.
+ */
+export interface ApplySteps {
+  /** The way in words, for people (repro's script and notes). */
+  about: string;
+  file?: GuestRulesFile;
+  commands: string[];
+}
+
+export function applySteps(src: Pick<RulesSource, 'name' | 'text'>, apply: Scenario['apply'], rulesFile?: string): ApplySteps {
+  switch (apply) {
+    case 'auditctl': {
+      const commands: string[] = [];
+      for (const line of splitLines(src.text)) {
+        const t = tokenizeLine(line);
+        if (t.kind === 'words') commands.push(shellJoin(['auditctl', ...t.tokens.map((w) => w.text)]));
+      }
+      return { about: 'auditctl once per rule line, as a person types them', commands };
+    }
+    case 'auditctl-R': {
+      const path = `/tmp/audit-harness-${safeName(src.name)}.rules`;
+      return { about: 'one file, loaded by auditctl -R', file: { path }, commands: [shellJoin(['auditctl', '-R', path])] };
+    }
+    case 'augenrules': {
+      const path = `/etc/audit/rules.d/${rulesFile ?? `50-${safeName(src.name)}.rules`}`;
+      return {
+        about: 'a file in /etc/audit/rules.d, then augenrules --load (it loads every file there), as the benchmarks say',
+        file: { path, mode: 0o640 },
+        commands: ['augenrules --load'],
+      };
+    }
+    case 'none':
+      return { about: 'this scenario applies no rules of its own', commands: [] };
+  }
+}
+
 /** Runs the rules into the guest by `apply`; never throws for a rule the kernel refuses (that is a finding). */
 export async function applyRules(target: Target, src: RulesSource, apply: Scenario['apply'], rulesFile?: string): Promise<ApplyResult> {
   const arch: KernelArch = target.info.arch;
   const errors = rulesErrorsForArch(src.text, src.file, arch);
   const load = auditctlLoad(src.text, src.file, arch);
   const predicted = { ok: errors.length === 0, errors: errors.map(formatError), listing: renderListing(load.rules) };
+  const steps = applySteps(src, apply, rulesFile);
+  if (steps.file) await target.putFile(steps.file.path, src.text, steps.file.mode);
   const commands: ApplyCommand[] = [];
-  const run = async (command: string) => {
+  for (const command of steps.commands) {
     const r = await target.exec(command, { timeoutMs: 60_000 });
     commands.push({ command, code: r.code, output: (r.stdout + r.stderr).trim() });
-  };
-  switch (apply) {
-    case 'auditctl':
-      for (const line of splitLines(src.text)) {
-        const t = tokenizeLine(line);
-        if (t.kind === 'words') await run(shellJoin(['auditctl', ...t.tokens.map((w) => w.text)]));
-      }
-      break;
-    case 'auditctl-R': {
-      const file = `/tmp/audit-harness-${safeName(src.name)}.rules`;
-      await target.putFile(file, src.text);
-      await run(shellJoin(['auditctl', '-R', file]));
-      break;
-    }
-    case 'augenrules': {
-      const file = `/etc/audit/rules.d/${rulesFile ?? `50-${safeName(src.name)}.rules`}`;
-      await target.putFile(file, src.text, 0o640);
-      await run('augenrules --load');
-      break;
-    }
-    case 'none':
-      break;
   }
   const listed = await target.exec(['auditctl', '-l'], { timeoutMs: 30_000 });
   return { ok: commands.every((c) => c.code === 0), commands, listing: listed.stdout, predicted };
