@@ -2,7 +2,7 @@
 // fact; what a profile does not state, or states wrongly, is an error naming the fact; and a deliberately wrong fact
 // makes calibration against a real run fail (harness/sim/calibrate.ts).
 import test from 'ava';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../harness/paths.js';
 import { readJson } from '../harness/scenarios/report/json.js';
@@ -12,6 +12,9 @@ import { loadProfile, parseProfile, profileIds, profilesDir } from '../harness/s
 import { runScenario } from '../harness/scenarios/run-scenario.js';
 import { simSessionOf } from '../harness/sim/session.js';
 import { SimFs } from '../harness/sim/fs.js';
+import { kmodSubcommands } from '../harness/sim/kmod-commands.js';
+import { simulateCommand, SimUnsupported } from '../harness/sim/processes.js';
+import { simImageOf, world } from '../harness/sim/run.js';
 
 const MISSION = {
   calibrated: ['debian11-amd64', 'debian11-i686', 'debian12-amd64', 'debian12-i686', 'debian12bpo-amd64', 'debian13-amd64'],
@@ -36,15 +39,79 @@ test('every release of the mission has a profile: Debian calibrated by its qemu 
   }
 });
 
-test('every fact of every profile has a status and a source: an [S#] of distro-facts.md, a package, a measurement, a kernel source tree, or an assumption', (t) => {
+test('every fact of every profile has a status and a source: an [S#] or [R#] of docs/SOURCES.md, a package, a measurement, a kernel source tree, or an assumption', (t) => {
   for (const id of profileIds()) {
     const p = loadProfile(id);
     for (const [name, f] of [...Object.entries(p.facts), ...Object.entries(p.model)]) {
       t.true(f.status === p.status, `${id}: ${name} is ${f.status}`);
-      t.regex(f.source, /\[S\d+\]|assumption|deb|Packages|uname|guest|config|DepSurf|real-kernel-facts|distro-facts|Debian|trixie|dash|kernel-[\d.-]+el\d+ source tree/, `${id}: ${name}`);
+      t.regex(f.source, /\[[SR]\d+\]|assumption|deb|Packages|uname|guest|config|DepSurf|Debian|trixie|dash|kernel-[\d.-]+el\d+ source tree/, `${id}: ${name}`);
     }
   }
   t.regex(loadProfile('rhel9-x86_64').like!.join('\n'), /kmod 28 with \.ko\.xz behaves as Debian 11's kmod 28/);
+});
+
+// docs/SOURCES.md: one heading per source, `### <id> — <title>` (S1…, R1…, and the seeds by file name).
+const SOURCES_FILE = join(repoRoot, 'docs', 'SOURCES.md');
+const sourceIds = (text: string) => new Set([...text.matchAll(/^### (\S+)/gm)].map((m) => m[1]!));
+const citedIds = (text: string) => [...new Set([...text.matchAll(/\[([SR]\d+)\]/g)].map((m) => m[1]!))];
+const SEED = /\b(\d{3}_[0-9a-f]{16})(?:\.txt)?\b/g;
+
+test('every [S#] and [R#] a profile cites is listed in docs/SOURCES.md, and no profile cites a document outside the repository', (t) => {
+  const listed = sourceIds(readFileSync(SOURCES_FILE, 'utf8'));
+  t.true(listed.has('S1') && listed.has('R1') && listed.has('000_0cdd7424bdc5af9f.txt'), [...listed].join(' '));
+  let cited = 0;
+  for (const id of profileIds()) {
+    const yaml = text(id);
+    for (const ref of citedIds(yaml)) {
+      cited++;
+      t.true(listed.has(ref), `vms/profiles/${id}.yaml cites [${ref}], which docs/SOURCES.md does not list`);
+    }
+    t.notRegex(yaml, /distro-facts\.md|real-kernel-facts\.md|shared\/(?:notes|seeds)/, `vms/profiles/${id}.yaml cites a file outside the repository`);
+  }
+  t.true(cited >= 20, `${cited} citations`);
+  // The check itself: an id the file does not list is caught.
+  t.false(citedIds('[S1] and [R99]').every((ref) => listed.has(ref)));
+});
+
+test('every seed a scenario or rule set cites is listed in docs/SOURCES.md with its public location', (t) => {
+  const sources = readFileSync(SOURCES_FILE, 'utf8');
+  const listed = sourceIds(sources);
+  const files = (dir: string): string[] => readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : /\.(ya?ml|rules)$/.test(e.name) ? [join(dir, e.name)] : []));
+  const seeds = new Set(files(join(repoRoot, 'scenarios')).flatMap((f) => [...readFileSync(f, 'utf8').matchAll(SEED)].map((m) => `${m[1]!}.txt`)));
+  t.true(seeds.size >= 4, [...seeds].join(' '));
+  for (const seed of seeds) {
+    t.true(listed.has(seed), `a scenario cites ${seed}, which docs/SOURCES.md does not list`);
+    const entry = sources.slice(sources.indexOf(`### ${seed}`)).split(/^### /m)[1] ?? '';
+    t.regex(entry, /https:\/\/|not public/, `${seed}: where a reader finds it`);
+  }
+});
+
+test('kmod under its own name knows the subcommands of its version and build: `kmod insmod` never, `kmod remove` only in an experimental kmod 21-31', async (t) => {
+  t.deepEqual(kmodSubcommands(13, true), ['help', 'list']);
+  t.deepEqual(kmodSubcommands(20, true), ['help', 'list', 'static-nodes']);
+  t.deepEqual(kmodSubcommands(30, false), ['help', 'list', 'static-nodes']);
+  t.deepEqual(kmodSubcommands(30, true), ['help', 'list', 'static-nodes', 'insert', 'remove']);
+  t.deepEqual(kmodSubcommands(34, true), ['help', 'list', 'static-nodes']);
+  for (const id of profileIds()) {
+    const p = loadProfile(id);
+    t.false(p.modelValues.kmodExperimental, `${id}: ${p.model.kmodExperimental.source}`);
+    const w = world(simImageOf(p));
+    for (const cmd of ['kmod insmod /root/audit_test_mod.ko', 'kmod remove audit_test_mod']) {
+      const r = simulateCommand(w, cmd);
+      t.is(r.status, 1, `${id}: ${cmd}`);
+      t.deepEqual(r.calls.filter((c) => c.syscall !== 'execve'), [], `${id}: ${cmd} makes no module syscall`);
+    }
+  }
+  // An experimental build (kmod 30 with --enable-experimental) has `kmod remove`: the model says it does not know it.
+  const experimental = text('debian12-amd64').replace(/kmodExperimental: \{ value: false,/, 'kmodExperimental: { value: true,');
+  t.not(experimental, text('debian12-amd64'));
+  const w = world(simImageOf(parseProfile(experimental, 'x.yaml', 'debian12-amd64')));
+  t.throws(() => simulateCommand(w, 'kmod remove audit_test_mod'), { instanceOf: SimUnsupported, message: /kmod remove .*not modelled/ });
+  t.is(simulateCommand(w, 'kmod insmod /root/audit_test_mod.ko').status, 1);
+  // kmod 34 has no experimental tools to build.
+  const kmod34 = text('debian13-amd64').replace(/kmodExperimental: \{ value: false,/, 'kmodExperimental: { value: true,');
+  t.throws(() => parseProfile(kmod34, 'x.yaml', 'debian13-amd64'), { message: /^x\.yaml:\d+: kmodExperimental is true, but kmod 34 has no experimental tools/ });
 });
 
 test('the facts decide kmod\'s syscalls per release as the sources say', (t) => {

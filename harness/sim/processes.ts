@@ -6,6 +6,7 @@ import type { SyscallArch } from '../audit/syscalls/index.js';
 import type { SimFs } from './fs.js';
 import type { AllFacts, Compression } from '../releases/facts.js';
 import type { ModelFacts } from './profile.js';
+import { kmodSubcommands } from './kmod-commands.js';
 
 export const UNSET = 4294967295;
 
@@ -54,7 +55,7 @@ export interface SimWorld {
   release: string;
   /** The profile's release facts: kmod's choice of syscall follows from them. */
   facts: AllFacts;
-  /** The profile's facts only the model uses (the kmod layout, sudo's PAM check). */
+  /** The profile's facts only the model uses (the kmod layout, sudo's PAM check, kmod's experimental tools). */
   model: ModelFacts;
 }
 
@@ -174,9 +175,13 @@ class Proc {
           if (!file) throw new SimUnsupported(`modprobe ${argv[1]}`);
           return this.w.loaded.has(argv[1]!) ? 0 : this.kmodLoad(file);
         }
-        // kmod itself knows only help, list and static-nodes ("invalid command" otherwise): insert/remove were
-        // behind ENABLE_EXPERIMENTAL and then removed (kmod tools/kmod.c kmod_cmds); measured on kmod 30.
-        return 1;
+        // kmod under its own name: a subcommand of its table for this version and build (kmod-commands.ts), else
+        // "invalid command" with status 1 and no module syscall (`kmod insmod` on every version; measured on kmod 28/30/34).
+        const sub = argv[1];
+        if (sub === undefined) return 1;
+        if (sub.startsWith('-')) throw new SimUnsupported(`kmod's options (${argv.join(' ')})`);
+        if (!kmodSubcommands(this.w.facts.kmod, this.w.model.kmodExperimental).includes(sub)) return 1;
+        throw new SimUnsupported(`kmod ${sub} (a subcommand of kmod ${this.w.facts.kmod}, not modelled)`);
       }
       case 'dash':
       case 'bash':

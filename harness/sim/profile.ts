@@ -1,13 +1,15 @@
 // The simulator's release profiles: vms/profiles/<id>.yaml, one file per release and arch, every fact with its
 // source and status (calibrated against a real target here, or modelled from what public sources say). Besides the
 // facts every guest reports about itself (harness/releases/facts.ts: the release's, and its kernel's, such as whether
-// it writes KERN_MODULE records), a profile states what only the model needs: the file layout of kmod, sudo's PAM.
+// it writes KERN_MODULE records), a profile states what only the model needs: the file layout of kmod, sudo's PAM,
+// whether kmod was built with its experimental tools.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { repoRoot } from '../paths.js';
 import { deriveFacts, factValues, GUEST_FACT_NAMES, statedGuestFactsSchema, type AllFacts } from '../releases/facts.js';
+import { KMOD_EXPERIMENTAL_TOOLS } from './kmod-commands.js';
 
 export const profilesDir = path.join(repoRoot, 'vms', 'profiles');
 
@@ -32,6 +34,8 @@ export const modelFactsSchema = z.object({
   kmodLayout: stated(kmodLayoutSchema),
   /** sudo's PAM account check executes /usr/sbin/unix_chkpwd USER chkexpiry before running the command. */
   sudoExecsUnixChkpwd: stated(z.boolean()),
+  /** kmod was built with --enable-experimental: `kmod insert`/`kmod remove` exist (kmod 21 to 31 only; kmod-commands.ts). */
+  kmodExperimental: stated(z.boolean()),
 }).strict();
 export type ModelFacts = { [K in keyof z.infer<typeof modelFactsSchema>]: z.infer<typeof modelFactsSchema>[K]['value'] };
 
@@ -96,6 +100,10 @@ export function parseProfile(text: string, rel: string, id: string): Profile {
   const k = d.facts.kernel.value;
   if (!d.kernelRelease.startsWith(`${k}.`) && d.kernelRelease !== k) throw new ProfileError(`${rel}: kernelRelease ${d.kernelRelease} is not of the stated kernel ${k}`);
   if (d.id !== id) throw new ProfileError(`${rel}: id is ${d.id}, expected ${id} (the file name)`);
+  const { first, last } = KMOD_EXPERIMENTAL_TOOLS;
+  if (d.model.kmodExperimental.value && (d.facts.kmod.value < first || d.facts.kmod.value > last)) {
+    throw new ProfileError(`${rel}${at(['model', 'kmodExperimental'])}: kmodExperimental is true, but kmod ${d.facts.kmod.value} has no experimental tools (only kmod ${first} to ${last} do)`);
+  }
   const all = { ...d.facts, ...d.model } as Record<string, z.infer<typeof factStatus>>;
   const statuses = new Set(Object.values(all).map((f) => f.status));
   // A profile is calibrated only as a whole, against a named real target; else every fact is modelled.
