@@ -69,7 +69,7 @@ test('console: a gap line shows its reason and reference; the summary counts per
   t.true(
     out.includes(
       '    ◆ gap: step load32: SYSCALL arch=i386 syscall=init_module key=modules absent — the CIS 64-bit rules have only arch=b64; ' +
-        'a 32-bit program on a 64-bit kernel is matched only by arch=b32 rules [CIS 4.1.3.7; real-kernel-facts.md (arch=40000003)]',
+        'a 32-bit program on a 64-bit kernel is matched only by arch=b32 rules [CIS 4.1.3.7; docs/SOURCES.md [R7] (arch=40000003)]',
     ),
   );
   t.true(out.includes('Summary: 8 scenario runs in 4m22s: 3 pass, 2 gap (documented), 1 fail, 1 error, 1 n/a'));

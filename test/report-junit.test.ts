@@ -77,7 +77,7 @@ test('junit: a testsuite per target, a testcase per scenario, counts as CI reads
   t.deepEqual(gap.children.map((c) => c.name), ['properties', 'system-out']);
   t.is(props(gap).outcome, 'gap');
   t.regex(props(gap)['gap.1.reason']!, /only arch=b64/);
-  t.is(props(gap)['gap.1.reference'], 'CIS 4.1.3.7; real-kernel-facts.md (arch=40000003)');
+  t.is(props(gap)['gap.1.reference'], 'CIS 4.1.3.7; docs/SOURCES.md [R7] (arch=40000003)');
   t.true(gap.children[1]!.text.startsWith('documented gap: step load32'));
 
   const na = byName(suites[1]!, 'cis-loader32');

@@ -75,7 +75,7 @@ test('matrix cells: logged with syscall names and keys, documented gap, i386 cal
   t.is(gap.status, 'gap');
   t.is(gap.gaps.length, 1);
   t.regex(gap.gaps[0]!.reason, /only arch=b64/);
-  t.is(gap.gaps[0]!.reference, 'CIS 4.1.3.7; real-kernel-facts.md (arch=40000003)');
+  t.is(gap.gaps[0]!.reference, 'CIS 4.1.3.7; docs/SOURCES.md [R7] (arch=40000003)');
   t.is(cellText(cell(m, 'loader32:init_module (root)', 'ssg', 'debian12-amd64')!), '✓ init_module (i386) · modules');
 
   const failed = cell(m, 'modprobe (sudo)', 'ssg', 'debian12-amd64')!;

@@ -3,7 +3,7 @@
 import { shellJoin } from '../../shell.js';
 import type { RunResult, ScenarioResult } from '../../scenarios/result.js';
 
-/** The seeds (../shared/seeds/) each tool's claim comes from. */
+/** The seeds (docs/SOURCES.md lists each with its public page) each tool's claim comes from. */
 const SEED_TOOLS: readonly { seed: string; tool: 'cis' | 'ssg' | 'elastic'; claim: string }[] = [
   { seed: '000_0cdd7424bdc5af9f', tool: 'cis', claim: 'CIS 4.1.3.7 "Ensure kernel module loading and unloading is collected"' },
   { seed: '001_a3b8e013c02b76ff', tool: 'ssg', claim: 'SCAP Security Guide audit_rules_kernel_module_loading (oscap)' },
