@@ -1,7 +1,7 @@
 // vagrant:debian12-local's box, made on this machine: the debian12-vagrant-amd64 image (debian12-amd64's Debian
 // packages plus qemu-guest-agent) as a libvirt box. The box boots the image's kernel and initramfs directly; the
 // initramfs gets one more cpio archive appended (the kernel unpacks them in order) whose /init starts qemu-ga and
-// then runs the image's own /init. Cached under <cache>/vagrant/boxes/<key>/ like images are.
+// then runs the image's own /init. Cached under <cache>/vagrant/boxes/debian12-local/<key>/ like images are.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { appendFile, chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
