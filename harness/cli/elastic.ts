@@ -62,10 +62,15 @@ export async function elasticQuery(kql: string, logs: string[], opts: { count?: 
 export async function elasticRule(log: string, opts: { rule?: string }, write: Write = stdout): Promise<number> {
   const rule = loadDetectionRule(opts.rule ?? KERNEL_MODULE_REMOVAL_FILE);
   const { events, problems } = parseLog(await readLog(log), log);
-  for (const p of problems) process.stderr.write(`audit-harness elastic: skipped ${p.file ?? log}:${p.line}: ${p.reason}\n`);
+  const { steps, unindexed } = ruleVerdicts(events, rule);
+  const skipped = [
+    ...problems.map((p) => ({ line: p.line, text: `${p.file ?? log}:${p.line}: ${p.reason}` })),
+    ...unindexed.map((u) => ({ line: u.event.records[0]!.line, text: u.problem })),
+  ];
+  for (const p of skipped.sort((a, b) => a.line - b.line)) process.stderr.write(`audit-harness elastic: skipped ${p.text}\n`);
   let fired = false;
   write(`${rule.name} (${rule.source})\n`);
-  for (const v of ruleVerdicts(events, rule)) {
+  for (const v of steps) {
     const logged = v.keys.length > 0 ? `logged (${v.keys.join(', ')})` : 'nothing logged by a rule';
     const verdicts = rule.versions.map((r) => `${r.id}: ${v.fired[r.id]!.length > 0 ? 'fired' : 'silent'}`).join(', ');
     write(`${v.step}\t${logged}\t${verdicts}\n`);

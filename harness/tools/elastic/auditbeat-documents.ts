@@ -2,7 +2,7 @@
 import { parseLog, type AuditEvent } from '../../audit/records/index.js';
 import { GUEST_UID, GUEST_USER } from '../../images/manifest.js';
 import { coalesceEvent, type Accounts } from './coalesce.js';
-import { ecsDocument, type EcsDocument } from './ecs-document.js';
+import { ecsDocument, refusedTimestamp, type EcsDocument } from './ecs-document.js';
 
 /** The guests' accounts: root and the image's unprivileged user (same uid and gid). */
 export const GUEST_ACCOUNTS: Accounts = {
@@ -15,18 +15,50 @@ export interface AuditbeatDocument {
   doc: EcsDocument;
 }
 
-export function auditbeatDocuments(events: AuditEvent[], accounts: Accounts = GUEST_ACCOUNTS): AuditbeatDocument[] {
-  const out: AuditbeatDocument[] = [];
+/** An event auditbeat receives whose document would not be indexed, as `file:line: why` (its first record's). */
+export interface UnindexedEvent {
+  event: AuditEvent;
+  problem: string;
+}
+
+function located(event: AuditEvent, why: string): string {
+  const first = event.records[0]!;
+  const stamp = first.raw.match(/audit\((\d+\.\d+:\d+)\)/)?.[1];
+  return `${first.file ?? '-'}:${first.line}: ${stamp === undefined ? '' : `audit(${stamp}): `}${why}`;
+}
+
+/**
+ * The documents of these events, and the events auditbeat receives but Elasticsearch would refuse to
+ * index (a time stamp past year 9999). Events auditbeat never receives are neither.
+ */
+export function auditbeatIndex(events: AuditEvent[], accounts: Accounts = GUEST_ACCOUNTS): { docs: AuditbeatDocument[]; unindexed: UnindexedEvent[] } {
+  const docs: AuditbeatDocument[] = [];
+  const unindexed: UnindexedEvent[] = [];
   for (const event of events) {
     const ev = coalesceEvent(event, accounts);
     if ('dropped' in ev) continue;
-    out.push({ event, doc: ecsDocument(ev) });
+    const refused = refusedTimestamp(ev.sec, ev.msec);
+    if (refused !== undefined) unindexed.push({ event, problem: located(event, refused) });
+    else docs.push({ event, doc: ecsDocument(ev) });
   }
-  return out;
+  return { docs, unindexed };
 }
 
-/** Parses a log's text (RAW or ENRICHED) and maps it; parse problems are returned, not thrown. */
+/** The documents Elasticsearch would hold for these events. */
+export function auditbeatDocuments(events: AuditEvent[], accounts: Accounts = GUEST_ACCOUNTS): AuditbeatDocument[] {
+  return auditbeatIndex(events, accounts).docs;
+}
+
+/**
+ * Parses a log's text (RAW or ENRICHED) and maps it; parse problems and unindexed events are returned as
+ * `file:line: why`, in line order, not thrown.
+ */
 export function auditbeatDocumentsOfLog(text: string, file?: string, accounts?: Accounts): { docs: AuditbeatDocument[]; problems: string[] } {
   const { events, problems } = parseLog(text, file);
-  return { docs: auditbeatDocuments(events, accounts), problems: problems.map((p) => `${p.file ?? '-'}:${p.line}: ${p.reason}`) };
+  const { docs, unindexed } = auditbeatIndex(events, accounts);
+  const all = [
+    ...problems.map((p) => ({ line: p.line, text: `${p.file ?? '-'}:${p.line}: ${p.reason}` })),
+    ...unindexed.map((u) => ({ line: u.event.records[0]!.line, text: u.problem })),
+  ];
+  return { docs, problems: all.sort((a, b) => a.line - b.line).map((p) => p.text) };
 }

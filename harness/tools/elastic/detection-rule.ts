@@ -1,9 +1,9 @@
 // Elastic detection rules kept as data beside the code (kernel-module-removal.yaml), with their KQL parsed.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parse } from 'yaml';
 import { z } from 'zod';
 import { repoRoot } from '../../paths.js';
+import { parseYamlWith } from '../../yaml-errors.js';
 import { KqlQuery } from './kql-evaluate.js';
 
 const RuleFile = z.object({
@@ -35,18 +35,18 @@ function parseVersion(file: string, id: string, query: string): KqlQuery {
   }
 }
 
-/** Reads and checks a rule file; a malformed file or query is an Error naming the file. */
+/**
+ * Reads and checks a rule file. Errors name the file: an unreadable one with the system's code, a YAML or
+ * schema problem as `file:line:col: …` (a YamlFileError, one line per problem), a malformed query by version.
+ */
 export function loadDetectionRule(file: string = KERNEL_MODULE_REMOVAL_FILE): DetectionRule {
-  let data: unknown;
+  let text: string;
   try {
-    data = parse(readFileSync(file, 'utf8'));
+    text = readFileSync(file, 'utf8');
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    throw new Error(err.code ? `cannot read ${file}: ${err.code}` : `${file}: ${err.message}`);
+    throw new Error(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  const parsed = RuleFile.safeParse(data);
-  if (!parsed.success) throw new Error(`${file}: ${parsed.error.message}`);
-  const r = parsed.data;
+  const r = parseYamlWith(text, file, RuleFile);
   return {
     name: r.name,
     source: r.source,

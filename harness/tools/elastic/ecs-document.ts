@@ -55,7 +55,25 @@ function ecsEntity(value: string | undefined, ev: CoalescedEvent, nameOfId: (id:
   return { name: value, id: id === undefined ? undefined : ev.ids.get(id) };
 }
 
+/**
+ * The last @timestamp Elasticsearch indexes. auditbeat takes any stamp whose seconds fit an int64 (go-libaudit's
+ * parseAuditHeader: time.Unix) and publishes it, but the index's @timestamp is a date field in the default
+ * format, strict_date_optional_time, which has four-digit years (elastic/elasticsearch#29014, #73034): a later
+ * one fails indexing (mapper_parsing_exception) and the event is lost.
+ */
+const LAST_INDEXED_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/** Why Elasticsearch would refuse the document of an event stamped sec.msec, or undefined when it indexes it. */
+export function refusedTimestamp(sec: number, msec: number): string | undefined {
+  const ms = sec * 1000 + msec;
+  if (Number.isFinite(ms) && ms <= LAST_INDEXED_MS) return undefined;
+  return "its time is past 9999-12-31T23:59:59.999Z: Elasticsearch's date format (strict_date_optional_time, four-digit years) refuses the document's @timestamp";
+}
+
+/** The document of an event; the event's time must be one Elasticsearch indexes (see refusedTimestamp). */
 export function ecsDocument(ev: CoalescedEvent): EcsDocument {
+  const refused = refusedTimestamp(ev.sec, ev.msec);
+  if (refused !== undefined) throw new Error(`event ${ev.sec}.${ev.msec}:${ev.sequence}: ${refused}`);
   const ts = new Date(ev.sec * 1000 + ev.msec).toISOString();
   const doc: EcsDocument = {
     '@timestamp': ts,

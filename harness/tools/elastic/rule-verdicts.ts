@@ -1,6 +1,6 @@
 // A detection rule's verdict per scenario step of a guest log, beside what the kernel logged there.
 import type { AuditEvent } from '../../audit/records/index.js';
-import { auditbeatDocuments } from './auditbeat-documents.js';
+import { auditbeatIndex, type UnindexedEvent } from './auditbeat-documents.js';
 import type { Accounts } from './coalesce.js';
 import type { DetectionRule } from './detection-rule.js';
 import type { EcsDocument } from './ecs-document.js';
@@ -17,10 +17,12 @@ export interface StepVerdict {
   fired: Record<string, EcsDocument[]>;
 }
 
-export function ruleVerdicts(events: AuditEvent[], rule: DetectionRule, accounts?: Accounts): StepVerdict[] {
+/** The verdicts per step, in log order, and the events whose documents Elasticsearch would refuse (not in any verdict). */
+export function ruleVerdicts(events: AuditEvent[], rule: DetectionRule, accounts?: Accounts): { steps: StepVerdict[]; unindexed: UnindexedEvent[] } {
   const stepOf = stepsOfEvents(events);
   const byStep = new Map<string, StepVerdict>();
-  for (const { event, doc } of auditbeatDocuments(events, accounts)) {
+  const { docs, unindexed } = auditbeatIndex(events, accounts);
+  for (const { event, doc } of docs) {
     const step = stepOf.get(event) ?? NO_STEP;
     let v = byStep.get(step);
     if (!v) {
@@ -31,5 +33,5 @@ export function ruleVerdicts(events: AuditEvent[], rule: DetectionRule, accounts
     for (const tag of (doc.tags as string[] | undefined) ?? []) if (!v.keys.includes(tag)) v.keys.push(tag);
     for (const version of rule.versions) if (version.query.matches(doc)) v.fired[version.id]!.push(doc);
   }
-  return [...byStep.values()];
+  return { steps: [...byStep.values()], unindexed };
 }

@@ -1,0 +1,95 @@
+// YAML files read against a zod schema, with errors that name file:line:col: yaml's own message for a syntax
+// error, and one line per schema issue at the node the issue's path reaches (the deepest that exists).
+import { LineCounter, parseDocument, isMap, isSeq, type Document, type Node } from 'yaml';
+import type { z } from 'zod';
+
+export interface YamlPosition {
+  line: number;
+  col: number;
+}
+
+/** One problem of a YAML file, at a 1-based line and column. */
+export interface YamlProblem extends YamlPosition {
+  message: string;
+}
+
+/** A YAML file that does not parse or does not match its schema; the message has one `file:line:col: …` line per problem. */
+export class YamlFileError extends Error {
+  constructor(readonly file: string, readonly problems: YamlProblem[]) {
+    super(problems.map((p) => `${file}:${p.line}:${p.col}: ${p.message}`).join('\n'));
+    this.name = 'YamlFileError';
+  }
+}
+
+/** A parsed YAML document with what it takes to find a node's line. */
+export interface YamlSource {
+  doc: Document;
+  lines: LineCounter;
+}
+
+/** Parses YAML text; a syntax error is a YamlFileError at yaml's position, with the first line of its message. */
+export function parseYamlSource(text: string, file: string): YamlSource {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    throw new YamlFileError(file, [{ ...lines.linePos(e.pos[0]), message: e.message.split('\n')[0]! }]);
+  }
+  return { doc, lines };
+}
+
+/** The pair of a map with this key. */
+function pairOf(node: Node | undefined, key: PropertyKey): { key: unknown; value: unknown } | undefined {
+  return isMap(node) ? node.items.find((p) => (p.key as { value?: unknown } | null)?.value === key) : undefined;
+}
+
+/** The node a path reaches, or the deepest one on the way that exists (the map that lacks a key). */
+function nodeAt(root: unknown, path: readonly PropertyKey[]): Node | undefined {
+  let node = root as Node | undefined;
+  let found = node;
+  for (const key of path) {
+    if (isMap(node)) {
+      const pair = pairOf(node, key);
+      node = (pair?.value ?? pair?.key) as Node | undefined;
+    } else if (isSeq(node) && typeof key === 'number') {
+      node = node.items[key] as Node | undefined;
+    } else break;
+    if (!node) break;
+    found = node;
+  }
+  return found;
+}
+
+function linePos(source: YamlSource, node: Node | undefined): YamlPosition {
+  return node?.range ? source.lines.linePos(node.range[0]) : { line: 1, col: 1 };
+}
+
+/** Where a path of the document is (line 1, column 1 when the document is empty). */
+export function positionOf(source: YamlSource, path: readonly PropertyKey[]): YamlPosition {
+  return linePos(source, nodeAt(source.doc.contents, path));
+}
+
+/** A zod issue as one located problem, `path: message`; an unknown key is pointed at itself (zod's message names it). */
+export function issueProblem(source: YamlSource, issue: z.core.$ZodIssue): YamlProblem {
+  const parent = nodeAt(source.doc.contents, issue.path);
+  const unknownKey = issue.code === 'unrecognized_keys' ? (pairOf(parent, issue.keys[0]!)?.key as Node | undefined) : undefined;
+  return { ...linePos(source, unknownKey ?? parent), message: `${issue.path.map(String).join('.') || '(top)'}: ${issue.message}` };
+}
+
+/** Parses YAML text and checks it against a schema; any problem is a YamlFileError naming each one's line, in file order. */
+export function parseYamlWith<S extends z.ZodType>(text: string, file: string, schema: S): z.output<S> {
+  const source = parseYamlSource(text, file);
+  let data: unknown;
+  try {
+    data = source.doc.toJS();
+  } catch (e) {
+    // toJS throws on what parsing lets through, e.g. an alias expanded past yaml's maxAliasCount
+    throw new YamlFileError(file, [{ line: 1, col: 1, message: (e as Error).message }]);
+  }
+  const parsed = schema.safeParse(data);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => issueProblem(source, i));
+    throw new YamlFileError(file, problems.sort((a, b) => a.line - b.line || a.col - b.col));
+  }
+  return parsed.data;
+}
