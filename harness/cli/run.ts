@@ -7,7 +7,8 @@ import { planScenarios } from '../scenarios/plan.js';
 import { createConsoleReporter, parseReporters, writeReports } from '../scenarios/report/index.js';
 import { runScenarios } from '../scenarios/runner.js';
 import { knownTargets } from '../targets/index.js';
-import { loadBoxes, VAGRANT_PREFIX } from '../targets/vagrant/index.js';
+import { loadBoxes } from '../targets/vagrant/boxes.js';
+import { VAGRANT_PREFIX } from '../targets/vagrant/spec.js';
 import { simTargets } from '../sim/run.js';
 
 /**
