@@ -6,6 +6,7 @@
 // while an -A of a rule already there is accepted (audit_add_rule, audit_compare_rule).
 import { parseRuleLine } from './parse.js';
 import { renderRule } from './render.js';
+import { RuleList } from './rule-list.js';
 import { splitLines } from './tokenize.js';
 import type { AuditRule, FilterList, KernelArch, RuleError } from './types.js';
 
@@ -31,7 +32,7 @@ function identity(r: AuditRule): string {
 }
 
 export function auditctlLoad(text: string, file: string, kernelArch: KernelArch = 'x86_64', mapLine?: (line: number) => { file: string; line: number } | undefined): LoadResult {
-  const lists = new Map<FilterList, AuditRule[]>(LIST_ORDER.map((l) => [l, []]));
+  const lists = new Map<FilterList, RuleList>(LIST_ORDER.map((l) => [l, new RuleList()]));
   const errors: RuleError[] = [];
   const settings: LoadResult['settings'] = {};
   let ignore = false;
@@ -57,19 +58,17 @@ export function auditctlLoad(text: string, file: string, kernelArch: KernelArch 
           case 'rule': {
             const list = lists.get(item.list)!;
             const id = identity(item);
-            // Stored rules have the prepend flag cleared, so an -A rule never equals one (no EEXIST for it).
-            const at = item.op === 'add' && item.prepend ? -1 : list.findIndex((x) => identity(x) === id);
             if (item.op === 'add') {
-              if (at >= 0) fail('Error sending add rule data request (Rule exists)');
-              else if (item.prepend) list.unshift(item);
-              else list.push(item);
-            } else if (at < 0) fail('Error sending delete rule data request (No such file or directory)');
-            else list.splice(at, 1);
+              // Stored rules have the prepend flag cleared, so an -A rule never equals one (no EEXIST for it).
+              if (!item.prepend && list.has(id)) fail('Error sending add rule data request (Rule exists)');
+              else list.add(item, id, item.prepend);
+            } else if (!list.delete(id)) fail('Error sending delete rule data request (No such file or directory)');
             break;
           }
           case 'delete-all':
-            for (const [l, rules] of lists) {
-              lists.set(l, item.key === undefined ? [] : rules.filter((x) => !x.keys.some((k) => k.includes(item.key!))));
+            for (const list of lists.values()) {
+              if (item.key === undefined) list.clear();
+              else list.retain((x) => !x.keys.some((k) => k.includes(item.key!)));
             }
             break;
           case 'enable': settings.enabled = item.value; break;
@@ -88,7 +87,7 @@ export function auditctlLoad(text: string, file: string, kernelArch: KernelArch 
       break;
     }
   }
-  return { rules: LIST_ORDER.flatMap((l) => lists.get(l)!), errors, stoppedAt, settings };
+  return { rules: LIST_ORDER.flatMap((l) => lists.get(l)!.rules()), errors, stoppedAt, settings };
 }
 
 /** The full text `auditctl -l` prints for loaded rules. */
