@@ -13,6 +13,7 @@ import { renderHtml, renderMarkdown, writeCoverageReports } from '../harness/cov
 import { targetRows } from '../harness/cli/targets.js';
 import { knownTargets } from '../harness/targets/index.js';
 import { profileIds } from '../harness/sim/profile.js';
+import { formatError, parseRulesText } from '../harness/audit/rules/index.js';
 
 const FIX = join(repoRoot, 'test', 'fixtures', 'coverage');
 const CIS = join(FIX, 'cis-v4-kernel-modules.rules');
@@ -48,6 +49,44 @@ test('rules that say nothing searchable or do not parse are a clear error naming
   await writeFile(join(out.path, 'typo.rules'), '-a always,exit -F arch=b64 -S init_modul -k m\n');
   await t.throwsAsync(loadUserRules([join(out.path, 'typo.rules')]), { instanceOf: CoverageInputError, message: /typo\.rules:1:\d+: error: .*init_modul/ });
   await t.throwsAsync(loadUserRules([CIS], ['nosuch']), { message: /--key nosuch: no always rule has this key/ });
+});
+
+test('the rules read give lint\'s warnings; what augenrules skips is named, a FIFO refused with its path', async (t) => {
+  const out = await tmpDir({ unsafeCleanup: true });
+  t.teardown(() => out.cleanup());
+  const { mkdir, symlink, writeFile } = await import('node:fs/promises');
+  const crlf = join(out.path, 'crlf.rules');
+  const text = '-a always,exit -F arch=b64 -S init_module -k modules\r\n-w /sbin/insmod -p x -k mod\tules\n-w /x -p x -k modules\0x\n';
+  await writeFile(crlf, text);
+  const warned: string[] = [];
+  const rules = await loadUserRules([crlf], undefined, (l) => warned.push(l));
+  const lint = parseRulesText(text, crlf).errors.filter((e) => e.severity === 'warning').map(formatError);
+  t.is(lint.length, 3, lint.join('\n'));
+  t.deepEqual(warned, lint);
+  t.deepEqual(rules.keys, ['modules\r', 'mod\tules', 'modules'], 'the CR and the tab stay in the keys, as auditctl keeps them');
+  // Rules no kernel loads still get the warnings that explain them.
+  const bom = join(out.path, 'bom.rules');
+  await writeFile(bom, '\uFEFF-w /sbin/insmod -p x -k modules\n');
+  const bomWarned: string[] = [];
+  await t.throwsAsync(loadUserRules([bom], undefined, (l) => bomWarned.push(l)), { instanceOf: CoverageInputError, message: /bom\.rules:1:\d+: error: permission option needs a watch/ });
+  t.deepEqual(bomWarned.map((l) => l.replace(/ at the start.*/, '')), [`${bom}:1:1: warning: byte order mark (U+FEFF, bytes EF BB BF)`]);
+
+  const d = join(out.path, 'rules.d');
+  await mkdir(join(d, 'sub.rules'), { recursive: true });
+  await writeFile(join(d, '10-a.rules'), '-w /sbin/insmod -p x -k k\n');
+  await symlink(join(out.path, 'nothing'), join(d, '20-gone.rules'));
+  const skipped: string[] = [];
+  const dir = await loadUserRules([d], undefined, (l) => skipped.push(l));
+  t.deepEqual(dir.files, [join(d, '10-a.rules')]);
+  t.deepEqual(skipped.map((l) => l.split(': warning: ')[0]), [join(d, '20-gone.rules'), join(d, 'sub.rules')]);
+
+  const { execa } = await import('execa');
+  await execa('mkfifo', [join(d, '30-pipe.rules')]);
+  await t.throwsAsync(loadUserRules([d], undefined, () => {}), { instanceOf: CoverageInputError, message: `${join(d, '30-pipe.rules')} is not a regular file (a FIFO, whose read waits for a writer): augenrules' cat would read it, audit-harness reads only regular files` });
+
+  const run = promisify(execFile);
+  const cli1 = await run(process.execPath, [cli, 'coverage', crlf, '--target', 'sim:debian12-amd64', '--out', out.path, '--reporter', 'console'], { cwd: repoRoot });
+  for (const w of lint) t.true(cli1.stderr.split('\n').includes(w), w);
 });
 
 test('the CIS v4 style rules on the model: loads and unloads through sudo and as uid 1000 logged, root\'s missed for its unset auid', async (t) => {

@@ -1,6 +1,6 @@
 // The CLI as a user runs it: node dist/harness/cli.js rules ...
 import test from 'ava';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -75,8 +75,88 @@ test('rules lint: a rule repeated across rules.d files is the EEXIST auditctl -R
 test('rules: a missing file is a one-line error, no stack trace', async (t) => {
   const r = await run(['print', '/nonexistent/x.rules']);
   t.is(r.exitCode, 2);
-  t.is(r.stderr, 'audit-harness rules: cannot read /nonexistent/x.rules: ENOENT');
+  t.is(r.stderr, 'audit-harness rules: cannot read /nonexistent/x.rules: ENOENT: no such file or directory');
   const bad = await run(['lint', '--arch', 'sparc', fx('cis-64.rules')]);
   t.not(bad.exitCode, 0);
   t.notRegex(bad.stderr, /\n\s+at /);
+});
+
+/** A temporary directory for one test, removed after it. */
+async function scratch(t: { teardown: (fn: () => Promise<void>) => void }): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'rules-cli-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+// A hang must fail the test, not stall the run.
+const runBounded = (args: string[]) => execa('node', [cli, 'rules', ...args], { cwd: repoRoot, reject: false, timeout: 30_000 });
+
+test('rules.d: a directory or a dangling symlink named *.rules is skipped as augenrules\' cat skips it, with a warning naming it', async (t) => {
+  const dir = await scratch(t);
+  const d = path.join(dir, 'rules.d');
+  await mkdir(path.join(d, 'sub.rules'), { recursive: true });
+  await writeFile(path.join(d, 'sub.rules', 'inner.rules'), '-w /inner -p x -k k\n');
+  await writeFile(path.join(d, '10-a.rules'), '-w /x -p x -k k\n');
+  await symlink(path.join(dir, 'nothing'), path.join(d, '20-gone.rules'));
+  await symlink('30-loop.rules', path.join(d, '30-loop.rules'));
+  const lint = await runBounded(['lint', d]);
+  t.is(lint.exitCode, 0, lint.stderr);
+  t.is(lint.stdout, '1 file, 1 rule line, no errors (x86_64)');
+  t.regex(lint.stderr, new RegExp(`^${path.join(d, 'sub.rules')}: warning: skipped: a directory`, 'm'));
+  t.regex(lint.stderr, new RegExp(`^${path.join(d, '20-gone.rules')}: warning: skipped: a dangling symbolic link`, 'm'));
+  t.regex(lint.stderr, new RegExp(`^${path.join(d, '30-loop.rules')}: warning: skipped: a symbolic link loop`, 'm'));
+  t.notRegex(lint.stderr, /EISDIR|audit-harness rules:/);
+  const print = await runBounded(['print', d]);
+  t.is(print.exitCode, 0, print.stderr);
+  t.is(print.stdout, '-w /x -p x -k k');
+});
+
+test('a FIFO is refused with its path, as a file and inside a rules.d, without waiting on it', async (t) => {
+  const dir = await scratch(t);
+  const d = path.join(dir, 'rules.d');
+  await mkdir(d);
+  await writeFile(path.join(d, '10-a.rules'), '-w /x -p x -k k\n');
+  await execa('mkfifo', [path.join(d, '20-pipe.rules'), path.join(dir, 'pipe.rules')]);
+  for (const [input, why] of [[d, "augenrules' cat would read it"], [path.join(dir, 'pipe.rules'), 'auditctl -R refuses it']] as const) {
+    for (const cmd of ['lint', 'print', 'merge']) {
+      const r = await runBounded([cmd, input]);
+      t.false(r.timedOut, `${cmd} ${input} hung`);
+      t.is(r.exitCode, 2, `${cmd} ${input}`);
+      const fifo = input === d ? path.join(d, '20-pipe.rules') : input;
+      t.is(r.stderr, `audit-harness rules: ${fifo} is not a regular file (a FIFO, whose read waits for a writer): ${why}, audit-harness reads only regular files`.replace('refuses it,', 'refuses it, and'));
+    }
+  }
+});
+
+test('rules lint: a UTF-8 byte order mark is named; auditctl\'s own outcome (the first word is no option) is kept', async (t) => {
+  const dir = await scratch(t);
+  const f = path.join(dir, 'bom.rules');
+  await writeFile(f, '\uFEFF-w /lib/modules -p x -k m\n-w /sbin/insmod -p x -k m\n');
+  const r = await runBounded(['lint', f]);
+  t.is(r.exitCode, 1);
+  t.deepEqual(r.stdout.split('\n'), [
+    `${f}:1:1: warning: byte order mark (U+FEFF, bytes EF BB BF) at the start of the line: auditctl reads it as part of the first word, so "-w" is neither an option nor a comment to it; save the file as UTF-8 without a BOM`,
+    `${f}:1:18: error: permission option needs a watch given prior to it`,
+  ]);
+  // A BOM before a comment makes it a line auditctl runs.
+  await writeFile(f, '\uFEFF# rules\n-w /sbin/insmod -p x -k m\n');
+  const c = await runBounded(['lint', f]);
+  t.is(c.exitCode, 1);
+  t.regex(c.stdout, /:1:1: warning: byte order mark .* so "#" is neither an option nor a comment/);
+  t.regex(c.stdout, /:1:\d+: error: parameter passed without an option given/);
+});
+
+test('rules lint/print: a NUL byte is a warning, and auditctl\'s line ends there', async (t) => {
+  const dir = await scratch(t);
+  const f = path.join(dir, 'nul.rules');
+  await writeFile(f, '-w /x -p x -k a\0 -k b\n\0-w /y -p x -k c\n# a comment\0 is not warned about\n-w /z -p x\n');
+  const lint = await runBounded(['lint', f]);
+  t.is(lint.exitCode, 0);
+  t.deepEqual(lint.stdout.split('\n'), [
+    `${f}:1:16: warning: NUL byte: auditctl ends the line here and ignores the rest of it (a UTF-16 file, or binary data?)`,
+    `${f}:2:1: warning: NUL byte: auditctl ends the line here and ignores the rest of it (a UTF-16 file, or binary data?)`,
+    '1 file, 2 rule lines, no errors, 2 warnings (x86_64)',
+  ]);
+  const print = await runBounded(['print', f]);
+  t.is(print.stdout, '-w /x -p x -k a\n-w /z -p x');
 });

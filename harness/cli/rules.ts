@@ -1,8 +1,8 @@
 // `audit-harness rules lint|print|merge`: check rules files as auditctl would, print them as auditctl -l would.
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { augenrulesMerge, auditctlLoad, formatError, isLoadOnlyError, parseRulesText, readRulesSources, renderListing } from '../audit/rules/index.js';
+import { augenrulesMerge, auditctlLoad, formatError, isLoadOnlyError, parseRulesText, readRulesSources, renderListing, RulesReadError } from '../audit/rules/index.js';
 import type { AwkFlavor, KernelArch, RuleError, RulesSource } from '../audit/rules/index.js';
 
 interface CommonOpts {
@@ -15,12 +15,13 @@ const awkOption = () => new Option('--awk <awk>', "awk augenrules runs with (Deb
 
 class UserError extends Error {}
 
+/** The inputs as augenrules (or auditctl -R, for one file) reads them; what augenrules skips is a warning naming it. */
 async function sources(inputs: string[]): Promise<RulesSource[]> {
   try {
-    return await readRulesSources(inputs);
+    return await readRulesSources(inputs, (s) => process.stderr.write(`${s.path}: warning: ${s.reason}\n`));
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    throw new UserError(`cannot read ${err.path ?? inputs.join(' ')}: ${err.code ?? err.message}`);
+    if (e instanceof RulesReadError) throw new UserError(e.message);
+    throw e;
   }
 }
 
@@ -49,7 +50,7 @@ async function lint(files: string[], opts: CommonOpts): Promise<number> {
     rules += r.rules.length;
   }
   // What only loading shows: duplicates (EEXIST), deleting what is not there, changes after -e 2.
-  const { load } = await loadInputs(files, { ...opts, quiet: true });
+  const { load } = await loadInputs(files, srcs, { ...opts, quiet: true });
   const loadOnly = load.errors.filter(isLoadOnlyError);
   errors += report(loadOnly.map((e) => ({ ...e, message: `${e.message} (when loaded${files.length > 1 || srcs.length > 1 ? ' after augenrules' : ''}: auditctl -R stops here)` })));
   if (errors > 0) return 1;
@@ -58,18 +59,10 @@ async function lint(files: string[], opts: CommonOpts): Promise<number> {
 }
 
 /** Single file: auditctl -R FILE. Several files or a rules.d directory: augenrules, then auditctl -R. */
-async function loadInputs(files: string[], opts: CommonOpts & { quiet?: boolean }) {
+async function loadInputs(files: string[], srcs: RulesSource[], opts: CommonOpts & { quiet?: boolean }) {
   if (files.length === 1 && !(await isDir(files[0]!))) {
-    const f = files[0]!;
-    let text: string;
-    try {
-      text = await readFile(f, 'utf8');
-    } catch (e) {
-      throw new UserError(`cannot read ${f}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-    }
-    return { load: auditctlLoad(text, f, opts.arch), merged: undefined };
+    return { load: auditctlLoad(srcs[0]!.text, srcs[0]!.name, opts.arch), merged: undefined };
   }
-  const srcs = await sources(files);
   const ignored = srcs.filter((s) => !/\.rules$/.test(path.basename(s.name)) || path.basename(s.name).startsWith('.'));
   if (!opts.quiet) for (const s of ignored) process.stderr.write(`${s.name}: warning: augenrules only reads *.rules files; ignored\n`);
   const merged = augenrulesMerge(srcs, opts.awk);
@@ -98,7 +91,7 @@ export function register(program: Command): void {
     .addOption(awkOption())
     .action(async (files: string[], opts: CommonOpts) => {
       process.exitCode = await run(async () => {
-        const { load } = await loadInputs(files, opts);
+        const { load } = await loadInputs(files, await sources(files), opts);
         process.stdout.write(renderListing(load.rules));
         const errors = load.errors.filter((e) => e.severity === 'error');
         for (const e of load.errors) process.stderr.write(`${formatError(e)}\n`);

@@ -4,7 +4,7 @@
 // why (explain.ts, the model of the release evaluating the rules against the simulated calls).
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { auditctlLoad, augenrulesMerge, formatError, readRulesSources, type KernelArch } from '../audit/rules/index.js';
+import { auditctlLoad, augenrulesMerge, formatError, readRulesSources, RulesReadError, type KernelArch } from '../audit/rules/index.js';
 import { syscallName, type SyscallArch } from '../audit/syscalls/index.js';
 import { decodeValue } from '../audit/records/index.js';
 import type { AuditEvent } from '../audit/records/types.js';
@@ -32,14 +32,18 @@ export interface UserRules {
   keys: string[];
 }
 
-/** Reads RULES... as augenrules would see them; errors name the file and line. */
-export async function loadUserRules(paths: readonly string[], onlyKeys?: readonly string[]): Promise<UserRules> {
+/**
+ * Reads RULES... as augenrules would see them; errors name the file and line. Warnings (what augenrules skips, and
+ * those `rules lint` gives on the lines auditctl reads) go to `warn`, by default stderr.
+ */
+export async function loadUserRules(paths: readonly string[], onlyKeys?: readonly string[], warn: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<UserRules> {
   if (paths.length === 0) throw new CoverageInputError('no rules given: name rules files or an /etc/audit/rules.d directory');
   let sources;
   try {
-    sources = await readRulesSources(paths);
+    sources = await readRulesSources(paths, (s) => warn(`${s.path}: warning: ${s.reason}`));
   } catch (e) {
-    throw new CoverageInputError(`cannot read the rules: ${(e as Error).message}`);
+    if (e instanceof RulesReadError) throw new CoverageInputError(e.message);
+    throw e;
   }
   const single = paths.length === 1 && !(await stat(paths[0]!)).isDirectory();
   const rules = sources.filter((s) => single || /\.rules$/.test(s.name));
@@ -49,10 +53,12 @@ export async function loadUserRules(paths: readonly string[], onlyKeys?: readonl
   const mapLine = merged ? (n: number) => merged.lines[n - 1]?.source : undefined;
   const file = merged ? '/etc/audit/audit.rules' : rules[0]!.name;
   const perArch = (['x86_64', 'i686'] as KernelArch[]).map((a) => auditctlLoad(text, file, a, mapLine));
-  // Wrong for every kernel (a typo, a syscall no arch has): nothing could be measured.
   const fatal = perArch.map((l) => l.errors.filter((e) => e.severity === 'error'));
+  const loaded = perArch[fatal[0]!.length === 0 || fatal[1]!.length > 0 ? 0 : 1]!;
+  // `rules lint`'s warnings (parseRuleLine's) on the lines auditctl reads: every line, unless no kernel loads them.
+  for (const w of loaded.errors) if (w.severity === 'warning') warn(formatError(w));
+  // Wrong for every kernel (a typo, a syscall no arch has): nothing could be measured.
   if (fatal.every((e) => e.length > 0)) throw new CoverageInputError(`the rules do not load on any kernel:\n${fatal[0]!.map(formatError).join('\n')}`);
-  const loaded = perArch[fatal[0]!.length === 0 ? 0 : 1]!;
   const keys = [...new Set(loaded.rules.filter((r) => r.list === 'exit' && r.action === 'always').flatMap((r) => r.keys))];
   if (onlyKeys?.length) {
     const unknown = onlyKeys.filter((k) => !keys.includes(k));

@@ -37,15 +37,22 @@ export interface LineResult {
   errors: RuleError[];
 }
 
-export function parseRuleLine(line: string, file: string, lineNo: number, kernel: KernelArch = 'x86_64'): LineResult {
+export function parseRuleLine(read: string, file: string, lineNo: number, kernel: KernelArch = 'x86_64'): LineResult {
   const errors: RuleError[] = [];
   const items: RuleLine[] = [];
-  const tok = tokenizeLine(line);
-  if (tok.kind === 'skip') return { items, errors };
-  const words = tok.tokens;
   const at = (column: number) => ({ file, line: lineNo, column });
   const err = (column: number, message: string) => errors.push({ ...at(column), severity: 'error', message });
   const warn = (column: number, message: string) => errors.push({ ...at(column), severity: 'warning', message });
+  // fgets keeps NUL bytes, but auditctl then reads the line as a C string: it ends at the first one.
+  const nul = read.indexOf('\0');
+  const line = nul < 0 ? read : read.slice(0, nul);
+  if (nul >= 0 && !/^ *#/.test(line)) warn(nul + 1, 'NUL byte: auditctl ends the line here and ignores the rest of it (a UTF-16 file, or binary data?)');
+  const tok = tokenizeLine(line);
+  if (tok.kind === 'skip') return { items, errors };
+  const words = tok.tokens;
+  const bom = line.indexOf('\uFEFF');
+  if (bom === 0) warn(1, `byte order mark (U+FEFF, bytes EF BB BF) at the start of the line: auditctl reads it as part of the first word, so "${words[0]!.text.replace(/\uFEFF/g, '')}" is neither an option nor a comment to it; save the file as UTF-8 without a BOM`);
+  else if (bom > 0) warn(bom + 1, 'byte order mark (U+FEFF, bytes EF BB BF) inside the line: auditctl reads its bytes as part of the word');
   if (line.length >= 6143) warn(1, 'line longer than auditctl reads at once (6143 characters): it splits it into several lines');
   if (line.includes('\t')) warn(line.indexOf('\t') + 1, 'tab character: auditctl separates words only by spaces, the tab stays inside a word');
   if (line.includes('\r')) warn(line.indexOf('\r') + 1, 'carriage return in line: auditctl keeps it as part of the last word');

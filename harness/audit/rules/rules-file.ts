@@ -3,7 +3,9 @@
 // moves the last `-D` to the top, the last -b and -f after it and the last -e to the end.
 // Debian's awk is mawk 1.3.4, where the script's "\s" means a literal "s": there only lines that *start*
 // with #, -e, -D, -b, -f are recognised (leading blanks keep a line in place). gawk reads "\s" as a blank.
-import { readdir, readFile, stat } from 'node:fs/promises';
+// Entries cat cannot open (a directory, a dangling symlink, a socket) it reports and goes past; a FIFO it waits on.
+import { constants, type Stats } from 'node:fs';
+import { lstat, open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { versionSort } from './version-sort.js';
 
@@ -83,16 +85,85 @@ export function augenrulesMerge(sources: readonly RulesSource[], awk: AwkFlavor 
   return { text: lines.map((l) => `${l.text}\n`).join(''), lines, files: ordered.map((o) => o.name) };
 }
 
-/** Read a rules.d directory (or take single files) the way augenrules would see them. */
-export async function readRulesSources(paths: readonly string[]): Promise<RulesSource[]> {
+/** An input that cannot be read as rules; the message names the path. */
+export class RulesReadError extends Error {}
+
+/** A rules.d entry augenrules would pass over (its cat prints an error and goes on). */
+export interface SkippedRulesEntry {
+  path: string;
+  reason: string;
+}
+
+type Entry = { kind: 'text'; text: string } | { kind: 'other'; what: string; catSkips: boolean };
+
+function describe(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  return err.code ? err.message.replace(/, \w+ '.*'$/s, '') : String(e);
+}
+
+function kindOf(st: Stats): string {
+  if (st.isFIFO()) return 'a FIFO, whose read waits for a writer';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isSocket()) return 'a socket';
+  return 'not a file';
+}
+
+/** Reads a file only if it is a regular one; opened without blocking, as a FIFO with no writer would hang a read. */
+async function readEntry(file: string): Promise<Entry> {
+  let fh;
+  try {
+    fh = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    // A dangling or looping symlink, a socket (ENXIO): cat cannot open them either.
+    if (code === 'ENOENT' || code === 'ELOOP' || code === 'ENXIO') {
+      const link = code !== 'ENXIO' && (await lstat(file).catch(() => undefined))?.isSymbolicLink();
+      const what = code === 'ENXIO' ? 'a socket' : !link ? `gone (${code})` : code === 'ELOOP' ? 'a symbolic link loop' : 'a dangling symbolic link';
+      return { kind: 'other', what, catSkips: true };
+    }
+    throw new RulesReadError(`cannot read ${file}: ${describe(e)}`);
+  }
+  try {
+    const st = await fh.stat();
+    if (st.isFile()) return { kind: 'text', text: await fh.readFile('utf8') };
+    if (st.isDirectory()) return { kind: 'other', what: 'a directory', catSkips: true };
+    return { kind: 'other', what: kindOf(st), catSkips: false };
+  } catch (e) {
+    throw new RulesReadError(`cannot read ${file}: ${describe(e)}`);
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Read a rules.d directory (or take single files) the way augenrules would see them. What augenrules passes over
+ * goes to `onSkip`; what it would not (a FIFO, a device), or a file auditctl -R refuses, is a RulesReadError.
+ */
+export async function readRulesSources(paths: readonly string[], onSkip?: (entry: SkippedRulesEntry) => void): Promise<RulesSource[]> {
   const out: RulesSource[] = [];
   for (const p of paths) {
-    const st = await stat(p);
-    if (st.isDirectory()) {
-      for (const name of augenrulesOrder(await readdir(p))) {
-        out.push({ name: path.join(p, name), text: await readFile(path.join(p, name), 'utf8') });
-      }
-    } else out.push({ name: p, text: await readFile(p, 'utf8') });
+    let isDir: boolean;
+    let names: string[] = [];
+    try {
+      isDir = (await stat(p)).isDirectory();
+      if (isDir) names = await readdir(p);
+    } catch (e) {
+      throw new RulesReadError(`cannot read ${p}: ${describe(e)}`);
+    }
+    if (!isDir) {
+      const r = await readEntry(p);
+      if (r.kind === 'other') throw new RulesReadError(`${p} is not a regular file (${r.what}): auditctl -R refuses it, and audit-harness reads only regular files`);
+      out.push({ name: p, text: r.text });
+      continue;
+    }
+    for (const name of augenrulesOrder(names)) {
+      const file = path.join(p, name);
+      const r = await readEntry(file);
+      if (r.kind === 'text') out.push({ name: file, text: r.text });
+      else if (r.catSkips) onSkip?.({ path: file, reason: `skipped: ${r.what}, which augenrules' cat cannot read either (it reports it and goes on)` });
+      else throw new RulesReadError(`${file} is not a regular file (${r.what}): augenrules' cat would read it, audit-harness reads only regular files`);
+    }
   }
   return out;
 }
