@@ -1,6 +1,6 @@
 // audit-harness search: reads one log file (-if FILE), a directory of rotated logs (-if DIR:
 // audit.log.N ... audit.log, oldest first) or a pipe on stdin, and prints what ausearch prints.
-import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { LogReader } from '../records/reader.js';
 import type { AuditEvent } from '../records/types.js';
@@ -35,13 +35,27 @@ function inputFiles(file: string, err: Output): string[] | number {
   if (!st.isDirectory()) return [file];
   const base = path.join(file, 'audit.log');
   err.write(`NOTE - using logs in ${base}\n`);
-  const names = new Set(readdirSync(file));
+  // ausearch counts audit.log, audit.log.1, ... while access(R_OK) grants them, and opens audit.log even when it
+  // counted none (then says it cannot).
+  const readable = (name: string) => {
+    try {
+      accessSync(name, constants.R_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  };
   let n = 0;
-  while (names.has(n === 0 ? 'audit.log' : `audit.log.${n}`)) n++;
+  while (readable(n === 0 ? base : `${base}.${n}`)) n++;
   const out: string[] = [];
-  for (let i = n - 1; i >= 0; i--) out.push(i === 0 ? base : `${base}.${i}`);
+  for (let i = Math.max(n, 1) - 1; i >= 0; i--) out.push(i === 0 ? base : `${base}.${i}`);
   return out;
 }
+
+/** runSearch's status when its stdout or stderr was closed (EPIPE): the CLI then dies of SIGPIPE, as ausearch does. */
+export const CLOSED_PIPE = 141;
+
+const isClosedPipe = (e: unknown): boolean => (e as NodeJS.ErrnoException | undefined)?.code === 'EPIPE';
 
 /** Can a record of the event give a key holding the one searched for? (Records not read as bytes may.) */
 function mayGiveKey(e: AuditEvent): boolean {
@@ -49,21 +63,36 @@ function mayGiveKey(e: AuditEvent): boolean {
   return false;
 }
 
-/** Runs a search; returns the exit status (0 found, 1 nothing found or bad options). */
+/**
+ * Runs a search; returns the exit status: 0 found, 1 nothing found, bad options or a log that cannot be opened (as
+ * ausearch), 2 what the harness refuses (a log that cannot be read, an event ausearch crashes on, no -if and no
+ * pipe), CLOSED_PIPE when stdout or stderr was closed.
+ */
 export function runSearch(argv: string[], io: SearchIo = { stdout: 1, stderr: 2, stdin: 0 }): number {
   const out = new Output(io.stdout);
   const err = new Output(io.stderr, 0);
   try {
-    return search(argv, io, out, err);
-  } catch (e) {
-    if (!(e instanceof SearchCrash)) throw e;
-    // ausearch would crash here: what matched before is printed, then the event is named and the search stops
-    const r = e.event.records.find((x) => x.typeNum === 1305) ?? e.event.records[0]!;
-    err.write(`audit-harness: ${r.file ?? 'stdin'}:${r.line}: ausearch 3.0.9 dies of SIGSEGV on this event with -f (a CONFIG_CHANGE path= it cannot read leaves it an empty list of names); search stopped here\n`);
-    return 2;
-  } finally {
+    let status: number;
+    try {
+      status = search(argv, io, out, err);
+    } catch (e) {
+      if (!(e instanceof SearchCrash)) throw e;
+      // ausearch would crash here: what matched before is printed, then the event is named and the search stops
+      const r = e.event.records.find((x) => x.typeNum === 1305) ?? e.event.records[0]!;
+      err.write(`audit-harness: ${r.file ?? 'stdin'}:${r.line}: ausearch 3.0.9 dies of SIGSEGV on this event with -f (a CONFIG_CHANGE path= it cannot read leaves it an empty list of names); search stopped here\n`);
+      status = 2;
+    }
     out.flush();
-    err.flush();
+    return status;
+  } catch (e) {
+    // A write to a closed stdout or stderr (`| head`): nothing more can be said.
+    if (isClosedPipe(e)) return CLOSED_PIPE;
+    try {
+      out.flush(); // what matched before an unexpected error
+    } catch {
+      /* the error thrown is the one to report */
+    }
+    throw e;
   }
 }
 
@@ -197,7 +226,11 @@ function search(argv: string[], io: SearchIo, out: Output, err: Output): number 
         } catch (e) {
           if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue;
           if ((e as NodeJS.ErrnoException).code === 'EOF') break;
-          throw e;
+          // ausearch takes a read error (EISDIR, EIO) for the end of the file and says nothing: an answer that
+          // silently lacks a log's events is not one, so the file is named and the search stops.
+          out.flush();
+          err.write(`audit-harness: ${f === '-' ? 'stdin' : f}: cannot read (${(e as Error).message}); search stopped here (ausearch 3.0.9 would skip the rest of this file silently)\n`);
+          return 2;
         }
         if (n === 0) break;
         reader.push(buf.subarray(0, n));
