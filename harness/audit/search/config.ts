@@ -12,8 +12,10 @@ const BUILT_IN_LOG = '/var/log/audit/audit.log';
 /** EOE_TIMEOUT, the built-in end_of_event_timeout. */
 const EOE_TIMEOUT = 2;
 
-const STRERROR: Record<string, string> = {
+/** strerror's text for the errno codes ausearch may print (glibc, C locale). */
+export const STRERROR: Record<string, string> = {
   EACCES: 'Permission denied',
+  ENOENT: 'No such file or directory',
   ELOOP: 'Too many levels of symbolic links',
   EISDIR: 'Is a directory',
   ENOTDIR: 'Not a directory',

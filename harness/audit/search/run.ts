@@ -12,7 +12,7 @@ import { startInterpretedSearch, writeInterpreted } from './format-interpret.js'
 import { normalizedWriter, writeText } from './format-normalized.js';
 import { matchEvent, SearchCrash, type LoadedList } from './match.js';
 import { KeyFilter } from './key-filter.js';
-import { loadSearchConfig } from './config.js';
+import { loadSearchConfig, STRERROR } from './config.js';
 import { forgetPrintedSyscall } from '../records/interpret/index.js';
 import { OptionsError, OptionsExit, parseSearchOptions, type SearchOptions } from './options.js';
 import { Output } from './output.js';
@@ -213,7 +213,8 @@ function search(argv: string[], io: SearchIo, out: Output, err: Output): number 
     try {
       fd = f === '-' ? io.stdin : openSync(f, 'r');
     } catch (e) {
-      err.write(`Error opening ${f} (${(e as Error).message})\n`);
+      const code = (e as NodeJS.ErrnoException).code ?? '';
+      err.write(`Error opening ${f} (${STRERROR[code] ?? (e as Error).message})\n`);
       return 1;
     }
     try {
