@@ -19,6 +19,7 @@ export async function unpackInitramfs(file: string, dir: string, members: readon
 
 /** One file of an initramfs made by packInitramfs, as bytes. */
 export async function readInitramfsMember(file: string, member: string, signal?: AbortSignal): Promise<Buffer> {
-  const r = await execa('cpio', ['-i', '--quiet', '--to-stdout', '-I', file, member], { encoding: 'buffer', cancelSignal: signal });
+  // Every byte: execa would strip a text file's final newline.
+  const r = await execa('cpio', ['-i', '--quiet', '--to-stdout', '-I', file, member], { encoding: 'buffer', stripFinalNewline: false, cancelSignal: signal });
   return Buffer.from(r.stdout);
 }
