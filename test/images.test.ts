@@ -12,6 +12,8 @@ import { libraryDirs, mergedUsrLinks, BUSYBOX_HELPER } from '../harness/images/r
 import { checkStatedFacts, measureFacts } from '../harness/images/release-facts.js';
 import { factValues } from '../harness/releases/facts.js';
 import { cacheDir } from '../harness/paths.js';
+import { loadProfile } from '../harness/sim/profile.js';
+import { simSessionOf } from '../harness/sim/session.js';
 
 /** Every recipe, with what its release looks like. */
 const IMAGES = [
@@ -93,6 +95,14 @@ for (const img of IMAGES) {
     t.regex(passwd, new RegExp(`^${m.guest.user}:x:1000:1000:[^:]*:/home/${m.guest.user}:/bin/bash$`, 'm'));
     t.regex(await readFile(g('etc/group'), 'utf8'), new RegExp(`^sudo:x:27:.*\\b${m.guest.user}\\b`, 'm'));
     t.regex(await readFile(g('etc/sudoers.d/90-audit-harness'), 'utf8'), /NOPASSWD: ALL/);
+    // the simulator's model of this release (sim:<id>, at this image's kernel release) has this guest's accounts and paths
+    const sim = simSessionOf({ ...loadProfile(img.id), kernelRelease: m.kernelRelease });
+    for (const f of ['passwd', 'group'] as const) {
+      const lines = new Set((await readFile(g(`etc/${f}`), 'utf8')).split('\n'));
+      for (const l of (await readFile(sim.accounts[f], 'utf8')).trimEnd().split('\n')) t.true(lines.has(l), `the sim's /etc/${f} line "${l}" is the image's`);
+    }
+    const { moduleName: simModuleName, ...simPaths } = sim.fixtures;
+    t.deepEqual({ ...simPaths, user: m.guest.user }, m.guest, 'the sim\'s fixtures are the manifest\'s');
     t.is((await stat(g('usr/bin/sudo'))).mode & 0o4000, 0o4000, 'sudo is setuid');
     const chkpwd = await stat(g('usr/sbin/unix_chkpwd'));
     t.is(chkpwd.gid, 42, 'unix_chkpwd keeps its package group (shadow)');
@@ -128,6 +138,7 @@ for (const img of IMAGES) {
     t.is(m.guest.testModuleKo, '/usr/local/lib/audit-harness/audit_test_mod.ko');
     t.deepEqual(m.guest.stockModule, { name: 'dummy', file: `/lib/modules/${m.kernelRelease}/kernel/drivers/net/dummy${img.ext}` });
     t.is(await modinfo('name', mod!), 'audit_test_mod');
+    t.is(simModuleName, 'audit_test_mod', 'the sim names the test module as modinfo does');
     t.is(await modinfo('name', modKo!), 'audit_test_mod');
     t.is(await modinfo('name', modXz!), 'audit_test_mod_xz');
     t.is(await modinfo('name', stock!), 'dummy');

@@ -2,13 +2,24 @@
 // fact; what a profile does not state, or states wrongly, is an error naming the fact; and a deliberately wrong fact
 // makes calibration against a real run fail (harness/sim/calibrate.ts).
 import test from 'ava';
-import { readdirSync, readFileSync } from 'node:fs';
+import { execa } from 'execa';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot } from '../harness/paths.js';
+import { isDeepStrictEqual } from 'node:util';
+import { imagesDir } from '../harness/images/build.js';
+import { guestAccountFiles, guestFixtures } from '../harness/images/guest-layout.js';
+import { unpackInitramfs } from '../harness/images/initramfs.js';
+import type { ImageManifest } from '../harness/images/manifest.js';
+import { loadRecipe } from '../harness/images/recipe.js';
+import { factValues } from '../harness/releases/facts.js';
+import { cacheDir, repoRoot } from '../harness/paths.js';
+import type { TargetFixtures } from '../harness/targets/target.js';
 import { readJson } from '../harness/scenarios/report/json.js';
 import { loadScenario } from '../harness/scenarios/load.js';
 import { compareWithKernel } from '../harness/sim/calibrate.js';
-import { loadProfile, parseProfile, profileIds, profilesDir } from '../harness/sim/profile.js';
+import { loadProfile, parseProfile, profileIds, profilesDir, type Profile } from '../harness/sim/profile.js';
 import { runScenario } from '../harness/scenarios/run-scenario.js';
 import { simSessionOf } from '../harness/sim/session.js';
 import { SimFs } from '../harness/sim/fs.js';
@@ -183,4 +194,82 @@ test('a deliberately wrong profile fact (kmod 31 with an xz-decompressing kernel
   const xz = mismatches.find((m) => m.what === 'events of step modprobe-xz')!;
   t.regex(xz.real, /syscall=175 .*key="modules".*module="audit_test_mod_xz"/, 'the kernel logged init_module (175) with the key');
   t.notRegex(xz.sim, /syscall=175 /, 'the wrong profile says kmod used finit_module, which the rule does not name: only the watch\'s execve is left');
+});
+
+/** A guest as an image has it: the manifest's paths and user, /etc/passwd and /etc/group. */
+interface ImageGuest { guest: TargetFixtures; passwd: string; group: string }
+
+/** Where the simulator's guest for `profile` at kernel `release` differs from an image's: a path, the user, an account line. */
+function simGuestDrift(profile: Profile, release: string, image: ImageGuest): string[] {
+  const sim = simSessionOf({ ...profile, kernelRelease: release });
+  const passwd = readFileSync(sim.accounts.passwd, 'utf8');
+  const group = readFileSync(sim.accounts.group, 'utf8');
+  const { moduleName: _moduleName, ...paths } = sim.fixtures;
+  // The login user: the account of uid 1000 (Debian's first user) in the model's passwd.
+  const simGuest: Record<string, unknown> = { ...paths, user: passwd.split('\n').find((l) => l.split(':')[2] === '1000')?.split(':')[0] };
+  const imageGuest = image.guest as unknown as Record<string, unknown>;
+  const drift = [...new Set([...Object.keys(simGuest), ...Object.keys(imageGuest)])]
+    .filter((k) => !isDeepStrictEqual(simGuest[k], imageGuest[k]))
+    .map((k) => `${k}: the sim has ${JSON.stringify(simGuest[k])}, the image ${JSON.stringify(imageGuest[k])}`);
+  for (const [file, model, real] of [['/etc/passwd', passwd, image.passwd], ['/etc/group', group, image.group]] as const) {
+    const lines = new Set(real.split('\n'));
+    for (const l of model.trimEnd().split('\n')) if (!lines.has(l)) drift.push(`${file}: the sim has "${l}", the image not`);
+  }
+  return drift;
+}
+
+/** The images built for a recipe that are in the cache (usually one, or none). */
+function cachedImages(id: string): string[] {
+  const dir = join(imagesDir(), id);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).filter((n) => !n.startsWith('.') && existsSync(join(dir, n, 'manifest.json'))).map((n) => join(dir, n));
+}
+
+/** base-passwd's masters from each base-passwd package in the download cache. */
+async function cachedBasePasswdMasters(): Promise<{ deb: string; passwd: string; group: string }[]> {
+  const debs = join(cacheDir(), 'debs');
+  const names = existsSync(debs) ? readdirSync(debs).filter((n) => /^base-passwd_.*\.deb$/.test(n)) : [];
+  const master = async (deb: string, name: string) =>
+    (await execa('bash', ['-o', 'pipefail', '-c', 'dpkg-deb --fsys-tarfile "$1" | tar -xO "./usr/share/base-passwd/$2"', 'x', deb, name])).stdout;
+  return Promise.all(names.map(async (n) => ({ deb: n, passwd: await master(join(debs, n), 'passwd.master'), group: await master(join(debs, n), 'group.master') })));
+}
+
+test('the simulator models the guest the images build: the paths and accounts of each cached image (manifest, initramfs), and what the builder makes of each recipe and base-passwd', async (t) => {
+  let images = 0;
+  // base-passwd's own masters where a package is cached; else their root and sudo entries (Debian's fixed ids).
+  const cachedMasters = await cachedBasePasswdMasters();
+  const masters = cachedMasters.length ? cachedMasters : [{ deb: 'base-passwd (root and sudo)', passwd: 'root:*:0:0:root:/root:/bin/bash\n', group: 'root:*:0:\nsudo:*:27:\n' }];
+  for (const id of MISSION.calibrated) {
+    const profile = loadProfile(id);
+    for (const dir of cachedImages(id)) {
+      const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as ImageManifest;
+      const root = await mkdtemp(join(tmpdir(), 'audit-harness-sim-guest-'));
+      t.teardown(() => rm(root, { recursive: true, force: true }));
+      await unpackInitramfs(join(dir, m.files.initrd), root, ['etc/passwd', 'etc/group', 'usr/share/base-passwd/*.master']);
+      const member = (name: string) => readFile(join(root, name), 'utf8');
+      const image = { guest: m.guest, passwd: await member('etc/passwd'), group: await member('etc/group') };
+      t.deepEqual(simGuestDrift(profile, m.kernelRelease, image), [], `${id}: the image in ${dir}`);
+      // The builder's accounts, from the image's own base-passwd masters, are the image's files.
+      const built = guestAccountFiles(await member('usr/share/base-passwd/passwd.master'), await member('usr/share/base-passwd/group.master'));
+      t.deepEqual(built, { passwd: image.passwd, group: image.group }, `${id}: the builder's accounts are the image's`);
+      images++;
+    }
+    // What the builder makes of the recipe (the module compression and arch it states; the profile's release).
+    const recipe = await loadRecipe(id);
+    const guest = guestFixtures(profile.kernelRelease, factValues(recipe.facts).moduleCompression, recipe.arch);
+    for (const base of masters) {
+      const accounts = guestAccountFiles(base.passwd, base.group);
+      t.deepEqual(simGuestDrift(profile, profile.kernelRelease, { guest, ...accounts }), [], `${id}: the builder's guest from ${recipe.file} and ${base.deb}`);
+    }
+  }
+  t.log(`${images} cached image(s) compared; base-passwd masters: ${masters.map((b) => b.deb).join(', ')}`);
+
+  // The comparison fails on a drift: a module compressed otherwise than the image's, an account the image lacks.
+  const p = loadProfile('debian12-amd64');
+  const image: ImageGuest = { guest: guestFixtures(p.kernelRelease, 'none', 'x86_64'), ...guestAccountFiles(masters[0]!.passwd, masters[0]!.group) };
+  t.deepEqual(simGuestDrift(p, p.kernelRelease, image), []);
+  const xz = simGuestDrift({ ...p, values: { ...p.values, moduleCompression: 'xz' } }, p.kernelRelease, image);
+  t.true(xz.some((d) => d.startsWith('testModule: ')) && xz.some((d) => d.startsWith('stockModule: ')), xz.join('; '));
+  t.deepEqual(simGuestDrift(p, p.kernelRelease, { ...image, group: image.group.replace(/^sudo:x:27:tester$/m, 'sudo:x:27:') }), ['/etc/group: the sim has "sudo:x:27:tester", the image not']);
+  t.deepEqual(simGuestDrift(p, `${p.kernelRelease}-other`, image).map((d) => d.split(':')[0]), ['testModule', 'testModuleXz', 'stockModule'], 'the paths in the module tree name the release');
 });

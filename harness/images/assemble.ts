@@ -1,8 +1,9 @@
 // The build of one image, once build.ts found no cached one for its key: download the packages, unpack them into a
 // merged-/usr root, build the test modules and loaders, configure the guest, check its stated release facts, pack
-// the initramfs and write the manifest into `out`. Imported only when a build is needed, so that a cached image
+// the initramfs and write the manifest into `out`. Where the guest's accounts, test modules and loaders are is
+// guest-layout.ts's, which the simulator models too. Imported only when a build is needed, so that a cached image
 // costs node's start none of this (issue 16: `vm exec` starts a node process per call).
-import { chmod, copyFile, lstat, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, lstat, mkdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { downloadDebs, extractDeb, type AptState, type DebArch } from '../debian/apt.js';
@@ -10,9 +11,10 @@ import { repoRoot } from '../paths.js';
 import { buildLoader, buildTestModules, xzModule } from './compile.js';
 import { writeDpkgStatus } from './dpkg-status.js';
 import { findMissingLibraries } from './elf-closure.js';
+import { guestFixtures, guestLoaders, STOCK_MODULE, TEST_MODULE_NAME, TEST_MODULE_XZ_NAME, testModuleDir } from './guest-layout.js';
 import { packInitramfs } from './initramfs.js';
 import { installKernelModules, runDepmod } from './kernel-modules.js';
-import { GUEST_UID, GUEST_USER, MANIFEST_FILE, type ImageManifest } from './manifest.js';
+import { MANIFEST_FILE, type ImageManifest } from './manifest.js';
 import type { ResolvedImagePackages, ResolvedPackage } from './packages.js';
 import type { Recipe } from './recipe.js';
 import { configureGuest, createMergedUsrRoot, libraryDirs, unpackDeb } from './rootfs.js';
@@ -69,18 +71,13 @@ export async function assembleImage(input: AssembleInput): Promise<ImageManifest
     buildTestModules(kbuildRoot, rel, recipe.debArch, tmp, { makeVars: recipe.moduleBuild.makeVars, chroot: !!toolchain, signal }),
   );
 
-  const loaders = await step('build loaders', recipe.debArch === 'amd64' ? 'static 64-bit and 32-bit' : 'static 32-bit', async () => {
-    const dir = path.join(root, 'usr/local/bin');
-    await mkdir(dir, { recursive: true });
-    const native = '/usr/local/bin/audit-harness-loader';
-    if (recipe.debArch === 'amd64') {
-      const compat = '/usr/local/bin/audit-harness-loader32';
-      await buildLoader(64, path.join(root, native), signal);
-      await buildLoader(32, path.join(root, compat), signal);
-      return { loader64: native, loader32: compat };
+  const loaders = guestLoaders(recipe.arch);
+  await step('build loaders', loaders.loader64 ? 'static 64-bit and 32-bit' : 'static 32-bit', async () => {
+    for (const [bits, file] of [[64, loaders.loader64], [32, loaders.loader32]] as const) {
+      if (!file) continue;
+      await mkdir(path.join(root, path.dirname(file)), { recursive: true });
+      await buildLoader(bits, path.join(root, file), signal);
     }
-    await buildLoader(32, path.join(root, native), signal);
-    return { loader64: undefined, loader32: native };
   });
 
   const keys = await step('keys', 'client key and dropbear host key', async () => {
@@ -91,13 +88,9 @@ export async function assembleImage(input: AssembleInput): Promise<ImageManifest
     return { clientPub, hostKeyFile, hostKeyPub };
   });
 
-  const guestModuleXz = `/lib/modules/${rel}/extra/audit_test_mod_xz.ko.xz`;
-  const guestModuleKo = '/usr/local/lib/audit-harness/audit_test_mod.ko';
-  const assembled = await step('assemble', 'guest configuration, kernel modules, stated facts, library closure', async () => {
+  const guest = await step('assemble', 'guest configuration, kernel modules, stated facts, library closure', async () => {
     await configureGuest(root, {
       hostname: recipe.hostname,
-      user: GUEST_USER,
-      uid: GUEST_UID,
       authorizedKey: keys.clientPub,
       hostKeyFile: keys.hostKeyFile,
       drivers: recipe.drivers,
@@ -110,21 +103,28 @@ export async function assembleImage(input: AssembleInput): Promise<ImageManifest
     if (!stockFile) throw new Error(`${recipe.file}: stockModule ${recipe.stockModule} is built into ${rel}, not a module file`);
     const measured = await measureFacts({ recipe, kernelRoot, root, release: rel, versions: Object.fromEntries(allPkgs.map((p) => [p.name, p.version])) });
     checkStatedFacts(recipe, measured);
-    // The test module as the kernel package ships its own modules; uncompressed also outside the tree.
-    const extra = path.join(root, 'usr/lib/modules', rel, 'extra');
-    await mkdir(extra, { recursive: true });
-    await copyFile(modules.plain, path.join(extra, 'audit_test_mod.ko'));
-    let testModule = `/lib/modules/${rel}/extra/audit_test_mod.ko`;
-    if (measured.facts.moduleCompression === 'xz') {
-      await xzModule(path.join(extra, 'audit_test_mod.ko'), signal);
-      testModule += '.xz';
-    } else if (measured.facts.moduleCompression !== 'none') {
-      throw new Error(`kernel ${rel} ships ${measured.facts.moduleCompression} modules; the builder only makes .ko and .ko.xz test modules`);
+    const compression = measured.facts.moduleCompression;
+    if (compression !== 'none' && compression !== 'xz') {
+      throw new Error(`kernel ${rel} ships ${compression} modules; the builder only makes .ko and .ko.xz test modules`);
     }
-    await mkdir(path.join(root, path.dirname(guestModuleKo)), { recursive: true });
-    await copyFile(modules.plain, path.join(root, guestModuleKo));
-    await copyFile(modules.xzSource, path.join(extra, 'audit_test_mod_xz.ko'));
-    await xzModule(path.join(extra, 'audit_test_mod_xz.ko'), signal);
+    const layout = guestFixtures(rel, compression, recipe.arch);
+    const shipped = { name: recipe.stockModule, file: `/lib/modules/${rel}/${stockFile}` };
+    if (shipped.name !== layout.stockModule.name || shipped.file !== layout.stockModule.file) {
+      throw new Error(`${recipe.file}: stockModule ${shipped.name} is ${shipped.file} in ${rel}; the guest layout the simulator models (harness/images/guest-layout.ts) has ${STOCK_MODULE.name} at ${layout.stockModule.file}`);
+    }
+    // The test module as the kernel package ships its own modules (in the tree's extra/); uncompressed also outside
+    // the tree. Through the guest's /lib symlink: merged /usr puts them in usr/lib/modules.
+    const extra = path.join(root, testModuleDir(rel));
+    await mkdir(extra, { recursive: true });
+    await copyFile(modules.plain, path.join(extra, `${TEST_MODULE_NAME}.ko`));
+    if (compression === 'xz') await xzModule(path.join(extra, `${TEST_MODULE_NAME}.ko`), signal);
+    await mkdir(path.join(root, path.dirname(layout.testModuleKo)), { recursive: true });
+    await copyFile(modules.plain, path.join(root, layout.testModuleKo));
+    await copyFile(modules.xzSource, path.join(extra, `${TEST_MODULE_XZ_NAME}.ko`));
+    await xzModule(path.join(extra, `${TEST_MODULE_XZ_NAME}.ko`), signal);
+    for (const file of [layout.testModule, layout.testModuleKo, layout.testModuleXz, layout.stockModule.file, layout.loader32, ...(layout.loader64 ? [layout.loader64] : [])]) {
+      if (!(await stat(path.join(root, file)).then((st) => st.isFile(), () => false))) throw new Error(`${recipe.id}: the guest layout's ${file} was not made (harness/images/guest-layout.ts)`);
+    }
     await runDepmod(root, rel);
     const missing = await findMissingLibraries(root, libraryDirs(recipe.debArch));
     if (missing.length) {
@@ -137,7 +137,7 @@ export async function assembleImage(input: AssembleInput): Promise<ImageManifest
     // ldconfig (static, so an i386 root's runs here too).
     await execa('chroot', [root, '/sbin/ldconfig'], { cancelSignal: signal });
     await copyFile(path.join(kernelRoot, 'boot', `vmlinuz-${rel}`), path.join(out, 'vmlinuz'));
-    return { testModule, stockModule: { name: recipe.stockModule, file: `/lib/modules/${rel}/${stockFile}` } };
+    return layout;
   });
 
   await step('initramfs', 'cpio (uncompressed)', () => packInitramfs(root, path.join(out, 'initrd.img'), signal));
@@ -156,15 +156,7 @@ export async function assembleImage(input: AssembleInput): Promise<ImageManifest
     packages: Object.fromEntries(allPkgs.map((p) => [p.name, p.version])),
     key,
     files: { kernel: 'vmlinuz', initrd: 'initrd.img', clientKey: 'client_key', hostKeyPub: 'host_key.pub' },
-    guest: {
-      testModule: assembled.testModule,
-      testModuleKo: guestModuleKo,
-      testModuleXz: guestModuleXz,
-      stockModule: assembled.stockModule,
-      ...(loaders.loader64 ? { loader64: loaders.loader64 } : {}),
-      loader32: loaders.loader32,
-      user: GUEST_USER,
-    },
+    guest,
     facts: recipe.facts,
     builtAt: new Date().toISOString(),
   };

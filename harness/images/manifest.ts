@@ -2,9 +2,8 @@
 import type { StatedFacts } from '../releases/facts.js';
 import type { GuestArch, TargetFixtures } from '../targets/target.js';
 
-/** The guest's login user, whose session has auid 1000 (Debian's first user). */
-export const GUEST_USER = 'tester';
-export const GUEST_UID = 1000;
+/** The guest's login user (guest-layout.ts states the guest's accounts and paths). */
+export { GUEST_USER, GUEST_UID } from './guest-layout.js';
 /** The manifest's name inside an image directory. */
 export const MANIFEST_FILE = 'manifest.json';
 

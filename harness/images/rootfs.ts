@@ -1,11 +1,13 @@
 // The guest root as Debian 12 lays it out: merged /usr (bin, sbin, lib[, lib64] are symlinks into
 // usr/), packages unpacked with dpkg-deb into that tree (tar --keep-directory-symlink keeps the
 // symlinks, so a package's ./sbin/insmod lands in usr/sbin/insmod), then what maintainer scripts
-// would have created (users, /etc/shells, PAM common-* files, /var/run) written by hand.
+// would have created (users, /etc/shells, PAM common-* files, /var/run) written by hand. The accounts are
+// guest-layout.ts's, which the simulator models too.
 import { execa } from 'execa';
 import { chmod, chown, copyFile, mkdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DebArch } from '../debian/apt.js';
+import { GUEST_UID, GUEST_USER, guestAccountFiles, missingModelledAccounts } from './guest-layout.js';
 import { generatePamCommonFiles } from './pam-config.js';
 
 /** Directories that are symlinks into usr/ on a merged-/usr Debian 12 of this arch. */
@@ -48,8 +50,6 @@ export async function unpackDeb(deb: string, root: string, signal?: AbortSignal)
 
 export interface GuestConfig {
   hostname: string;
-  user: string;
-  uid: number;
   authorizedKey: string;
   /** Dropbear host key file (dropbear format) to install. */
   hostKeyFile: string;
@@ -75,21 +75,17 @@ export async function configureGuest(root: string, cfg: GuestConfig): Promise<vo
   await rename(p('usr/bin/busybox'), p(BUSYBOX_HELPER));
 
   // Users and groups: base-passwd's masters (what its postinst installs) plus the login user.
-  const passwd = await readFile(p('usr/share/base-passwd/passwd.master'), 'utf8');
-  const group = await readFile(p('usr/share/base-passwd/group.master'), 'utf8');
-  // Shadowed, as shadowconfig leaves them: 'x' in passwd/group, the hashes in shadow/gshadow.
-  const shadowed = (l: string) => l.split(':').map((f, i) => (i === 1 ? 'x' : f)).join(':');
-  const passwdLines = passwd.trimEnd().split('\n').map((l) => (l.startsWith('root:') ? 'root:x:0:0:root:/root:/bin/bash' : shadowed(l)));
-  passwdLines.push(`${cfg.user}:x:${cfg.uid}:${cfg.uid}:${cfg.user},,,:/home/${cfg.user}:/bin/bash`);
-  const groupLines = group
-    .trimEnd()
-    .split('\n')
-    .map(shadowed)
-    .map((l) => (l.startsWith('sudo:') ? `${l}${l.endsWith(':') ? '' : ','}${cfg.user}` : l));
-  groupLines.push(`${cfg.user}:x:${cfg.uid}:`);
+  const accounts = guestAccountFiles(
+    await readFile(p('usr/share/base-passwd/passwd.master'), 'utf8'),
+    await readFile(p('usr/share/base-passwd/group.master'), 'utf8'),
+  );
+  const missing = missingModelledAccounts(accounts);
+  if (missing.length) throw new Error(`base-passwd's masters do not give the accounts the simulator models (harness/images/guest-layout.ts):\n  ${missing.join('\n  ')}`);
+  const passwdLines = accounts.passwd.trimEnd().split('\n');
+  const groupLines = accounts.group.trimEnd().split('\n');
   const day = 20000;
-  await write('etc/passwd', passwdLines.join('\n') + '\n');
-  await write('etc/group', groupLines.join('\n') + '\n');
+  await write('etc/passwd', accounts.passwd);
+  await write('etc/group', accounts.group);
   // '*': no password login; dropbear (pubkey) and sudo NOPASSWD accept it, '!' would mean locked.
   await write('etc/shadow', passwdLines.map((l) => `${l.split(':')[0]}:*:${day}:0:99999:7:::`).join('\n') + '\n', 0o640);
   await write('etc/gshadow', groupLines.map((l) => `${l.split(':')[0]}:*::${l.split(':')[3] ?? ''}`).join('\n') + '\n', 0o640);
@@ -104,14 +100,14 @@ export async function configureGuest(root: string, cfg: GuestConfig): Promise<vo
   await symlink('../proc/self/mounts', p('etc/mtab'));
   await write('etc/timezone', 'Etc/UTC\n');
   await copyFile(p('usr/share/base-files/profile'), p('etc/profile'));
-  for (const home of ['root', `home/${cfg.user}`]) {
+  for (const home of ['root', `home/${GUEST_USER}`]) {
     await mkdir(p(home), { recursive: true });
     await copyFile(p('usr/share/base-files/dot.bashrc'), p(`${home}/.bashrc`));
     await copyFile(p('usr/share/base-files/dot.profile'), p(`${home}/.profile`));
   }
   await chmod(p('root'), 0o700);
-  await execa('chown', ['-R', `${cfg.uid}:${cfg.uid}`, p(`home/${cfg.user}`)]);
-  await chmod(p(`home/${cfg.user}`), 0o755);
+  await execa('chown', ['-R', `${GUEST_UID}:${GUEST_UID}`, p(`home/${GUEST_USER}`)]);
+  await chmod(p(`home/${GUEST_USER}`), 0o755);
 
   for (const [name, target] of Object.entries(cfg.alternatives)) {
     await mkdir(p('etc/alternatives'), { recursive: true });
@@ -122,7 +118,7 @@ export async function configureGuest(root: string, cfg: GuestConfig): Promise<vo
   // PAM: common-* as pam-auth-update builds them from /usr/share/pam-configs.
   for (const [name, text] of Object.entries(await generatePamCommonFiles(root))) await write(`etc/pam.d/${name}`, text);
   // sudo for the login user, non-interactively.
-  await write('etc/sudoers.d/90-audit-harness', `${cfg.user} ALL=(ALL:ALL) NOPASSWD: ALL\n`, 0o440);
+  await write('etc/sudoers.d/90-audit-harness', `${GUEST_USER} ALL=(ALL:ALL) NOPASSWD: ALL\n`, 0o440);
 
   // SSH: root's key, dropbear's pinned host key.
   await mkdir(p('root/.ssh'), { recursive: true, mode: 0o700 });

@@ -1,6 +1,7 @@
 // The `sim:` targets' guests: what the model of a release (its profile, vms/profiles) is made of, the image's
 // fixtures and a fresh world of files and processes. harness/sim/session.ts answers scenarios from it.
 import type { SyscallArch } from '../audit/syscalls/index.js';
+import { guestFixtures, TEST_MODULE_NAME } from '../images/guest-layout.js';
 import type { Fixtures } from '../scenarios/steps.js';
 import type { GuestArch, TargetInfo } from '../targets/target.js';
 import { SimFs } from './fs.js';
@@ -18,19 +19,10 @@ export interface SimImage {
   facts: AllFacts;
 }
 
-/** The paths the images put the test modules and loaders at (harness/images/build.ts), for a kernel release. */
+/** The paths the images put the test modules and loaders at (harness/images/guest-layout.ts), for the profile's release. */
 function fixturesFor(profile: Profile): Fixtures {
-  const rel = profile.kernelRelease;
-  const ext = profile.values.moduleCompression === 'none' ? '.ko' : `.ko.${profile.values.moduleCompression === 'zstd' ? 'zst' : profile.values.moduleCompression === 'gzip' ? 'gz' : 'xz'}`;
-  const native = '/usr/local/bin/audit-harness-loader';
-  return {
-    testModule: `/lib/modules/${rel}/extra/audit_test_mod${ext}`,
-    testModuleKo: '/usr/local/lib/audit-harness/audit_test_mod.ko',
-    testModuleXz: `/lib/modules/${rel}/extra/audit_test_mod_xz.ko.xz`,
-    stockModule: { name: 'dummy', file: `/lib/modules/${rel}/kernel/drivers/net/dummy${ext}` },
-    moduleName: 'audit_test_mod',
-    ...(profile.values.arch === 'x86_64' ? { loader64: native, loader32: '/usr/local/bin/audit-harness-loader32' } : { loader32: native }),
-  };
+  const { user: _user, ...paths } = guestFixtures(profile.kernelRelease, profile.values.moduleCompression, profile.values.arch);
+  return { ...paths, moduleName: TEST_MODULE_NAME };
 }
 
 /** sim:<profile id>, from vms/profiles/<id>.yaml; undefined for a spec that names no profile. */

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { decodeValue, parseLog } from '../audit/records/index.js';
 import type { AuditEvent } from '../audit/records/types.js';
 import { auditctlLoad, formatError, renderListing, rulesErrorsForArch, type AuditRule } from '../audit/rules/index.js';
+import { modelledAccountFiles } from '../images/guest-layout.js';
 import { cacheDir } from '../paths.js';
 import type { RulesSource } from '../scenarios/apply.js';
 import { TargetError, UnansweredError, type AppliedRules, type GuestArch, type KeyQuery, type ScenarioSession, type ScenarioSteps, type TargetInfo } from '../targets/target.js';
@@ -17,19 +18,17 @@ import { recordLines } from './records.js';
 import { simImage, simImageOf, simTargetInfo, simTargets, world, type SimImage } from './run.js';
 import type { Profile } from './profile.js';
 
-/** The guest's users as the images create them (harness/images/rootfs.ts): names for `:i` matchers. */
-const GUEST_ACCOUNTS = {
-  passwd: 'root:x:0:0:root:/root:/bin/bash\ntester:x:1000:1000:tester,,,:/home/tester:/bin/bash\n',
-  group: 'root:x:0:\nsudo:x:27:tester\ntester:x:1000:\n',
-};
 let accounts: { passwd: string; group: string } | undefined;
 
-/** The guest's account files, kept in the cache (written once per process). */
+/**
+ * The guest's account files, kept in the cache (written once per process): the users as the images create them
+ * (harness/images/guest-layout.ts), names for `:i` matchers.
+ */
 function guestAccounts(): { passwd: string; group: string } {
   if (!accounts) {
     const dir = join(cacheDir(), 'sim');
     mkdirSync(dir, { recursive: true });
-    for (const [name, text] of Object.entries(GUEST_ACCOUNTS)) {
+    for (const [name, text] of Object.entries(modelledAccountFiles())) {
       const tmp = join(dir, `.${name}.${process.pid}`);
       writeFileSync(tmp, text);
       renameSync(tmp, join(dir, name));
