@@ -4,6 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { RunResult } from '../harness/scenarios/result.js';
 import { RESULTS_FORMAT, readJson, renderJson, writeJson } from '../harness/scenarios/report/index.js';
+import { repoRoot } from '../harness/paths.js';
+import { writeFilesAtomic } from '../harness/scenarios/report/atomic-write.js';
 import { NASTY, hostileRun, sampleRun } from './fixtures/report/runs.js';
 
 /** The same value with every object's keys inserted in reverse order. */
@@ -101,5 +103,70 @@ test('readJson names the file that is not a results file', async (t) => {
     const other = path.join(dir, 'other.json');
     await writeFile(other, '{"format":"something-else","version":1,"run":{}}');
     await t.throwsAsync(readJson(other), { message: /other\.json: not a audit-harness\/results v1 file/ });
+  });
+});
+
+/** A results.json of sampleRun() with `spoil` applied to its parsed document. */
+async function spoiled(dir: string, name: string, spoil: (doc: { run: Record<string, any> }) => void): Promise<string> {
+  const doc = JSON.parse(renderJson(sampleRun()));
+  spoil(doc);
+  const file = path.join(dir, name);
+  await writeFile(file, JSON.stringify(doc));
+  return file;
+}
+
+test('readJson names the file and the place in its JSON of contents that break the contract, never a JavaScript error', async (t) => {
+  await withDir(async (dir) => {
+    const cases: Array<[string, (d: { run: Record<string, any> }) => void, string]> = [
+      ['steps-object', (d) => void (d.run.results[1].steps = {}), 'run.results[1].steps: expected array, got object'],
+      ['target-number', (d) => void (d.run.results[0].target = 42), 'run.results[0].target: expected string, got number'],
+      ['no-results', (d) => void delete d.run.results, 'run.results: missing (expected array)'],
+      ['results-string', (d) => void (d.run.results = 'none'), 'run.results: expected array, got string'],
+      ['no-expectations', (d) => void delete d.run.results[2].expectations, 'run.results[2].expectations: missing (expected array)'],
+      ['outcome', (d) => void (d.run.results[0].outcome = 'passed'), 'run.results[0].outcome: Invalid option: expected one of "pass"|"gap"|"fail"|"error"|"not-applicable"'],
+      ['record-fields', (d) => void (d.run.results[0].steps[0].events[0].records[1].fields = null), 'run.results[0].steps[0].events[0].records[1].fields: expected array, got null'],
+      ['target-name', (d) => void (d.run.targets[0].name = ['x']), 'run.targets[0].name: expected string, got array'],
+      ['started', (d) => void (d.run.startedAt = 'yesterday'), 'run.startedAt: not a date'],
+      ['fact', (d) => void (d.run.targets[0].facts = { kmod: '30' }), 'run.targets[0].facts.kmod: expected number, got string'],
+    ];
+    for (const [name, spoil, where] of cases) {
+      const file = await spoiled(dir, `${name}.json`, spoil);
+      const err = await t.throwsAsync(readJson(file));
+      t.is(err?.message, `${file}: ${where}`, name);
+    }
+    // Several problems: the first three, each on its own line with the file, and how many more.
+    const many = await spoiled(dir, 'many.json', (d) => d.run.results.forEach((r: Record<string, unknown>) => (r.steps = 1)));
+    const lines = (await t.throwsAsync(readJson(many)))!.message.split('\n');
+    t.deepEqual(lines.slice(0, 3), [0, 1, 2].map((i) => `${many}: run.results[${i}].steps: expected array, got number`));
+    t.is(lines[3], `${many}: (and ${sampleRun().results.length - 3} more)`);
+  });
+});
+
+test('readJson keeps what it does not check: fields a newer writer adds, and facts older runs did not record', async (t) => {
+  await withDir(async (dir) => {
+    const file = await spoiled(dir, 'r.json', (d) => {
+      d.run.results[0].futureField = { a: 1 };
+      d.run.targets[0].facts = { kernel: '6.1.0-27-cloud-amd64', kmod: 30 };
+    });
+    const back = await readJson(file);
+    t.deepEqual((back.results[0] as unknown as { futureField: unknown }).futureField, { a: 1 });
+    t.deepEqual(back.targets[0]!.facts as unknown, { kernel: '6.1.0-27-cloud-amd64', kmod: 30 });
+    // A real run's results.json, recorded before the kernModule fact existed, reads.
+    const real = await readJson(path.join(repoRoot, 'test/fixtures/sim-calibration/debian12-amd64.cis-64-root.results.json'));
+    t.true(real.results.length > 0);
+  });
+});
+
+test('writeFilesAtomic writes all the files or none: one that cannot be written leaves the others as they were, and no temp file', async (t) => {
+  await withDir(async (dir) => {
+    const a = path.join(dir, 'a.txt');
+    await writeFile(a, 'old a');
+    await writeFile(path.join(dir, 'file'), 'a file');
+    await t.throwsAsync(writeFilesAtomic([{ file: a, data: 'new a' }, { file: path.join(dir, 'b.txt'), data: 'new b' }, { file: path.join(dir, 'file', 'c.txt'), data: 'c' }]));
+    t.deepEqual((await readdir(dir)).sort(), ['a.txt', 'file']);
+    t.is(await readFile(a, 'utf8'), 'old a');
+    await writeFilesAtomic([{ file: a, data: 'new a' }, { file: path.join(dir, 'b.txt'), data: 'new b' }]);
+    t.deepEqual((await readdir(dir)).sort(), ['a.txt', 'b.txt', 'file']);
+    t.is(await readFile(a, 'utf8'), 'new a');
   });
 });

@@ -5,7 +5,8 @@ import { cp, mkdir, stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { mergeRuns } from '../scenarios/report/merge.js';
-import { parseReporters, readJson, REPORT_FILES, writeReports } from '../scenarios/report/index.js';
+import { writeFilesAtomic } from '../scenarios/report/atomic-write.js';
+import { parseReporters, readJson, renderReports, REPORT_FILES } from '../scenarios/report/index.js';
 import { EXIT } from './run.js';
 
 interface MergeFlags {
@@ -20,27 +21,25 @@ async function exists(p: string): Promise<boolean> {
 async function merge(dirs: string[], flags: MergeFlags): Promise<void> {
   const reporters = parseReporters(flags.reporter).filter((r) => r !== 'console');
   const outDir = resolve(flags.out);
+  // Everything is read, checked, merged and rendered before anything is written under --out: a broken input
+  // (readJson names the file and the place in its JSON) or overlapping shards leave --out as it was (exit 2, cli.ts).
   const inputs = [];
   for (const d of dirs) {
     const file = join(resolve(d), REPORT_FILES.json);
-    if (!(await exists(file))) {
-      process.exitCode = EXIT.usage;
-      throw new Error(`${d}: no ${REPORT_FILES.json} (run with --reporter json writes it)`);
-    }
+    if (!(await exists(file))) throw new Error(`${d}: no ${REPORT_FILES.json} (run with --reporter json writes it)`);
     inputs.push({ source: file, run: await readJson(file) });
   }
-  if (inputs.some((i) => resolve(i.source) === join(outDir, REPORT_FILES.json))) {
-    process.exitCode = EXIT.usage;
-    throw new Error(`--out ${flags.out} is one of the inputs`);
-  }
+  if (inputs.some((i) => resolve(i.source) === join(outDir, REPORT_FILES.json))) throw new Error(`--out ${flags.out} is one of the inputs`);
   const run = mergeRuns(inputs);
-  await mkdir(outDir, { recursive: true });
-  const written = await writeReports(run, { reporters, outDir });
+  const files = renderReports(run, reporters, outDir);
+  // The logs first, the reports last and together (temp files renamed into place once all are written).
   for (const [i, d] of dirs.entries()) {
     const logs = join(resolve(d), 'logs');
     if (await exists(logs)) await cp(logs, join(outDir, 'logs', String(i + 1)), { recursive: true });
   }
-  for (const f of written) process.stderr.write(`wrote ${relative(process.cwd(), f) || f}\n`);
+  await mkdir(outDir, { recursive: true });
+  await writeFilesAtomic(files);
+  for (const f of files) process.stderr.write(`wrote ${relative(process.cwd(), f.file) || f.file}\n`);
   const counts = new Map<string, number>();
   for (const r of run.results) counts.set(r.outcome, (counts.get(r.outcome) ?? 0) + 1);
   process.stderr.write(`audit-harness: merged ${run.results.length} result(s) of ${run.targets.length} target(s) from ${dirs.length} run(s): ${[...counts].map(([o, n]) => `${n} ${o}`).join(', ')}\n`);

@@ -1,10 +1,10 @@
 // Reporters of scenario runs: live console output, JUnit XML, results.json and the coverage matrix.
 import { join } from 'node:path';
 import type { RunResult } from '../result.js';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFilesAtomic, type FileText } from './atomic-write.js';
 import { createConsoleReporter } from './console.js';
-import { writeJson } from './json.js';
-import { writeJunit } from './junit.js';
+import { renderJson } from './json.js';
+import { renderJunit } from './junit.js';
 import { buildMatrix } from './matrix.js';
 import { renderMatrixHtml } from './matrix-html.js';
 import { renderMatrixMarkdown } from './matrix-markdown.js';
@@ -64,14 +64,20 @@ export const REPORT_FILES = {
   matrixHtml: 'coverage-matrix.html',
 } as const;
 
-/** Writes coverage-matrix.md and coverage-matrix.html into outDir; returns their paths. */
-export async function writeMatrix(run: RunResult, outDir: string): Promise<string[]> {
+/** coverage-matrix.md and coverage-matrix.html in outDir, rendered. */
+function renderMatrixFiles(run: RunResult, outDir: string): FileText[] {
   const matrix = buildMatrix(run);
-  const md = join(outDir, REPORT_FILES.matrixMarkdown);
-  const htmlFile = join(outDir, REPORT_FILES.matrixHtml);
-  await writeFileAtomic(md, renderMatrixMarkdown(matrix));
-  await writeFileAtomic(htmlFile, renderMatrixHtml(matrix));
-  return [md, htmlFile];
+  return [
+    { file: join(outDir, REPORT_FILES.matrixMarkdown), data: renderMatrixMarkdown(matrix) },
+    { file: join(outDir, REPORT_FILES.matrixHtml), data: renderMatrixHtml(matrix) },
+  ];
+}
+
+/** Writes coverage-matrix.md and coverage-matrix.html into outDir (both or neither); returns their paths. */
+export async function writeMatrix(run: RunResult, outDir: string): Promise<string[]> {
+  const files = renderMatrixFiles(run, outDir);
+  await writeFilesAtomic(files);
+  return files.map((f) => f.file);
 }
 
 export interface WriteReportsOptions {
@@ -81,26 +87,26 @@ export interface WriteReportsOptions {
   stream?: NodeJS.WritableStream;
 }
 
+/** The file reporters' files, rendered, in the order writeReports names them; nothing is written. */
+export function renderReports(run: RunResult, reporters: readonly ReporterName[], outDir: string): FileText[] {
+  const unknown = reporters.filter((r) => !REPORTER_NAMES.includes(r));
+  if (unknown.length) throw new Error(`unknown reporter ${unknown.join(', ')} (known: ${REPORTER_NAMES.join(', ')})`);
+  return [
+    ...(reporters.includes('json') ? [{ file: join(outDir, REPORT_FILES.json), data: renderJson(run) }] : []),
+    ...(reporters.includes('junit') ? [{ file: join(outDir, REPORT_FILES.junit), data: renderJunit(run) }] : []),
+    ...(reporters.includes('matrix') ? renderMatrixFiles(run, outDir) : []),
+  ];
+}
+
 /**
  * Writes the file reporters: junit -> outDir/junit.xml, json -> outDir/results.json,
- * matrix -> outDir/coverage-matrix.{md,html}. 'console' prints the end-of-run summary only when a stream is given
- * (a runner that used createConsoleReporter live has printed it already). Returns the files written.
+ * matrix -> outDir/coverage-matrix.{md,html}, all rendered before any is written and then written together
+ * (writeFilesAtomic): a failure leaves no part of a report. 'console' prints the end-of-run summary only when a
+ * stream is given (a runner that used createConsoleReporter live has printed it already). Returns the files written.
  */
 export async function writeReports(run: RunResult, opts: WriteReportsOptions): Promise<string[]> {
-  const unknown = opts.reporters.filter((r) => !REPORTER_NAMES.includes(r));
-  if (unknown.length) throw new Error(`unknown reporter ${unknown.join(', ')} (known: ${REPORTER_NAMES.join(', ')})`);
-  const written: string[] = [];
-  if (opts.reporters.includes('json')) {
-    const f = join(opts.outDir, REPORT_FILES.json);
-    await writeJson(run, f);
-    written.push(f);
-  }
-  if (opts.reporters.includes('junit')) {
-    const f = join(opts.outDir, REPORT_FILES.junit);
-    await writeJunit(run, f);
-    written.push(f);
-  }
-  if (opts.reporters.includes('matrix')) written.push(...(await writeMatrix(run, opts.outDir)));
+  const files = renderReports(run, opts.reporters, opts.outDir);
+  await writeFilesAtomic(files);
   if (opts.reporters.includes('console') && opts.stream) createConsoleReporter({ stream: opts.stream }).runFinished(run);
-  return written;
+  return files.map((f) => f.file);
 }

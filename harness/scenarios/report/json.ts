@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import type { Outcome, RunResult } from '../result.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { byTarget } from './group.js';
+import { runProblems } from './results-schema.js';
 import { OUTCOMES } from './text.js';
 import { reproLinks } from '../../repro/command.js';
 import { toolOf, validateCommand } from '../../tools/validate/tool-links.js';
@@ -54,7 +55,7 @@ export async function writeJson(run: RunResult, file: string): Promise<void> {
   await writeFileAtomic(file, renderJson(run));
 }
 
-/** Reads a results.json back (for `report` style commands); names the file when it is not one. */
+/** Reads a results.json back (for `report` style commands) and checks its contents; names the file and the place in it that is wrong. */
 export async function readJson(file: string): Promise<RunResult> {
   let data: unknown;
   try {
@@ -66,5 +67,8 @@ export async function readJson(file: string): Promise<RunResult> {
   if (d?.format !== RESULTS_FORMAT || d.version !== RESULTS_VERSION || typeof d.run !== 'object' || d.run === null) {
     throw new Error(`${file}: not a ${RESULTS_FORMAT} v${RESULTS_VERSION} file`);
   }
+  // Broken contents are named where they are (FILE: run.results[2].steps: ...), not met later as a TypeError.
+  const problems = runProblems(d.run);
+  if (problems.length) throw new Error(problems.map((p) => `${file}: ${p}`).join('\n'));
   return d.run as RunResult;
 }
