@@ -2,17 +2,20 @@
 // `-S init_module`): the run's results.json, then repro, then the README's own command on a fresh boot must log the
 // same events (syscall, key, record types) and the same absence of finit_module.
 import test from 'ava';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { repoRoot } from '../harness/paths.js';
 import { spawnSync } from 'node:child_process';
+import { rerunCommands } from '../harness/repro/rerun.js';
 import { reproScript } from '../harness/repro/script.js';
 import { stepTemplate } from '../harness/repro/step-template.js';
 import { applySteps } from '../harness/scenarios/apply.js';
 import { shellQuote } from '../harness/shell.js';
 import { findScenarioFiles, loadScenario } from '../harness/scenarios/load.js';
 import { stepCommand, type Fixtures } from '../harness/scenarios/steps.js';
+import { loadProfile } from '../harness/sim/profile.js';
+import { knownTargets } from '../harness/targets/index.js';
 import { cli, processesNaming } from './vm-cli.js';
 
 interface Logged { syscall?: string; key?: string; types: string[] }
@@ -113,4 +116,122 @@ test('repro.sh writes the rules file where the runner does and runs the runner\'
   t.deepEqual(applySteps(src, 'auditctl-R'), { about: 'one file, loaded by auditctl -R', file: { path: '/tmp/audit-harness-cis_64.rules' }, commands: ['auditctl -R /tmp/audit-harness-cis_64.rules'] });
   t.deepEqual(applySteps(src, 'augenrules').file, { path: '/etc/audit/rules.d/50-cis_64.rules', mode: 0o640 });
   t.deepEqual(applySteps(src, 'augenrules').commands, ['augenrules --load']);
+});
+
+/** A copy of cis-64-root under another id in a directory outside the repository, run on a sim: target. */
+async function runOutsideRepo(work: string, id: string, target: string): Promise<{ file: string; results: string; code: number | null; stderr: string }> {
+  const dir = path.join(work, 'elsewhere');
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, 's.yaml');
+  const text = readFileSync(path.join(repoRoot, 'scenarios/cis/cis-64-root.yaml'), 'utf8');
+  if (!/^id: cis-64-root$/m.test(text)) throw new Error('cis-64-root.yaml has no line id: cis-64-root');
+  writeFileSync(file, text.replace(/^id: cis-64-root$/m, `id: ${id}`));
+  const out = path.join(work, 'run');
+  const run = await cli(['run', file, '--target', target, '--reporter', 'json', '--out', out]);
+  return { file, results: path.join(out, 'results.json'), code: run.code, stderr: run.stderr };
+}
+
+const stepOf = (file: string, scenarioId: string, stepId: string) => {
+  const doc = JSON.parse(readFileSync(file, 'utf8')) as { run: { results: Array<{ scenarioId: string; outcome: string; steps: Array<{ id: string; logged: Logged[] }> }> } };
+  const r = doc.run.results.find((x) => x.scenarioId === scenarioId)!;
+  return { outcome: r.outcome, step: r.steps.find((s) => s.id === stepId)! };
+};
+
+test('repro of a scenario file outside the repository found on a sim: target: the repro is written, and it offers only commands that work (the run on the model, which finds the same, and on the real target the profile stands for)', async (t) => {
+  const work = mkdtempSync(path.join(os.tmpdir(), 'audit-harness-repro-sim-'));
+  try {
+    const { file, results, ...run } = await runOutsideRepo(work, 'outside-cis-64-root', 'sim:debian13-amd64');
+    t.is(run.code, 0, run.stderr);
+    const first = stepOf(results, 'outside-cis-64-root', 'insmod');
+    t.is(first.outcome, 'gap');
+
+    const dir = path.join(work, 'repro');
+    const made = await cli(['repro', '--results', results, '--scenario', 'outside-cis-64-root', '--out', dir]);
+    t.is(made.code, 0, made.stderr);
+    t.notRegex(made.stderr, /ENOENT/);
+    for (const f of ['repro.sh', 'rules/50-modules.rules', 'expected.txt', 'actual.json', 'facts.json', 'README.md']) t.true(statSync(path.join(dir, f)).isFile(), f);
+
+    // No `vm exec` of a sim: target (vm exec refuses it); a run on the model, and on the profile's real target.
+    const commands = made.stdout.trim().split('\n');
+    const real = loadProfile('debian13-amd64').calibratedBy!;
+    t.true(knownTargets.some((k) => k.spec === real), real);
+    t.deepEqual(commands, [
+      `audit-harness run ${file} --target sim:debian13-amd64 --out ${path.join(dir, 'run@sim_debian13-amd64')}`,
+      `audit-harness run ${file} --target ${real} --out ${path.join(dir, `run@${real.replace(':', '_')}`)}`,
+    ]);
+    const readme = readFileSync(path.join(dir, 'README.md'), 'utf8');
+    t.notRegex(readme, /vm exec/);
+    for (const c of commands) t.true(readme.includes(`\n    ${c}\n`), c);
+    t.true(readme.includes(`audit-harness repro --results ${path.join(dir, `run@${real.replace(':', '_')}`, 'results.json')} --scenario outside-cis-64-root --step insmod --target ${real} `), readme);
+
+    // The model's command, word for word: the same outcome, the same events for the step.
+    const again = await cli(commands[0]!.split(' ').slice(1));
+    t.is(again.code, 0, again.stderr);
+    const rerun = stepOf(path.join(dir, 'run@sim_debian13-amd64', 'results.json'), 'outside-cis-64-root', 'insmod');
+    t.is(rerun.outcome, first.outcome);
+    t.deepEqual(rerun.step.logged.map(sig), first.step.logged.map(sig));
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+});
+
+test('repro of a finding on a modelled profile (no real target stands for it) offers the run on the model only, and says why', async (t) => {
+  const work = mkdtempSync(path.join(os.tmpdir(), 'audit-harness-repro-sim-'));
+  try {
+    const out = path.join(work, 'run');
+    t.is(loadProfile('rhel9-x86_64').calibratedBy, undefined);
+    const run = await cli(['run', path.join(repoRoot, 'scenarios/cis/cis-64-root.yaml'), '--target', 'sim:rhel9-x86_64', '--reporter', 'json', '--out', out]);
+    t.is(run.code, 0, run.stderr);
+    const dir = path.join(work, 'repro');
+    const made = await cli(['repro', '--results', path.join(out, 'results.json'), '--scenario', 'cis-64-root', '--step', 'insmod', '--out', dir]);
+    t.is(made.code, 0, made.stderr);
+    t.is(made.stdout, `audit-harness run ${path.join(repoRoot, 'scenarios/cis/cis-64-root.yaml')} --target sim:rhel9-x86_64 --out ${path.join(dir, 'run@sim_rhel9-x86_64')}\n`);
+    t.regex(made.stderr, /not offered: the profile rhel9-x86_64 is modelled from public sources/);
+    t.regex(readFileSync(path.join(dir, 'README.md'), 'utf8'), /Not offered: the profile rhel9-x86_64 is modelled/);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+});
+
+test('repro offers `vm exec` only for a target it can boot', async (t) => {
+  const x = { scenarioId: 's', stepId: 'insmod', scenarioFile: '/s.yaml', dir: '/tmp/r' };
+  t.deepEqual((await rerunCommands({ ...x, target: 'qemu:debian12-amd64' })).commands.map((c) => c.command), ['audit-harness vm exec qemu:debian12-amd64 --put /tmp/r:/root/repro -- sh /root/repro/repro.sh']);
+  const gone = await rerunCommands({ ...x, target: 'qemu:debian9-amd64' });
+  t.deepEqual(gone.commands, []);
+  t.regex(gone.notes.join('\n'), /qemu:debian9-amd64 is not a target this audit-harness can boot/);
+  const noProfile = await rerunCommands({ ...x, target: 'sim:debian9-amd64' });
+  t.deepEqual(noProfile.commands, []);
+  t.regex(noProfile.notes.join('\n'), /no simulator profile debian9-amd64/);
+});
+
+test('repro names the results file and the place in its JSON that is wrong (exit 2, nothing written), and a scenario file that is gone', async (t) => {
+  const work = mkdtempSync(path.join(os.tmpdir(), 'audit-harness-repro-bad-'));
+  try {
+    const { file, results, ...run } = await runOutsideRepo(work, 'outside-gone', 'sim:debian12-amd64');
+    t.is(run.code, 0, run.stderr);
+    const good = readFileSync(results, 'utf8');
+    const cases: Array<[(run: Record<string, any>) => void, string]> = [
+      [(r) => void (r.results = { 0: r.results[0] }), 'run.results: expected array, got object'],
+      [(r) => void (r.results[0].steps = 'insmod'), 'run.results[0].steps: expected array, got string'],
+      [(r) => void (r.results[0].expectations[0].description = null), 'run.results[0].expectations[0].description: expected string, got null'],
+      [(r) => void delete r.results[0].file, 'run.results[0].file: missing (expected string)'],
+    ];
+    for (const [spoil, where] of cases) {
+      const doc = JSON.parse(good);
+      spoil(doc.run);
+      const bad = path.join(work, 'bad.json');
+      writeFileSync(bad, JSON.stringify(doc));
+      const dir = path.join(work, 'repro-bad');
+      const r = await cli(['repro', '--results', bad, '--scenario', 'outside-gone', '--out', dir]);
+      t.is(r.code, 2, where);
+      t.is(r.stderr, `audit-harness: ${bad}: ${where}\n`);
+      t.false(existsSync(dir), where);
+    }
+    rmSync(file);
+    const gone = await cli(['repro', '--results', results, '--scenario', 'outside-gone', '--out', path.join(work, 'repro')]);
+    t.is(gone.code, 2);
+    t.is(gone.stderr, `audit-harness: ${results}: scenario outside-gone ran from ${file}, which is not there any more (${file})\n`);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
 });

@@ -22,6 +22,13 @@ export function register(program: Command): void {
     .action(async (flags: ReproFlags) => {
       const r = await writeRepro(flags);
       process.stderr.write(`wrote ${relative(process.cwd(), r.dir) || r.dir} (${r.finding.result.scenarioId}, step ${r.finding.step.id}, ${r.finding.result.target})\n`);
-      process.stdout.write(`${r.rerun}\n`);
+      // The commands that rerun it, one a line on stdout (for a qemu: or vagrant: finding, the one `vm exec`), each
+      // with what it does on stderr.
+      for (const c of r.reruns.commands) {
+        process.stderr.write(`${c.what}:\n`);
+        process.stdout.write(`${c.command}\n`);
+        if (c.then) process.stderr.write(`${c.then}\n`);
+      }
+      for (const n of r.reruns.notes) process.stderr.write(`not offered: ${n}\n`);
     });
 }

@@ -1,6 +1,6 @@
 // `repro`'s output: a self-contained directory for one finding (rules as applied, repro.sh, expected and actual
-// records, the target's facts, a README with the command that reruns it).
-import { chmod, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+// records, the target's facts, a README with the commands that rerun it, rerun.ts).
+import { access, chmod, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { KernelArch } from '../audit/rules/index.js';
 import { imagesDir, type ImageManifest } from '../images/index.js';
@@ -8,6 +8,7 @@ import { repoRoot } from '../paths.js';
 import { applySteps, readRulesSource, safeName } from '../scenarios/apply.js';
 import { loadScenario } from '../scenarios/load.js';
 import { readJson } from '../scenarios/report/json.js';
+import { rerunCommands, type Reruns } from './rerun.js';
 import { reproScript } from './script.js';
 import { selectFinding, type Finding } from './select.js';
 import { stepTemplate } from './step-template.js';
@@ -23,11 +24,9 @@ export interface ReproOptions {
 export interface ReproDir {
   dir: string;
   finding: Finding;
-  /** The README's command that reruns repro.sh on a fresh boot of the same image. */
-  rerun: string;
+  /** The README's commands that rerun the finding (rerun.ts), and why one is not offered. */
+  reruns: Reruns;
 }
-
-const GUEST_DIR = '/root/repro';
 
 /** The image the run used, if it is in the cache: packages (kmod, auditd, the kernel) for the facts. */
 async function cachedManifest(target: string, kernelRelease: string | undefined): Promise<ImageManifest | undefined> {
@@ -52,7 +51,11 @@ export async function writeRepro(opts: ReproOptions): Promise<ReproDir> {
   const run = await readJson(opts.results);
   const finding = selectFinding(run, opts.results, opts.scenario, opts.step, opts.target);
   const { result, step } = finding;
-  const scenarioFile = path.join(repoRoot, result.file);
+  // plan.ts records a file under the repo relative to it, any other absolute.
+  const scenarioFile = path.resolve(repoRoot, result.file);
+  if (!(await access(scenarioFile).then(() => true, () => false))) {
+    throw new Error(`${opts.results}: scenario ${result.scenarioId} ran from ${result.file}, which is not there any more (${scenarioFile})`);
+  }
   const scenario = await loadScenario(scenarioFile);
   const stepSpec = scenario.steps.find((s) => s.id === step.id);
   if (!stepSpec) throw new Error(`${result.file}: no step "${step.id}" any more (the scenario changed since ${opts.results} was written)`);
@@ -106,18 +109,19 @@ export async function writeRepro(opts: ReproOptions): Promise<ReproDir> {
   };
   await writeFile(path.join(dir, 'facts.json'), `${JSON.stringify(facts, null, 2)}\n`);
 
-  const rerun = `audit-harness vm exec ${result.target} --put ${dir}:${GUEST_DIR} -- sh ${GUEST_DIR}/repro.sh`;
-  await writeFile(path.join(dir, 'README.md'), readme({ finding, scenarioFile: result.file, ruleFile, rerun, facts, template, results: opts.results, apply: scenario.apply }));
-  return { dir, finding, rerun };
+  const reruns = await rerunCommands({ target: result.target, scenarioId: result.scenarioId, stepId: step.id, scenarioFile, dir });
+  await writeFile(path.join(dir, 'README.md'), readme({ finding, scenarioFile: result.file, ruleFile, reruns, facts, template, results: opts.results, apply: scenario.apply }));
+  return { dir, finding, reruns };
 }
 
 function readme(x: {
-  finding: Finding; scenarioFile: string; ruleFile: string; rerun: string; results: string; apply: string;
+  finding: Finding; scenarioFile: string; ruleFile: string; reruns: Reruns; results: string; apply: string;
   facts: Record<string, unknown> & { packages?: Record<string, string> }; template: ReturnType<typeof stepTemplate>;
 }): string {
   const { result, step, expectations } = x.finding;
   const notPassed = expectations.filter((e) => e.outcome !== 'pass');
-  const pkgs = x.facts.packages ? Object.entries(x.facts.packages).map(([n, v]) => `${n} ${v}`).join(', ') : 'unknown (image not in the cache)';
+  const pkgs = x.facts.packages ? Object.entries(x.facts.packages).map(([n, v]) => `${n} ${v}`).join(', ')
+    : result.target.startsWith('sim:') ? `none: ${result.target} is the simulator's model of a release (vms/profiles/${result.target.slice(4)}.yaml)` : 'unknown (image not in the cache)';
   return `# ${result.scenarioId}, step ${step.id}: ${notPassed.map((e) => e.outcome).join(', ') || 'pass'}
 
 ${result.title} (\`${x.scenarioFile}\`), on ${result.target}, kernel ${result.kernelRelease ?? 'unknown'} (${result.arch}).
@@ -128,11 +132,7 @@ ${notPassed.map((e) => `- **${e.description}** (${e.outcome})${e.reason ? `: ${e
 The step ran \`${step.command}\` (as ${step.as}), exit status ${step.exitCode}, and the run logged:
 ${step.logged.map((l) => `- event ${l.serial}: ${l.syscall ?? '(no syscall)'} key=${l.key ?? '(none)'} ${l.types.join(',')}`).join('\n') || '- nothing with the key'}
 
-## Rerun on the same image (a fresh boot)
-
-    ${x.rerun}
-
-## Run on any Linux host with auditd
+${x.reruns.commands.map((c) => `## ${c.what}\n\n    ${c.command}\n${c.then ? `\n${c.then}\n` : ''}\n`).join('')}${x.reruns.notes.map((n) => `Not offered: ${n}.\n\n`).join('')}## Run on any Linux host with auditd
 
 As root, on a test machine (the script replaces the audit rules: \`auditctl -D\`, then \`rules/${x.ruleFile}\` by ${x.apply}):
 
