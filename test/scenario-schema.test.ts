@@ -38,3 +38,20 @@ test('every scenario file validates and starts with the yaml-language-server sch
     t.regex(await readFile(f, 'utf8'), /^# yaml-language-server: \$schema=/, f);
   }
 });
+
+test('scenarios/schema.json shows editors each when: fact\'s own values and the RECORD.field form of fields', async (t) => {
+  const onDisk = JSON.parse(await readFile(join(repoRoot, 'scenarios/schema.json'), 'utf8')) as {
+    $defs: { conditions: { properties: Record<string, { anyOf: { enum?: string[]; type?: string; pattern?: string }[] }>; additionalProperties: boolean } };
+    properties: { expect: { items: { properties: { when: { $ref: string }; fields: { propertyNames: { pattern: string } } } } } };
+  };
+  const conditions = onDisk.$defs.conditions;
+  t.is(onDisk.properties.expect.items.properties.when.$ref, '#/$defs/conditions');
+  t.false(conditions.additionalProperties);
+  t.deepEqual(conditions.properties.xzSyscall!.anyOf[0]!.enum, ['init_module', 'finit_module']);
+  t.is(conditions.properties.kernModule!.anyOf[0]!.type, 'boolean');
+  t.regex('>=6.1', new RegExp(conditions.properties.kernel!.anyOf[0]!.pattern!));
+  t.notRegex('6.1', new RegExp(conditions.properties.kernel!.anyOf[0]!.pattern!));
+  const field = new RegExp(onDisk.properties.expect.items.properties.fields.propertyNames.pattern);
+  t.regex('SYSCALL.syscall:i', field);
+  t.notRegex('SYSCALL.syscall:q', field);
+});

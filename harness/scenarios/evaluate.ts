@@ -2,7 +2,7 @@
 import type { AuditEvent } from '../audit/records/types.js';
 import { interpretRecord } from '../audit/records/interpret/index.js';
 import type { ExpectationResult } from './result.js';
-import type { Scenario } from './schema.js';
+import { parseFieldSpec, type Scenario } from './schema.js';
 import { conditionsHold, describeConditions } from '../releases/conditions.js';
 import type { AllFacts } from '../releases/facts.js';
 
@@ -21,8 +21,9 @@ export function eventsOfStep(events: AuditEvent[], w: StepWindow): AuditEvent[] 
  * the first record of that type that has the field wins.
  */
 export function fieldOf(e: AuditEvent, spec: string): string | undefined {
-  const interpreted = spec.endsWith(':i');
-  const [type, name] = (interpreted ? spec.slice(0, -2) : spec).split('.') as [string, string];
+  const parsed = parseFieldSpec(spec);
+  if ('problem' in parsed) return undefined; // the loader refuses such a spec; read as nothing, never as another field
+  const { type, name, interpreted } = parsed;
   for (const r of e.records) if (r.type === type) {
     if (interpreted) {
       const f = interpretRecord(r, e).find((x) => x.name === name);

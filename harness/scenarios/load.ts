@@ -1,53 +1,115 @@
-// Reads a scenario YAML file; errors name file:line:col of the offending node.
+// Reads a scenario YAML file; errors name file:line:col of the offending node (or the file, when no node is to blame).
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LineCounter, parseDocument, isMap, isSeq, type Node } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, visit, type Document, type Node } from 'yaml';
+import type { z } from 'zod';
+import { parseYamlSource, positionOf, YamlFileError, type YamlPosition, type YamlSource } from '../yaml-errors.js';
 import { scenarioSchema, type Scenario } from './schema.js';
 
 export class ScenarioFileError extends Error {
-  constructor(readonly file: string, readonly line: number, readonly col: number, detail: string) {
-    super(`${file}:${line}:${col}: ${detail}`);
+  constructor(readonly file: string, readonly line: number | undefined, readonly col: number | undefined, detail: string) {
+    super(`${file}${line !== undefined ? `:${line}:${col ?? 1}` : ''}: ${detail}`);
     this.name = 'ScenarioFileError';
   }
 }
 
-function nodeAt(root: unknown, path: readonly PropertyKey[]): Node | undefined {
-  let node = root as Node | undefined;
-  let found = node;
-  for (const key of path) {
-    if (isMap(node)) {
-      const pair = node.items.find((p) => (p.key as { value?: unknown })?.value === key);
-      node = (pair?.value ?? pair?.key) as Node | undefined;
-    } else if (isSeq(node) && typeof key === 'number') {
-      node = node.items[key] as Node | undefined;
-    } else break;
-    if (node) found = node; else break;
+type Path = readonly PropertyKey[];
+
+/** Where the key of a map entry is written (an unknown or misspelled key), else where the path is. */
+function keyPosition(source: YamlSource, path: Path, key: PropertyKey): YamlPosition {
+  const map = source.doc.getIn(path as unknown[], true);
+  const pair = isMap(map) ? map.items.find((p) => (p.key as { value?: unknown } | null)?.value === key) : undefined;
+  const node = pair?.key as Node | undefined;
+  return node?.range ? source.lines.linePos(node.range[0]) : positionOf(source, [...path, key]);
+}
+
+/** A parsed scenario and where its parts are written, for checks that need more than the file (rule sets, ids). */
+export interface ScenarioDocument {
+  scenario: Scenario;
+  /** The error to report for the node at path (its key's node with key: an unknown or misspelled key). */
+  errorAt(path: Path, message: string, key?: PropertyKey): ScenarioFileError;
+}
+
+function locator(file: string, source: YamlSource) {
+  return (path: Path, message: string, key?: PropertyKey): ScenarioFileError => {
+    const { line, col } = key === undefined ? positionOf(source, path) : keyPosition(source, path, key);
+    return new ScenarioFileError(file, line, col, message);
+  };
+}
+
+/** A zod issue as the error at its node: an unknown key and a bad map key point at the key itself. */
+function issueError(issue: z.core.$ZodIssue, at: ReturnType<typeof locator>): ScenarioFileError {
+  const where = (p: Path) => p.map(String).join('.') || '(top)';
+  if (issue.code === 'unrecognized_keys') {
+    const key = issue.keys[0]!;
+    const message = issue.message.startsWith('Unrecognized key') ? `unknown key "${key}"` : issue.message;
+    return at(issue.path, `${where([...issue.path, key])}: ${message}`, key);
   }
-  return found;
+  if (issue.code === 'invalid_key') {
+    const key = issue.path[issue.path.length - 1]!;
+    return at(issue.path.slice(0, -1), `${where(issue.path)}: ${issue.issues[0]?.message ?? issue.message}`, key);
+  }
+  return at(issue.path, `${where(issue.path)}: ${issue.message}`);
+}
+
+/**
+ * The alias a failed toJS is about: an alias to an anchor not set before it, else (too many aliases) the first alias.
+ * yaml does not say which one it was.
+ */
+function aliasBlamed(doc: Document, message: string): Node | undefined {
+  const anchors = new Set<string>();
+  let first: Node | undefined;
+  let unresolved: Node | undefined;
+  visit(doc, (_key, node) => {
+    if (isAlias(node)) {
+      first ??= node;
+      if (!anchors.has(node.source)) { unresolved = node; return visit.BREAK; }
+    } else if ((isScalar(node) || isMap(node) || isSeq(node)) && node.anchor) anchors.add(node.anchor);
+    return undefined;
+  });
+  return /Unresolved alias/.test(message) ? unresolved ?? first : first;
+}
+
+/** Parses a scenario's text; every error is a ScenarioFileError naming file (and the line:col it is about). */
+export function parseScenarioDocument(text: string, file: string): ScenarioDocument {
+  try {
+    return parseOrThrow(text, file);
+  } catch (e) {
+    if (e instanceof ScenarioFileError) throw e;
+    throw new ScenarioFileError(file, undefined, undefined, (e as Error).message);
+  }
+}
+
+function parseOrThrow(text: string, file: string): ScenarioDocument {
+  let source: YamlSource;
+  try {
+    source = parseYamlSource(text, file);
+  } catch (e) {
+    const p = e instanceof YamlFileError ? e.problems[0] : undefined;
+    if (!p) throw e;
+    throw new ScenarioFileError(file, p.line, p.col, p.message);
+  }
+  let data: unknown;
+  try {
+    data = source.doc.toJS();
+  } catch (e) {
+    // yaml refuses an alias bomb or an alias to no anchor only here, and its error does not say where.
+    const message = (e as Error).message;
+    const node = aliasBlamed(source.doc, message);
+    const pos = node?.range ? source.lines.linePos(node.range[0]) : undefined;
+    throw new ScenarioFileError(file, pos?.line, pos?.col, message);
+  }
+  if (data === null || data === undefined) throw new ScenarioFileError(file, undefined, undefined, 'the file is empty: a scenario is a map (id, title, source, rules, steps, expect)');
+  const at = locator(file, source);
+  const parsed = scenarioSchema.safeParse(data);
+  if (!parsed.success) throw issueError(parsed.error.issues[0]!, at);
+  const problem = crossCheck(parsed.data);
+  if (problem) throw at(problem.path, `${problem.path.join('.')}: ${problem.message}`);
+  return { scenario: parsed.data, errorAt: at };
 }
 
 export function parseScenario(text: string, file: string): Scenario {
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0]!;
-    const { line, col } = lc.linePos(e.pos[0]);
-    throw new ScenarioFileError(file, line, col, e.message.split('\n')[0]!);
-  }
-  const parsed = scenarioSchema.safeParse(doc.toJS());
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const node = nodeAt(doc.contents, issue.path);
-    const { line, col } = node?.range ? lc.linePos(node.range[0]) : { line: 1, col: 1 };
-    throw new ScenarioFileError(file, line, col, `${issue.path.join('.') || '(top)'}: ${issue.message}`);
-  }
-  const problem = crossCheck(parsed.data);
-  if (problem) {
-    const node = nodeAt(doc.contents, problem.path);
-    const { line, col } = node?.range ? lc.linePos(node.range[0]) : { line: 1, col: 1 };
-    throw new ScenarioFileError(file, line, col, `${problem.path.join('.')}: ${problem.message}`);
-  }
-  return parsed.data;
+  return parseScenarioDocument(text, file).scenario;
 }
 
 /** What the schema cannot say: step ids are unique and every expectation names a step that exists. */
@@ -66,11 +128,33 @@ function crossCheck(s: Scenario): { path: PropertyKey[]; message: string } | und
   }
   if (s.rulesFile && s.apply !== 'augenrules') return { path: ['rulesFile'], message: `rulesFile is where augenrules reads rules; this scenario applies them with ${s.apply}` };
   if (s.applyFails && s.steps.length > 0) return { path: ['steps'], message: 'a scenario whose rules must fail to apply has no steps to run' };
+  // Rules given per arch: every arch the scenario applies to needs its own.
+  const [kind, rules] = 'inline' in s.rules ? ['inline', s.rules.inline] as const : ['ruleset', s.rules.ruleset] as const;
+  if (typeof rules !== 'string' && s.applies.archs) {
+    const missing = s.applies.archs.filter((a) => rules[a] === undefined);
+    if (missing.length) {
+      return { path: ['rules', kind], message: `applies to ${missing.join(', ')} (applies.archs) but its rules are given only for ${Object.keys(rules).join(', ')}` };
+    }
+  }
   return undefined;
 }
 
+/**
+ * Reads and parses a scenario file; every error, the file's own reading included, is a ScenarioFileError naming it
+ * (as `file`, by default the path it is read from).
+ */
+export async function readScenario(path: string, file = path): Promise<ScenarioDocument> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    throw new ScenarioFileError(file, undefined, undefined, `cannot read it: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  return parseScenarioDocument(text, file);
+}
+
 export async function loadScenario(file: string): Promise<Scenario> {
-  return parseScenario(await readFile(file, 'utf8'), file);
+  return (await readScenario(file)).scenario;
 }
 
 /** Every scenario file (*.yaml, *.yml) below dir, sorted. */

@@ -6,7 +6,7 @@ import { relative, resolve } from 'node:path';
 import { formatError, parseRulesText, type KernelArch } from '../audit/rules/index.js';
 import { repoRoot } from '../paths.js';
 import { readRulesSource, rulesArchs } from './apply.js';
-import { findScenarioFiles, loadScenario, ScenarioFileError } from './load.js';
+import { findScenarioFiles, readScenario, ScenarioFileError, type ScenarioDocument } from './load.js';
 import type { PlannedScenario } from './runner.js';
 
 export interface PlanOptions {
@@ -39,6 +39,21 @@ function unloadableEverywhere(text: string, file: string, archs: readonly Kernel
   return perArch.every((errors) => errors.length > 0) ? perArch[0]!.map(formatError) : [];
 }
 
+/** The rules of each arch the scenario applies to: a missing rule set is an error at the rules: node naming it. */
+async function unloadableRules(doc: ScenarioDocument, file: string): Promise<string[]> {
+  const { scenario } = doc;
+  if (scenario.applyFails) return [];
+  const perArch = rulesArchs(scenario);
+  const archs = (scenario.applies.archs ?? perArch ?? ['x86_64', 'i686']) as KernelArch[];
+  const read = (arch: KernelArch) => readRulesSource(scenario, file, arch).catch((e: Error) => {
+    throw doc.errorAt(['rules', 'inline' in scenario.rules ? 'inline' : 'ruleset', ...(perArch ? [arch] : [])], e.message.replace(`${file}: `, ''));
+  });
+  // Rules given per arch are each checked on their own arch; one text on every arch the scenario applies to.
+  if (perArch) return (await Promise.all(archs.map(async (a) => { const src = await read(a); return unloadableEverywhere(src.text, src.file, [a]); }))).flat();
+  const src = await read(archs[0]!);
+  return unloadableEverywhere(src.text, src.file, archs);
+}
+
 export async function planScenarios(paths: readonly string[], opts: PlanOptions = {}): Promise<Plan> {
   const files: string[] = [];
   const problems: string[] = [];
@@ -55,22 +70,20 @@ export async function planScenarios(paths: readonly string[], opts: PlanOptions 
   for (const abs of [...new Set(files)].sort()) {
     const file = relative(repoRoot, abs).startsWith('..') ? abs : relative(repoRoot, abs);
     try {
-      const scenario = await loadScenario(abs);
+      const doc = await readScenario(abs, file);
+      const { scenario } = doc;
       const other = ids.get(scenario.id);
-      if (other) throw new Error(`${file}: id "${scenario.id}" is also the id of ${other}`);
+      if (other) throw doc.errorAt(['id'], `id: "${scenario.id}" is also the id of ${other}`);
       ids.set(scenario.id, file);
-      const archs = (scenario.applies.archs ?? rulesArchs(scenario) ?? ['x86_64', 'i686']) as KernelArch[];
-      const missing = archs.filter((a) => !(rulesArchs(scenario) ?? archs).includes(a));
-      if (missing.length) throw new Error(`${file}: applies to ${missing.join(', ')} but its rules are given only for ${rulesArchs(scenario)!.join(', ')}`);
-      // Rules given per arch are each checked on their own arch; one text on every arch the scenario applies to.
-      const bad = scenario.applyFails ? [] : rulesArchs(scenario)
-        ? (await Promise.all(archs.map(async (a) => { const src = await readRulesSource(scenario, file, a); return unloadableEverywhere(src.text, src.file, [a]); }))).flat()
-        : await readRulesSource(scenario, file, archs[0]!).then((src) => unloadableEverywhere(src.text, src.file, archs));
+      const bad = await unloadableRules(doc, file);
       if (bad.length) throw new Error(bad.join('\n'));
       if (grep && !grep.test(scenario.id) && !grep.test(scenario.title)) continue;
       scenarios.push({ scenario, file });
     } catch (e) {
-      problems.push(e instanceof ScenarioFileError ? e.message.replace(abs, file) : (e as Error).message);
+      // Every problem names the file, whatever threw it.
+      const message = (e as Error).message;
+      const named = e instanceof ScenarioFileError || message.startsWith(`${file}:`) || message.startsWith(`${file} (`);
+      problems.push(named ? message : `${file}: ${message}`);
     }
   }
   if (opts.shard !== undefined) {

@@ -1,0 +1,137 @@
+// Scenario files with mistakes are refused before anything runs: `audit-harness run` exits 2 and names each file at
+// the line:col of the mistake, instead of a scenario that silently asserts nothing, is n/a everywhere, blames the
+// kernel (a fail) or the infrastructure (an error). Each case runs the real CLI on files written to a temp dir.
+import test from 'ava';
+import { execa } from 'execa';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { repoRoot } from '../harness/paths.js';
+import { conditionsHold } from '../harness/releases/conditions.js';
+import { deriveFacts } from '../harness/releases/facts.js';
+import { parseScenario, readScenario } from '../harness/scenarios/load.js';
+
+const cli = path.join(repoRoot, 'dist/harness/cli.js');
+
+/** A valid scenario up to its one expectation (lines 1-9); a case appends lines to the expectation or the file. */
+const head = (id = 'bad') => [
+  `id: ${id}`,
+  'title: t',
+  'source: s',
+  'rules: { ruleset: cis-64 }',
+  'steps:',
+  '  - { id: load, path: insmod, do: insmod }',
+  'expect:',
+  '  - step: load',
+  '    key: modules',
+];
+const withExpectation = (...lines: string[]) => [...head(), ...lines].join('\n') + '\n';
+/** The same in a scenario of its own id, for several files in one run. */
+const scenarioWith = (id: string, ...lines: string[]) => [...head(id), ...lines].join('\n') + '\n';
+const file = (...lines: string[]) => lines.join('\n') + '\n';
+
+interface CliRun {
+  exitCode: number | undefined;
+  /** stderr's lines. */
+  lines: string[];
+  stderr: string;
+  /** What the run wrote to --out (nothing, when it stopped before running). */
+  written: string[];
+  /** name -> the path the CLI names it by. */
+  at: (name: string) => string;
+}
+
+/** Writes the files to a temp dir and runs `run FILES --target sim:debian12-amd64` on them. */
+async function runOn(t: { teardown: (f: () => Promise<void>) => void }, files: Record<string, string>): Promise<CliRun> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'audit-harness-scenario-validation-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  for (const [name, text] of Object.entries(files)) await writeFile(path.join(dir, name), text);
+  const out = path.join(dir, 'out');
+  const r = await execa('node', [cli, 'run', ...Object.keys(files).map((n) => path.join(dir, n)), '--target', 'sim:debian12-amd64', '--out', out], { cwd: repoRoot, reject: false });
+  const written = await readdir(out).catch(() => []);
+  return { exitCode: r.exitCode, stderr: r.stderr, lines: r.stderr.split('\n'), written, at: (name) => path.join(dir, name) };
+}
+
+/** Exit 2, each expected line as it stands, no stack trace, nothing run. */
+function refused(t: import('ava').ExecutionContext, r: CliRun, expected: string[]): void {
+  t.is(r.exitCode, 2, r.stderr);
+  t.is(r.lines[0], `audit-harness: ${expected.length} scenario file(s) cannot run:`, r.stderr);
+  for (const line of expected) t.true(r.lines.includes(line), `expected the line\n  ${line}\nin\n${r.stderr}`);
+  t.notRegex(r.stderr, /\n\s+at /);
+  t.deepEqual(r.written, []);
+}
+
+test('1. a when: value that no target can have is refused at its position, on an expectation and on applies', async (t) => {
+  const r = await runOn(t, {
+    'expect-when.yaml': scenarioWith('bad1', '    when: { xzSyscall: teleport_module }'),
+    'applies-when.yaml': file('id: bad2', 'title: t', 'source: s', 'applies: { when: { sh: zsh } }', 'rules: { ruleset: cis-64 }'),
+  });
+  refused(t, r, [
+    `${r.at('expect-when.yaml')}:10:24: expect.0.when.xzSyscall: "teleport_module" is not a value of xzSyscall: it is one of init_module, finit_module`,
+    `${r.at('applies-when.yaml')}:4:24: applies.when.sh: "zsh" is not a value of sh: it is one of dash, bash, busybox`,
+  ]);
+  // The facts' own values still load, and a boolean fact takes only a boolean.
+  t.notThrows(() => parseScenario(withExpectation('    when: { xzSyscall: [init_module, finit_module], kernModule: true }'), 'ok.yaml'));
+  t.throws(() => parseScenario(withExpectation('    when: { kernModule: "true" }'), 'q.yaml'), { message: /^q\.yaml:10:25: expect\.0\.when\.kernModule: kernModule is true or false \(unquoted\), not "true"$/ });
+});
+
+test('2. a comparison that does not parse, or compares a fact of the wrong type, is refused at its position', async (t) => {
+  const r = await runOn(t, {
+    'thirty.yaml': file('id: bad', 'title: t', 'source: s', 'applies: { when: { kmod: ">= thirty" } }', 'rules: { ruleset: cis-64 }'),
+    'kernel-text.yaml': file('id: bad2', 'title: t', 'source: s', 'applies: { when: { kernel: "6.1" } }', 'rules: { ruleset: cis-64 }'),
+    'enum-compared.yaml': file('id: bad3', 'title: t', 'source: s', 'applies: { when: { arch: ">=1" } }', 'rules: { ruleset: cis-64 }'),
+  });
+  refused(t, r, [
+    `${r.at('thirty.yaml')}:4:26: applies.when.kmod: ">= thirty" is not a comparison of kmod: an operator (>=, <=, >, <, ==, !=) and a whole number, e.g. ">=31"`,
+    `${r.at('kernel-text.yaml')}:4:28: applies.when.kernel: kernel is a version and is compared, not matched: write a quoted comparison such as "==6.1" or ">=6.1", not "6.1"`,
+    `${r.at('enum-compared.yaml')}:4:26: applies.when.arch: arch is not compared: it is one of x86_64, i686`,
+  ]);
+  // Well-formed comparisons load and compare as before.
+  const s = parseScenario(file('id: ok', 'title: t', 'source: s', 'applies: { when: { kmod: ">= 31", kernel: "==6.1" } }', 'rules: { ruleset: cis-64 }'), 'ok.yaml');
+  const bookworm = deriveFacts({ arch: 'x86_64', kernel: '6.1.0-28-cloud-amd64', kmod: 30, moduleCompression: 'none', kernelDecompression: 'none', usrMerge: true, sh: 'dash', auditd: '3.0.9', logFormat: 'ENRICHED', ia32Emulation: true, kernModule: true });
+  t.false(conditionsHold(s.applies.when!, bookworm));
+  t.true(conditionsHold(s.applies.when!, { ...bookworm, kmod: 31 }));
+});
+
+test('3. a regex that does not compile is refused when the file loads, not when a target runs it', async (t) => {
+  const r = await runOn(t, { 'regex.yaml': withExpectation('    fields: { SYSCALL.comm: { regex: "(" } }') });
+  refused(t, r, [`${r.at('regex.yaml')}:10:38: expect.0.fields.SYSCALL.comm.regex: Invalid regular expression: /(/: Unterminated group`]);
+  t.notThrows(() => parseScenario(withExpectation('    fields: { SYSCALL.comm: { regex: "^(insmod|kmod)$" } }'), 'ok.yaml'));
+});
+
+test('4. unknown record types, malformed field names, an empty count range and an empty key are refused, not failed', async (t) => {
+  const r = await runOn(t, {
+    'a-record.yaml': scenarioWith('a', '    fields: { NOSUCHREC.syscall: init_module }'),
+    'b-no-field.yaml': scenarioWith('b', '    fields: { SYSCALL: init_module }'),
+    'c-suffix.yaml': scenarioWith('c', '    fields: { SYSCALL.syscall:q: init_module }'),
+    'd-count.yaml': scenarioWith('d', '    count: { min: 3, max: 1 }'),
+    'e-key.yaml': [...head('e').slice(0, -1), '    key: ""'].join('\n') + '\n',
+  });
+  refused(t, r, [
+    `${r.at('a-record.yaml')}:10:15: expect.0.fields.NOSUCHREC.syscall: NOSUCHREC is not an audit record type (such as SYSCALL, PROCTITLE, KERN_MODULE, EXECVE, PATH)`,
+    `${r.at('b-no-field.yaml')}:10:15: expect.0.fields.SYSCALL: SYSCALL names no field: write RECORD.field, e.g. SYSCALL.syscall (as logged) or SYSCALL.syscall:i (interpreted)`,
+    `${r.at('c-suffix.yaml')}:10:15: expect.0.fields.SYSCALL.syscall:q: :q is no suffix of a field: the only one is :i (the value as ausearch -i prints it)`,
+    `${r.at('d-count.yaml')}:10:12: expect.0.count: min 3 is more than max 1: no number of events is both`,
+    `${r.at('e-key.yaml')}:9:10: expect.0.key: an empty key names no rule (ausearch -k KEY)`,
+  ]);
+  // Field names as records spell them load: interpreted, an EXECVE argument's piece, a hyphenated LOGIN field.
+  t.notThrows(() => parseScenario(withExpectation('    fields:', '      SYSCALL.syscall:i: init_module', '      EXECVE.a1[0]: x', '      LOGIN.old-auid: "4294967295"', '    count: { min: 1, max: 1 }'), 'ok.yaml'));
+});
+
+test('5. an unknown key, a missing rule set, rules for too few archs and an alias bomb are each named at their line:col', async (t) => {
+  const bomb = ['a: &a [x, x, x, x, x, x, x, x, x]', 'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]', 'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]', 'd: [*c, *c, *c, *c, *c, *c, *c, *c, *c]'];
+  const r = await runOn(t, {
+    'colour.yaml': file('id: bad', 'title: t', 'source: s', 'rules: { ruleset: cis-64 }', 'colour: blue'),
+    'no-ruleset.yaml': file('id: bad2', 'title: t', 'source: s', 'rules:', '  ruleset: does-not-exist'),
+    'archs.yaml': file('id: bad3', 'title: t', 'source: s', 'applies: { archs: [x86_64, i686] }', 'rules:', '  ruleset: { x86_64: cis-64 }'),
+    'bomb.yaml': file('id: bad4', 'title: t', 'source: s', 'rules: { ruleset: cis-64 }', ...bomb),
+  });
+  refused(t, r, [
+    `${r.at('colour.yaml')}:5:1: colour: unknown key "colour"`,
+    `${r.at('no-ruleset.yaml')}:5:12: rules.ruleset "does-not-exist": no file scenarios/rulesets/does-not-exist.rules`,
+    `${r.at('archs.yaml')}:6:12: rules.ruleset: applies to i686 (applies.archs) but its rules are given only for x86_64`,
+    `${r.at('bomb.yaml')}:6:8: Excessive alias count indicates a resource exhaustion attack`,
+  ]);
+  // A file that cannot be read is named too.
+  await t.throwsAsync(readScenario(path.join(tmpdir(), 'audit-harness-no-such-scenario.yaml')), { message: /audit-harness-no-such-scenario\.yaml: cannot read it: ENOENT$/ });
+});
