@@ -27,10 +27,15 @@ export interface YamlSource {
   lines: LineCounter;
 }
 
+/** How a file's YAML is read: merge, YAML 1.1's `<<` merge keys (which the file uses). */
+export interface YamlReadOptions {
+  merge?: boolean;
+}
+
 /** Parses YAML text; a syntax error is a YamlFileError at yaml's position, with the first line of its message. */
-export function parseYamlSource(text: string, file: string): YamlSource {
+export function parseYamlSource(text: string, file: string, options: YamlReadOptions = {}): YamlSource {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, merge: options.merge ?? false });
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     throw new YamlFileError(file, [{ ...lines.linePos(e.pos[0]), message: e.message.split('\n')[0]! }]);
@@ -69,27 +74,47 @@ export function positionOf(source: YamlSource, path: readonly PropertyKey[]): Ya
   return linePos(source, nodeAt(source.doc.contents, path));
 }
 
-/** A zod issue as one located problem, `path: message`; an unknown key is pointed at itself (zod's message names it). */
+/**
+ * A zod issue as one located problem, `path: message`; an unknown key is pointed at itself (zod's message names it),
+ * and so is a record's key that its schema refuses (with that schema's message, not zod's "Invalid key in record").
+ */
 export function issueProblem(source: YamlSource, issue: z.core.$ZodIssue): YamlProblem {
+  const where = issue.path.map(String).join('.') || '(top)';
+  if (issue.code === 'invalid_key' && issue.path.length > 0) {
+    const key = pairOf(nodeAt(source.doc.contents, issue.path.slice(0, -1)), issue.path[issue.path.length - 1]!)?.key as Node | undefined;
+    return { ...linePos(source, key ?? nodeAt(source.doc.contents, issue.path)), message: `${where}: ${issue.issues[0]?.message ?? issue.message}` };
+  }
   const parent = nodeAt(source.doc.contents, issue.path);
   const unknownKey = issue.code === 'unrecognized_keys' ? (pairOf(parent, issue.keys[0]!)?.key as Node | undefined) : undefined;
-  return { ...linePos(source, unknownKey ?? parent), message: `${issue.path.map(String).join('.') || '(top)'}: ${issue.message}` };
+  return { ...linePos(source, unknownKey ?? parent), message: `${where}: ${issue.message}` };
 }
 
-/** Parses YAML text and checks it against a schema; any problem is a YamlFileError naming each one's line, in file order. */
-export function parseYamlWith<S extends z.ZodType>(text: string, file: string, schema: S): z.output<S> {
-  const source = parseYamlSource(text, file);
-  let data: unknown;
+/** A problem at the node a path reaches (the deepest that exists): for checks beyond the schema. */
+export function problemAt(source: YamlSource, path: readonly PropertyKey[], message: string): YamlProblem {
+  return { ...positionOf(source, path), message };
+}
+
+/** The document as plain data; what parsing lets through and toJS refuses (an alias bomb) is a YamlFileError. */
+export function yamlValue(source: YamlSource, file: string): unknown {
   try {
-    data = source.doc.toJS();
+    return source.doc.toJS();
   } catch (e) {
     // toJS throws on what parsing lets through, e.g. an alias expanded past yaml's maxAliasCount
     throw new YamlFileError(file, [{ line: 1, col: 1, message: (e as Error).message }]);
   }
+}
+
+/** Checks a parsed document (or its data, already read) against a schema; every issue is a line of one YamlFileError, in file order. */
+export function checkYaml<S extends z.ZodType>(source: YamlSource, file: string, schema: S, data: unknown = yamlValue(source, file)): z.output<S> {
   const parsed = schema.safeParse(data);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => issueProblem(source, i));
     throw new YamlFileError(file, problems.sort((a, b) => a.line - b.line || a.col - b.col));
   }
   return parsed.data;
+}
+
+/** Parses YAML text and checks it against a schema; any problem is a YamlFileError naming each one's line, in file order. */
+export function parseYamlWith<S extends z.ZodType>(text: string, file: string, schema: S, options: YamlReadOptions = {}): z.output<S> {
+  return checkYaml(parseYamlSource(text, file, options), file, schema);
 }

@@ -3,7 +3,9 @@
 import test from 'ava';
 import { parseLog } from '../harness/audit/records/index.js';
 import { auditbeatDocuments } from '../harness/tools/elastic/auditbeat-documents.js';
-import { auditbeatTable } from '../harness/tools/elastic/auditbeat-normalizations.js';
+import { readFileSync } from 'node:fs';
+import { auditbeatTable, NORMALIZATIONS_FILE, parseAuditbeatTable } from '../harness/tools/elastic/auditbeat-normalizations.js';
+import { YamlFileError } from '../harness/yaml-errors.js';
 import { args, field, realLogDocuments } from './elastic-fixtures.js';
 
 const modulesAmd64 = realLogDocuments('logs/real-modules-debian12-amd64.txt');
@@ -118,6 +120,25 @@ test('record types auditbeat never receives make no document: USER markers and D
   t.false(types.has('user'));
   t.false(types.has('daemon_start'));
   t.true(types.has('config_change'));
+});
+
+test('auditbeat-normalizations.yaml: a schema error, a syntax error and a syscall normalized twice name file:line:col, one line each', (t) => {
+  const text = readFileSync(NORMALIZATIONS_FILE, 'utf8');
+  t.notThrows(() => parseAuditbeatTable(text, 'n.yaml'));
+  const lines = text.split('\n');
+  const first = lines.indexOf('normalizations:') + 2; // the line of the new first entry
+  // Inserted as the first normalization: every later one's index is one more.
+  const withFirst = (entry: string) => text.replace('normalizations:\n', `normalizations:\n  - ${entry}\n`);
+  const schema = t.throws(() => parseAuditbeatTable(withFirst('{ record_types: [X], ecs: { category: [c], type: 5 } }'), 'n.yaml'), { instanceOf: YamlFileError });
+  t.is(schema!.message, `n.yaml:${first}:54: normalizations.0.ecs.type: Invalid input: expected array, received number`);
+  const syntax = t.throws(() => parseAuditbeatTable(withFirst('{ record_types: [X, ecs: {} }'), 'n.yaml'), { instanceOf: YamlFileError });
+  t.regex(syntax!.message, new RegExp(`^n\\.yaml:${first}:\\d+: [^\\n]+$`));
+  // A syscall listed again further down is named where it is listed again.
+  const again = withFirst('{ syscalls: [init_module], ecs: { category: [c], type: [t] } }');
+  const twice = t.throws(() => parseAuditbeatTable(again, 'n.yaml'), { instanceOf: YamlFileError });
+  const i = again.split('\n').findIndex((l, n) => n > first - 1 && /syscalls: .*\binit_module\b/.test(l));
+  t.regex(twice!.message, new RegExp(`^n\\.yaml:${i + 1}:\\d+: normalizations\\.\\d+\\.syscalls\\.\\d+: syscall init_module is normalized twice$`));
+  t.is(twice!.problems[0]!.col, again.split('\n')[i]!.search(/\binit_module\b/) + 1);
 });
 
 test('a RAW log and an ENRICHED log give the same names: the guest accounts stand in for the enrichment', (t) => {

@@ -12,6 +12,8 @@ import { libraryDirs, mergedUsrLinks, BUSYBOX_HELPER } from '../harness/images/r
 import { checkStatedFacts, measureFacts } from '../harness/images/release-facts.js';
 import { factValues } from '../harness/releases/facts.js';
 import { cacheDir } from '../harness/paths.js';
+import { recipesDir } from '../harness/images/recipe-file.js';
+import { YamlFileError } from '../harness/yaml-errors.js';
 import { loadProfile } from '../harness/sim/profile.js';
 import { simSessionOf } from '../harness/sim/session.js';
 
@@ -45,8 +47,30 @@ test('recipes: every image is listed and valid', async (t) => {
 
 test('recipes: bad input names the file, line and field', async (t) => {
   const err = t.throws(() => parseRecipe('id: x\ndistro: { id: d, family: debian }\narch: sparc\n', '/tmp/x.yaml'));
-  t.regex(err!.message, /^\/tmp\/x\.yaml:3: arch: /);
+  t.regex(err!.message, /^\/tmp\/x\.yaml:3:7: arch: Invalid option: expected one of "x86_64"\|"i686"$/m);
   await t.throwsAsync(loadRecipe('no-such-image'), { message: /no image recipe "no-such-image".*known: .*debian12-amd64/ });
+});
+
+test('recipes: a schema error, a syntax error and an id that is not the file name each name file:line:col', async (t) => {
+  const text = await readFile(path.join(recipesDir, 'debian12-amd64.yaml'), 'utf8');
+  const lineCol = (of: string, re: RegExp, what: string) => {
+    const lines = of.split('\n');
+    const i = lines.findIndex((l) => re.test(l));
+    t.true(i >= 0, what);
+    return `${i + 1}:${lines[i]!.search(re) + 1}`;
+  };
+  t.notThrows(() => parseRecipe(text, '/tmp/r.yaml', 'debian12-amd64'));
+  // One line per schema issue, in file order.
+  const bad = text.replace(/^arch: x86_64$/m, 'arch: sparc').replace(/^(\s+memoryMiB: )\d+/m, '$164');
+  const e = t.throws(() => parseRecipe(bad, '/tmp/r.yaml'), { instanceOf: YamlFileError });
+  t.deepEqual(e!.message.split('\n'), [
+    `/tmp/r.yaml:${lineCol(bad, /(?<=^arch: )sparc$/, 'arch')}: arch: Invalid option: expected one of "x86_64"|"i686"`,
+    `/tmp/r.yaml:${lineCol(bad, /(?<=^\s+memoryMiB: )64/, 'memoryMiB')}: qemu.memoryMiB: Too small: expected number to be >=128`,
+  ]);
+  const syntax = t.throws(() => parseRecipe(`${text}notes: [unclosed\n`, '/tmp/r.yaml'), { instanceOf: YamlFileError });
+  t.regex(syntax!.message, /^\/tmp\/r\.yaml:\d+:\d+: [^\n]+$/);
+  t.is(syntax!.problems[0]!.line, text.split('\n').length + 1, 'after the last line of the recipe');
+  t.throws(() => parseRecipe(text, '/tmp/r.yaml', 'debian13-amd64'), { message: `/tmp/r.yaml:${lineCol(text, /(?<=^id: )debian12-amd64$/, 'id')}: id: "debian12-amd64", expected "debian13-amd64" (the file name)` });
 });
 
 for (const img of IMAGES) {

@@ -19,7 +19,7 @@ import type { TargetFixtures } from '../harness/targets/target.js';
 import { readJson } from '../harness/scenarios/report/json.js';
 import { loadScenario } from '../harness/scenarios/load.js';
 import { compareWithKernel } from '../harness/sim/calibrate.js';
-import { loadProfile, parseProfile, profileIds, profilesDir, type Profile } from '../harness/sim/profile.js';
+import { loadProfile, parseProfile, ProfileError, profileIds, profilesDir, type Profile } from '../harness/sim/profile.js';
 import { runScenario } from '../harness/scenarios/run-scenario.js';
 import { simSessionOf } from '../harness/sim/session.js';
 import { SimFs } from '../harness/sim/fs.js';
@@ -122,7 +122,7 @@ test('kmod under its own name knows the subcommands of its version and build: `k
   t.is(simulateCommand(w, 'kmod insmod /root/audit_test_mod.ko').status, 1);
   // kmod 34 has no experimental tools to build.
   const kmod34 = text('debian13-amd64').replace(/kmodExperimental: \{ value: false,/, 'kmodExperimental: { value: true,');
-  t.throws(() => parseProfile(kmod34, 'x.yaml', 'debian13-amd64'), { message: /^x\.yaml:\d+: kmodExperimental is true, but kmod 34 has no experimental tools/ });
+  t.throws(() => parseProfile(kmod34, 'x.yaml', 'debian13-amd64'), { instanceOf: ProfileError, message: /^x\.yaml:\d+:\d+: kmodExperimental is true, but kmod 34 has no experimental tools/ });
 });
 
 test('the facts decide kmod\'s syscalls per release as the sources say', (t) => {
@@ -140,16 +140,45 @@ test('the facts decide kmod\'s syscalls per release as the sources say', (t) => 
 test('a profile that leaves out a fact, or states one the schema does not know, is an error naming it and the file', (t) => {
   const base = text('debian12-amd64');
   const noKmod = base.replace(/^ {2}kmod: .*\n/m, '');
-  t.throws(() => parseProfile(noKmod, 'x.yaml', 'debian12-amd64'), { message: /^x\.yaml:\d+: the profile does not state the fact kmod \(facts\.kmod\)/ });
+  t.throws(() => parseProfile(noKmod, 'x.yaml', 'debian12-amd64'), { instanceOf: ProfileError, message: /^x\.yaml:\d+:\d+: the profile does not state the fact kmod \(facts\.kmod\)$/ });
   const noLayout = base.replace(/^ {2}kmodLayout:\n(?: {4}.*\n)+/m, '');
   t.throws(() => parseProfile(noLayout, 'x.yaml', 'debian12-amd64'), { message: /does not state the fact kmodLayout/ });
   const extra = base.replace(/^facts:\n/m, 'facts:\n  selinux: { value: enforcing, source: "made up", status: calibrated }\n');
-  t.throws(() => parseProfile(extra, 'x.yaml', 'debian12-amd64'), { message: /^x\.yaml:\d+: facts: .*selinux/ });
+  t.throws(() => parseProfile(extra, 'x.yaml', 'debian12-amd64'), { message: /^x\.yaml:\d+:3: facts: .*selinux/ });
   const bad = base.replace('kmod: { value: 30,', 'kmod: { value: thirty,');
-  t.throws(() => parseProfile(bad, 'x.yaml', 'debian12-amd64'), { message: /^x\.yaml:\d+: facts\.kmod\.value: / });
+  t.throws(() => parseProfile(bad, 'x.yaml', 'debian12-amd64'), { message: /^x\.yaml:\d+:\d+: facts\.kmod\.value: / });
   const mixed = base.replace('kmod: { value: 30, source: "kmod 30+20221128-1 (bookworm Packages)", status: calibrated }', 'kmod: { value: 30, source: "kmod 30+20221128-1 (bookworm Packages)", status: modelled }');
   t.throws(() => parseProfile(mixed, 'x.yaml', 'debian12-amd64'), { message: /kmod is modelled in a profile calibrated by qemu:debian12-amd64/ });
   t.throws(() => loadProfile('nosuch-x86_64'), { message: /no simulator profile "nosuch-x86_64".*known: debian11-amd64/ });
+});
+
+test('a profile\'s syntax error, schema errors and wrong semantics are ProfileErrors naming file:line:col, one line each', (t) => {
+  const base = text('debian12-amd64');
+  const at = (of: string, re: RegExp) => {
+    const lines = of.split('\n');
+    const i = lines.findIndex((l) => re.test(l));
+    t.true(i >= 0, String(re));
+    return `${i + 1}:${lines[i]!.search(re) + 1}`;
+  };
+  // Every schema issue, in file order, at its value.
+  const bad = base.replace('kmod: { value: 30,', 'kmod: { value: thirty,').replace(/^(\s+sh: \{ value: )dash/m, '$1zsh');
+  const e = t.throws(() => parseProfile(bad, 'x.yaml', 'debian12-amd64'), { instanceOf: ProfileError });
+  t.deepEqual(e!.message.split('\n'), [
+    `x.yaml:${at(bad, /(?<=kmod: \{ value: )thirty/)}: facts.kmod.value: Invalid input: expected number, received string`,
+    `x.yaml:${at(bad, /(?<=^\s+sh: \{ value: )zsh/)}: facts.sh.value: Invalid option: expected one of "dash"|"bash"|"busybox"`,
+  ]);
+  // A syntax error is at yaml's position.
+  const syntax = t.throws(() => parseProfile(`${base}notes: [unclosed\n`, 'x.yaml', 'debian12-amd64'), { instanceOf: ProfileError });
+  t.regex(syntax!.message, /^x\.yaml:\d+:\d+: [^\n]+$/);
+  t.is(syntax!.problems.length, 1);
+  // What the schema cannot say is at its node too: the id, the kernel release, a fact's status.
+  const wrong = base.replace(/^kernelRelease: .*$/m, 'kernelRelease: 6.12.0-1-amd64').replace('kmod: { value: 30, source: "kmod 30+20221128-1 (bookworm Packages)", status: calibrated }', 'kmod: { value: 30, source: "kmod 30+20221128-1 (bookworm Packages)", status: modelled }');
+  const w = t.throws(() => parseProfile(wrong, 'x.yaml', 'debian13-amd64'), { instanceOf: ProfileError });
+  t.deepEqual(w!.message.split('\n'), [
+    `x.yaml:${at(wrong, /(?<=^id: )debian12-amd64/)}: id is debian12-amd64, expected debian13-amd64 (the file name)`,
+    `x.yaml:${at(wrong, /(?<=^kernelRelease: )6\.12\.0-1-amd64/)}: kernelRelease 6.12.0-1-amd64 is not of the stated kernel 6.1`,
+    `x.yaml:${at(wrong, /(?<=kmod: \{ value: 30, .* status: )modelled/)}: kmod is modelled in a profile calibrated by qemu:debian12-amd64`,
+  ].sort((a, b) => Number(a.split(':')[1]) - Number(b.split(':')[1])));
 });
 
 test('the filesystem follows the profile: Debian 12\'s /sbin/insmod -> /bin/kmod, RHEL 9\'s /usr/sbin/insmod -> ../bin/kmod, unmerged /usr', (t) => {

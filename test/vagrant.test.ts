@@ -14,6 +14,7 @@ import { boxUrlVariable, loadBoxes, parseBoxes } from '../harness/targets/vagran
 import { libvirtdAnswers, libvirtdLeaseHolders } from '../harness/targets/vagrant/libvirtd.js';
 import { parseMachineState, parseSshConfig, vagrantError } from '../harness/targets/vagrant/vagrant-cli.js';
 import { ownedLibvirtNames } from '../harness/targets/vagrant/vagrant-target.js';
+import { YamlFileError } from '../harness/yaml-errors.js';
 
 const PROVISION = path.join(repoRoot, 'vms', 'vagrant', 'provision');
 // As the target sets it: the machines' state in a temp dir (even `vagrant validate` writes .vagrant/ otherwise).
@@ -41,10 +42,19 @@ test('boxes.yaml: the matrix of the brief, each entry calibrating an existing si
   t.is(boxUrlVariable('debian12-local'), 'AUDIT_HARNESS_BOX_URL_DEBIAN12_LOCAL');
 });
 
-test('boxes.yaml: a bad entry is named with file, line and field', (t) => {
-  const err = t.throws(() => parseBoxes('boxes:\n  x:\n    box: a/b\n    providers: [docker]\n    profile: p\n    family: debian\n    arch: x86_64\n', '/tmp/b.yaml'));
-  t.regex(err!.message, /^\/tmp\/b\.yaml:4: boxes\.x\.providers\.0: /);
-  t.throws(() => parseBoxes('boxes:\n  x:\n    box: nope\n    providers: [libvirt]\n    profile: p\n    family: debian\n    arch: x86_64\n', '/tmp/b.yaml'), { message: /b\.yaml:3: boxes\.x\.box: a Vagrant box name/ });
+test('boxes.yaml: a bad entry is named with file, line, column and field, one line per problem', (t) => {
+  const err = t.throws(() => parseBoxes('boxes:\n  x:\n    box: a/b\n    providers: [docker]\n    profile: p\n    family: debian\n    arch: x86_64\n', '/tmp/b.yaml'), { instanceOf: YamlFileError });
+  t.is(err!.message, '/tmp/b.yaml:4:17: boxes.x.providers.0: Invalid option: expected one of "libvirt"|"virtualbox"');
+  t.throws(() => parseBoxes('boxes:\n  x:\n    box: nope\n    providers: [libvirt]\n    profile: p\n    family: debian\n    arch: x86_64\n', '/tmp/b.yaml'), { message: /^\/tmp\/b\.yaml:3:10: boxes\.x\.box: a Vagrant box name/ });
+  // Every problem, in file order; a bad name is pointed at itself.
+  const entry = (family: string) => `    box: a/b\n    providers: [libvirt]\n    profile: p\n    family: ${family}\n    arch: x86_64\n`;
+  const many = t.throws(() => parseBoxes(`boxes:\n  X_Y:\n${entry('debian')}  y:\n${entry('suse')}`, '/tmp/b.yaml'));
+  t.deepEqual(many!.message.split('\n'), [
+    '/tmp/b.yaml:2:3: boxes.X_Y: a lower-case name (a-z, 0-9, -)',
+    '/tmp/b.yaml:12:13: boxes.y.family: Invalid option: expected one of "debian"|"ubuntu"|"rhel"',
+  ]);
+  // A syntax error is at yaml's position.
+  t.throws(() => parseBoxes('boxes:\n  x: { box: a/b\n', '/tmp/b.yaml'), { instanceOf: YamlFileError, message: /^\/tmp\/b\.yaml:\d+:\d+: [^\n]+$/ });
 });
 
 test('Vagrantfile: vagrant validate accepts it, with one machine per boxes.yaml entry', (t) => {

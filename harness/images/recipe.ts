@@ -1,9 +1,9 @@
 // Image recipes: data files in vms/qemu/<id>.yaml. Adding an image is adding a file.
 import { readdir, readFile } from 'node:fs/promises';
-import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { recipeFile, recipesDir } from './recipe-file.js';
 import { FACT_NAMES, statedFactsSchema, type FactName } from '../releases/facts.js';
+import { checkYaml, parseYamlSource, positionOf, problemAt, YamlFileError } from '../yaml-errors.js';
 
 const packageName = z.string().regex(/^[a-z0-9][a-z0-9+.-]+$/, 'a Debian package name');
 
@@ -74,7 +74,7 @@ export async function listRecipes(): Promise<string[]> {
   return names.filter((n) => n.endsWith('.yaml')).map((n) => n.slice(0, -'.yaml'.length)).sort();
 }
 
-/** Load and validate vms/qemu/<id>.yaml; errors name the file and line. */
+/** Load and validate vms/qemu/<id>.yaml; errors name file:line:col (parseRecipe), or the recipes there are. */
 export async function loadRecipe(id: string): Promise<Recipe> {
   const file = recipeFile(id);
   if (file === undefined) throw new Error(`invalid image recipe id ${JSON.stringify(id)}`);
@@ -88,28 +88,13 @@ export async function loadRecipe(id: string): Promise<Recipe> {
   return parseRecipe(text, file, id);
 }
 
-/** Validate recipe YAML text; errors name the file and line. */
+/** Validate recipe YAML text; errors are a YamlFileError, one `file:line:col: …` line per problem. */
 export function parseRecipe(text: string, file: string, expectedId?: string): Recipe {
-  const doc = parseDocument(text, { prettyErrors: true });
-  if (doc.errors.length) throw new Error(`${file}: ${doc.errors[0].message}`);
-  const parsed = RecipeSchema.safeParse(doc.toJS());
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const line = lineOf(doc, text, issue.path as (string | number)[]);
-    throw new Error(`${file}${line ? `:${line}` : ''}: ${issue.path.join('.') || '(top)'}: ${issue.message}`);
+  const source = parseYamlSource(text, file);
+  const data = checkYaml(source, file, RecipeSchema);
+  if (expectedId !== undefined && data.id !== expectedId) {
+    throw new YamlFileError(file, [problemAt(source, ['id'], `id: ${JSON.stringify(data.id)}, expected ${JSON.stringify(expectedId)} (the file name)`)]);
   }
-  const id = parsed.data.id;
-  if (expectedId !== undefined && id !== expectedId) {
-    throw new Error(`${file}: id is ${JSON.stringify(id)}, expected ${JSON.stringify(expectedId)} (the file name)`);
-  }
-  const factLines = Object.fromEntries(FACT_NAMES.map((n) => [n, lineOf(doc, text, ['facts', n, 'value'])])) as Recipe['factLines'];
-  return { ...parsed.data, packages: [...new Set(parsed.data.packages)], file, text, factLines };
-}
-
-function lineOf(doc: ReturnType<typeof parseDocument>, text: string, p: (string | number)[]): number | undefined {
-  for (let n = p.length; n > 0; n--) {
-    const node = doc.getIn(p.slice(0, n), true) as { range?: [number, number, number] } | undefined;
-    if (node && typeof node === 'object' && node.range) return text.slice(0, node.range[0]).split('\n').length;
-  }
-  return undefined;
+  const factLines = Object.fromEntries(FACT_NAMES.map((n) => [n, positionOf(source, ['facts', n, 'value']).line])) as Recipe['factLines'];
+  return { ...data, packages: [...new Set(data.packages)], file, text, factLines };
 }

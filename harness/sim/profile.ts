@@ -5,10 +5,10 @@
 // whether kmod was built with its experimental tools.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { repoRoot } from '../paths.js';
 import { deriveFacts, factValues, GUEST_FACT_NAMES, statedGuestFactsSchema, type AllFacts } from '../releases/facts.js';
+import { checkYaml, parseYamlSource, problemAt, YamlFileError, yamlValue, type YamlProblem } from '../yaml-errors.js';
 import { KMOD_EXPERIMENTAL_TOOLS } from './kmod-commands.js';
 
 export const profilesDir = path.join(repoRoot, 'vms', 'profiles');
@@ -70,51 +70,56 @@ export function profileIds(): string[] {
 
 const cache = new Map<string, Profile>();
 
-export class ProfileError extends Error {}
+/** A profile that does not parse, leaves out a fact or states one wrongly: one `file:line:col: …` line per problem. */
+export class ProfileError extends YamlFileError {
+  constructor(file: string, problems: YamlProblem[]) {
+    super(file, problems);
+    this.name = 'ProfileError';
+  }
+}
 
-/** Parses and checks a profile's text; errors name the file, line and fact. */
+/** Parses and checks a profile's text; errors are ProfileErrors naming file:line:col and the fact. */
 export function parseProfile(text: string, rel: string, id: string): Profile {
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc });
-  if (doc.errors.length) throw new ProfileError(`${rel}: ${doc.errors[0]!.message}`);
-  const js = doc.toJS() as unknown;
-  const at = (p: (string | number)[]) => {
-    const node = doc.getIn(p, true) as { range?: [number, number, number] } | undefined;
-    return node?.range ? `:${lc.linePos(node.range[0]).line}` : '';
-  };
+  try {
+    return checkProfile(text, rel, id);
+  } catch (e) {
+    if (e instanceof YamlFileError && !(e instanceof ProfileError)) throw new ProfileError(e.file, e.problems);
+    throw e;
+  }
+}
+
+function checkProfile(text: string, rel: string, id: string): Profile {
+  const source = parseYamlSource(text, rel);
+  const js = yamlValue(source, rel);
   // A fact the model needs and the profile does not state is named, never defaulted.
+  const missing: YamlProblem[] = [];
   for (const [group, names] of [['facts', GUEST_FACT_NAMES], ['model', Object.keys(modelFactsSchema.shape)]] as const) {
     const stated = (js as Record<string, Record<string, unknown> | undefined> | null)?.[group];
     for (const n of names) {
-      if (!stated || stated[n] === undefined) throw new ProfileError(`${rel}${at([group])}: the profile does not state the fact ${n} (${group}.${n})`);
+      if (!stated || stated[n] === undefined) missing.push(problemAt(source, [group], `the profile does not state the fact ${n} (${group}.${n})`));
     }
   }
-  const parsed = profileSchema.safeParse(js);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const p = issue.path as (string | number)[];
-    const known = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : '';
-    throw new ProfileError(`${rel}${at(p)}: ${p.join('.') || '(top)'}: ${issue.message}${known}`);
-  }
-  const d = parsed.data;
+  if (missing.length) throw new ProfileError(rel, missing);
+  const d = checkYaml(source, rel, profileSchema, js);
+  const problems: YamlProblem[] = [];
   const k = d.facts.kernel.value;
-  if (!d.kernelRelease.startsWith(`${k}.`) && d.kernelRelease !== k) throw new ProfileError(`${rel}: kernelRelease ${d.kernelRelease} is not of the stated kernel ${k}`);
-  if (d.id !== id) throw new ProfileError(`${rel}: id is ${d.id}, expected ${id} (the file name)`);
+  if (!d.kernelRelease.startsWith(`${k}.`) && d.kernelRelease !== k) {
+    problems.push(problemAt(source, ['kernelRelease'], `kernelRelease ${d.kernelRelease} is not of the stated kernel ${k}`));
+  }
+  if (d.id !== id) problems.push(problemAt(source, ['id'], `id is ${d.id}, expected ${id} (the file name)`));
   const { first, last } = KMOD_EXPERIMENTAL_TOOLS;
   if (d.model.kmodExperimental.value && (d.facts.kmod.value < first || d.facts.kmod.value > last)) {
-    throw new ProfileError(`${rel}${at(['model', 'kmodExperimental'])}: kmodExperimental is true, but kmod ${d.facts.kmod.value} has no experimental tools (only kmod ${first} to ${last} do)`);
+    problems.push(problemAt(source, ['model', 'kmodExperimental', 'value'], `kmodExperimental is true, but kmod ${d.facts.kmod.value} has no experimental tools (only kmod ${first} to ${last} do)`));
   }
-  const all = { ...d.facts, ...d.model } as Record<string, z.infer<typeof factStatus>>;
-  const statuses = new Set(Object.values(all).map((f) => f.status));
   // A profile is calibrated only as a whole, against a named real target; else every fact is modelled.
-  if (d.calibratedBy && statuses.has('modelled')) {
-    const n = Object.entries(all).find(([, f]) => f.status === 'modelled')![0];
-    throw new ProfileError(`${rel}${at([n in d.facts ? 'facts' : 'model', n])}: ${n} is modelled in a profile calibrated by ${d.calibratedBy}`);
+  for (const group of ['facts', 'model'] as const) {
+    for (const [n, f] of Object.entries(d[group] as Record<string, z.infer<typeof factStatus>>)) {
+      const status = [group, n, 'status'];
+      if (d.calibratedBy && f.status === 'modelled') problems.push(problemAt(source, status, `${n} is modelled in a profile calibrated by ${d.calibratedBy}`));
+      if (!d.calibratedBy && f.status === 'calibrated') problems.push(problemAt(source, status, `${n} is calibrated, but the profile names no real target (calibratedBy)`));
+    }
   }
-  if (!d.calibratedBy && statuses.has('calibrated')) {
-    const n = Object.entries(all).find(([, f]) => f.status === 'calibrated')![0];
-    throw new ProfileError(`${rel}${at([n in d.facts ? 'facts' : 'model', n])}: ${n} is calibrated, but the profile names no real target (calibratedBy)`);
-  }
+  if (problems.length) throw new ProfileError(rel, problems.sort((a, b) => a.line - b.line || a.col - b.col));
   return {
     ...d, file: rel, status: d.calibratedBy ? 'calibrated' : 'modelled',
     values: deriveFacts({ ...factValues(d.facts), kernel: d.kernelRelease }),
@@ -122,7 +127,7 @@ export function parseProfile(text: string, rel: string, id: string): Profile {
   };
 }
 
-/** vms/profiles/<id>.yaml, validated; errors name the file and line. */
+/** vms/profiles/<id>.yaml, validated; errors name file:line:col (a ProfileError), or the profiles there are. */
 export function loadProfile(id: string): Profile {
   const hit = cache.get(id);
   if (hit) return hit;
@@ -131,7 +136,7 @@ export function loadProfile(id: string): Profile {
   try {
     text = readFileSync(file, 'utf8');
   } catch {
-    throw new ProfileError(`no simulator profile ${JSON.stringify(id)} (${path.relative(repoRoot, file)} not found; known: ${profileIds().join(', ')})`);
+    throw new Error(`no simulator profile ${JSON.stringify(id)} (${path.relative(repoRoot, file)} not found; known: ${profileIds().join(', ')})`);
   }
   const profile = parseProfile(text, path.relative(repoRoot, file), id);
   cache.set(id, profile);

@@ -1,9 +1,9 @@
 // The Vagrant box matrix (vms/vagrant/boxes.yaml): the same file the top-level Vagrantfile reads.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { repoRoot } from '../../paths.js';
+import { parseYamlWith } from '../../yaml-errors.js';
 import { VAGRANT_PREFIX } from './spec.js';
 
 export const BOXES_FILE = path.join(repoRoot, 'vms', 'vagrant', 'boxes.yaml');
@@ -26,21 +26,10 @@ const fileSchema = z.object({ boxes: z.record(z.string().regex(/^[a-z0-9][a-z0-9
 
 export type BoxEntry = z.infer<typeof boxSchema> & { name: string };
 
-/** Parses boxes.yaml text; errors name the file, line and field. */
+/** Parses boxes.yaml text; errors are a YamlFileError, one `file:line:col: path: message` line per problem. */
 export function parseBoxes(text: string, file = BOXES_FILE): BoxEntry[] {
-  const doc = parseDocument(text, { prettyErrors: true });
-  if (doc.errors.length) throw new Error(`${file}: ${doc.errors[0]!.message}`);
-  const parsed = fileSchema.safeParse(doc.toJS());
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    let line: number | undefined;
-    for (let n = issue.path.length; n > 0 && line === undefined; n--) {
-      const node = doc.getIn(issue.path.slice(0, n) as (string | number)[], true) as { range?: [number, number, number] } | undefined;
-      if (node?.range) line = text.slice(0, node.range[0]).split('\n').length;
-    }
-    throw new Error(`${file}${line ? `:${line}` : ''}: ${issue.path.join('.') || '(top)'}: ${issue.message}`);
-  }
-  return Object.entries(parsed.data.boxes).map(([name, b]) => ({ name, ...b }));
+  const parsed = parseYamlWith(text, file, fileSchema);
+  return Object.entries(parsed.boxes).map(([name, b]) => ({ name, ...b }));
 }
 
 let cached: BoxEntry[] | undefined;

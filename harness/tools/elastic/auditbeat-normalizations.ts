@@ -1,9 +1,9 @@
 // Loads auditbeat-normalizations.yaml (the data: what auditbeat calls each audit event) and indexes it.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parse } from 'yaml';
 import { z } from 'zod';
 import { repoRoot } from '../../paths.js';
+import { checkYaml, parseYamlSource, problemAt, YamlFileError, type YamlProblem } from '../../yaml-errors.js';
 
 const MappingTarget = z.enum(['user', 'user.effective', 'user.target', 'user.changes', 'group']);
 
@@ -56,23 +56,33 @@ export const NORMALIZATIONS_FILE = path.join(repoRoot, 'harness/tools/elastic/au
 
 let table: AuditbeatTable | undefined;
 
+/** The table of auditbeat-normalizations.yaml, read once. */
 export function auditbeatTable(): AuditbeatTable {
-  if (table) return table;
-  const parsed = Table.safeParse(parse(readFileSync(NORMALIZATIONS_FILE, 'utf8'), { merge: true }));
-  if (!parsed.success) throw new Error(`${NORMALIZATIONS_FILE}: ${parsed.error.message}`);
-  const data = parsed.data;
+  table ??= parseAuditbeatTable(readFileSync(NORMALIZATIONS_FILE, 'utf8'), NORMALIZATIONS_FILE);
+  return table;
+}
+
+/**
+ * Parses and indexes the normalizations' text (YAML with `<<` merge keys); a syntax or schema error, or a syscall or
+ * record type normalized twice, is a YamlFileError with one `file:line:col: …` line per problem.
+ */
+export function parseAuditbeatTable(text: string, file: string): AuditbeatTable {
+  const source = parseYamlSource(text, file, { merge: true });
+  const data = checkYaml(source, file, Table);
   const bySyscall = new Map<string, Normalization>();
   const byRecordType = new Map<string, Normalization>();
-  for (const n of data.normalizations) {
-    for (const s of n.syscalls ?? []) {
-      if (bySyscall.has(s)) throw new Error(`${NORMALIZATIONS_FILE}: syscall ${s} normalized twice`);
-      bySyscall.set(s, n);
+  const twice: YamlProblem[] = [];
+  for (const [i, n] of data.normalizations.entries()) {
+    for (const [j, s] of (n.syscalls ?? []).entries()) {
+      if (bySyscall.has(s)) twice.push(problemAt(source, ['normalizations', i, 'syscalls', j], `normalizations.${i}.syscalls.${j}: syscall ${s} is normalized twice`));
+      else bySyscall.set(s, n);
     }
-    for (const t of n.record_types ?? []) {
-      if (byRecordType.has(t)) throw new Error(`${NORMALIZATIONS_FILE}: record type ${t} normalized twice`);
-      byRecordType.set(t, n);
+    for (const [j, t] of (n.record_types ?? []).entries()) {
+      if (byRecordType.has(t)) twice.push(problemAt(source, ['normalizations', i, 'record_types', j], `normalizations.${i}.record_types.${j}: record type ${t} is normalized twice`));
+      else byRecordType.set(t, n);
     }
   }
+  if (twice.length) throw new YamlFileError(file, twice);
   const families = new Map<string, string>();
   for (const [family, types] of Object.entries(data.event_families)) for (const t of types) families.set(t, family);
   const droppedReason = (n: number): string | undefined => {
@@ -84,6 +94,5 @@ export function auditbeatTable(): AuditbeatTable {
     return undefined;
   };
   const userField = (f: string): string => data.user_fields[f] ?? `${f}.id`;
-  table = { bySyscall, byRecordType, droppedReason, familyOf: (t) => families.get(t) ?? 'unknown', userField };
-  return table;
+  return { bySyscall, byRecordType, droppedReason, familyOf: (t) => families.get(t) ?? 'unknown', userField };
 }
