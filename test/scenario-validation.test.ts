@@ -9,6 +9,7 @@ import path from 'node:path';
 import { repoRoot } from '../harness/paths.js';
 import { conditionsHold } from '../harness/releases/conditions.js';
 import { deriveFacts } from '../harness/releases/facts.js';
+import { knownDistros } from '../harness/scenarios/applicability.js';
 import { parseScenario, readScenario } from '../harness/scenarios/load.js';
 
 const cli = path.join(repoRoot, 'dist/harness/cli.js');
@@ -134,4 +135,22 @@ test('5. an unknown key, a missing rule set, rules for too few archs and an alia
   ]);
   // A file that cannot be read is named too.
   await t.throwsAsync(readScenario(path.join(tmpdir(), 'audit-harness-no-such-scenario.yaml')), { message: /audit-harness-no-such-scenario\.yaml: cannot read it: ENOENT$/ });
+});
+
+test('6. an applies.images or applies.distros value that no target has is refused at its position, with the known ones', async (t) => {
+  const r = await runOn(t, {
+    'image.yaml': file('id: bad1', 'title: t', 'source: s', 'applies: { images: [debian12-amd64, debain12-amd64] }', 'rules: { ruleset: cis-64 }'),
+    'distro.yaml': file('id: bad2', 'title: t', 'source: s', 'applies:', '  archs: [x86_64]', '  distros: [debain]', 'rules: { ruleset: cis-64 }'),
+  });
+  // The images are the recipes of vms/qemu (applies.images is compared with the part of qemu:NAME after the colon).
+  const recipes = (await readdir(path.join(repoRoot, 'vms', 'qemu'))).filter((n) => n.endsWith('.yaml')).map((n) => n.slice(0, -5)).sort();
+  refused(t, r, [
+    `${r.at('image.yaml')}:4:37: applies.images.1: unknown image "debain12-amd64" (known: ${recipes.join(', ')})`,
+    `${r.at('distro.yaml')}:6:13: applies.distros.0: unknown distro "debain" (known: ${knownDistros().join(', ')})`,
+  ]);
+  // A target's distro is its recipe's or profile's id or family: a recipe's own id (debian12bpo: its profile says
+  // debian12), a modelled profile's, and each family are known; nothing else is.
+  for (const d of ['debian12', 'debian12bpo', 'rhel9', 'ubuntu2404', 'debian', 'rhel', 'ubuntu']) t.true(knownDistros().includes(d), d);
+  t.false(knownDistros().includes('other'), 'a family no recipe, profile or box has');
+  t.notThrows(() => parseScenario(file('id: ok', 'title: t', 'source: s', 'applies: { images: [debian12-i686, debian13-amd64], distros: [debian12bpo, rhel, ubuntu2204] }', 'rules: { ruleset: cis-64 }'), 'ok.yaml'));
 });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { isAlias, isMap, isScalar, isSeq, visit, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { parseYamlSource, positionOf, YamlFileError, type YamlPosition, type YamlSource } from '../yaml-errors.js';
+import { knownDistros, knownImages } from './applicability.js';
 import { scenarioSchema, type Scenario } from './schema.js';
 
 export class ScenarioFileError extends Error {
@@ -103,7 +104,7 @@ function parseOrThrow(text: string, file: string): ScenarioDocument {
   const at = locator(file, source);
   const parsed = scenarioSchema.safeParse(data);
   if (!parsed.success) throw issueError(parsed.error.issues[0]!, at);
-  const problem = crossCheck(parsed.data);
+  const problem = crossCheck(parsed.data) ?? unknownTargetNames(parsed.data);
   if (problem) throw at(problem.path, `${problem.path.join('.')}: ${problem.message}`);
   return { scenario: parsed.data, errorAt: at };
 }
@@ -135,6 +136,21 @@ function crossCheck(s: Scenario): { path: PropertyKey[]; message: string } | und
     if (missing.length) {
       return { path: ['rules', kind], message: `applies to ${missing.join(', ')} (applies.archs) but its rules are given only for ${Object.keys(rules).join(', ')}` };
     }
+  }
+  return undefined;
+}
+
+/**
+ * applies.images and applies.distros name only what a target can have (applicability.ts: a recipe's id; a distro id
+ * or family of a recipe, profile or box): a misspelt one would make the scenario n/a everywhere.
+ */
+function unknownTargetNames(s: Scenario): { path: PropertyKey[]; message: string } | undefined {
+  for (const [key, what, known] of [['images', 'image', knownImages], ['distros', 'distro', knownDistros]] as const) {
+    const names = s.applies[key];
+    if (!names) continue;
+    const all = known();
+    const i = names.findIndex((n) => !all.includes(n));
+    if (i >= 0) return { path: ['applies', key, i], message: `unknown ${what} ${JSON.stringify(names[i])} (known: ${all.join(', ') || 'none'})` };
   }
   return undefined;
 }
