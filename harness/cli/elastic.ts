@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { parseLog } from '../audit/records/index.js';
-import { auditbeatDocumentsOfLog, type AuditbeatDocument } from '../tools/elastic/auditbeat-documents.js';
+import { auditbeatDocumentsOfLog, skippedLines, type AuditbeatDocument } from '../tools/elastic/auditbeat-documents.js';
 import { KERNEL_MODULE_REMOVAL_FILE, loadDetectionRule } from '../tools/elastic/detection-rule.js';
 import { KqlQuery } from '../tools/elastic/kql-evaluate.js';
 import { KqlSyntaxError } from '../tools/elastic/kql-parse.js';
@@ -63,11 +63,7 @@ export async function elasticRule(log: string, opts: { rule?: string }, write: W
   const rule = loadDetectionRule(opts.rule ?? KERNEL_MODULE_REMOVAL_FILE);
   const { events, problems } = parseLog(await readLog(log), log);
   const { steps, unindexed } = ruleVerdicts(events, rule);
-  const skipped = [
-    ...problems.map((p) => ({ line: p.line, text: `${p.file ?? log}:${p.line}: ${p.reason}` })),
-    ...unindexed.map((u) => ({ line: u.event.records[0]!.line, text: u.problem })),
-  ];
-  for (const p of skipped.sort((a, b) => a.line - b.line)) process.stderr.write(`audit-harness elastic: skipped ${p.text}\n`);
+  for (const p of skippedLines(problems, unindexed)) process.stderr.write(`audit-harness elastic: skipped ${p}\n`);
   let fired = false;
   write(`${rule.name} (${rule.source})\n`);
   for (const v of steps) {

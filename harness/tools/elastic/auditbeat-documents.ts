@@ -1,5 +1,5 @@
 // Audit log -> the ECS documents auditbeat would index for it, one per event it receives.
-import { parseLog, type AuditEvent } from '../../audit/records/index.js';
+import { parseLog, type AuditEvent, type ParseProblem } from '../../audit/records/index.js';
 import { GUEST_UID, GUEST_USER } from '../../images/manifest.js';
 import { coalesceEvent, type Accounts } from './coalesce.js';
 import { ecsDocument, refusedTimestamp, type EcsDocument } from './ecs-document.js';
@@ -56,9 +56,14 @@ export function auditbeatDocuments(events: AuditEvent[], accounts: Accounts = GU
 export function auditbeatDocumentsOfLog(text: string, file?: string, accounts?: Accounts): { docs: AuditbeatDocument[]; problems: string[] } {
   const { events, problems } = parseLog(text, file);
   const { docs, unindexed } = auditbeatIndex(events, accounts);
+  return { docs, problems: skippedLines(problems, unindexed) };
+}
+
+/** What of a log gives no document: its parse problems and its unindexed events, as `file:line: why`, in line order. */
+export function skippedLines(problems: readonly ParseProblem[], unindexed: readonly UnindexedEvent[]): string[] {
   const all = [
     ...problems.map((p) => ({ line: p.line, text: `${p.file ?? '-'}:${p.line}: ${p.reason}` })),
     ...unindexed.map((u) => ({ line: u.event.records[0]!.line, text: u.problem })),
   ];
-  return { docs, problems: all.sort((a, b) => a.line - b.line).map((p) => p.text) };
+  return all.sort((a, b) => a.line - b.line).map((p) => p.text);
 }
