@@ -15,7 +15,7 @@ test('20,000 rules load; at the end a duplicate is still found, -d finds its rul
   lines.push('-d always,exit -F arch=b64 -S init_module -F auid=4 -k k4', rule(4));
   // An -A copy of #7 at the head, then -d removes that copy (the first in the list), the -a original stays.
   lines.push('-A always,exit -F arch=b64 -S init_module -F auid=7 -k k7', '-d always,exit -F arch=b64 -S init_module -F auid=7 -k k7');
-  // -W of watch #0 and of one never added.
+  // -W of watch #0 removes it (a -W of one never added stops the load: the last case below).
   lines.push('-W /etc/f0 -p wa -k k0');
   const ok = auditctlLoad(`${lines.join('\n')}\n`, 'big.rules');
   t.deepEqual(ok.errors, []);
