@@ -126,7 +126,9 @@ for (const img of IMAGES) {
       for (const l of (await readFile(sim.accounts[f], 'utf8')).trimEnd().split('\n')) t.true(lines.has(l), `the sim's /etc/${f} line "${l}" is the image's`);
     }
     const { moduleName: simModuleName, ...simPaths } = sim.fixtures;
-    t.deepEqual({ ...simPaths, user: m.guest.user }, m.guest, 'the sim\'s fixtures are the manifest\'s');
+    // The sim's login user: the account of uid 1000 in its passwd (its fixtures name no user).
+    const simUser = (await readFile(sim.accounts.passwd, 'utf8')).split('\n').find((l) => l.split(':')[2] === '1000')?.split(':')[0];
+    t.deepEqual({ ...simPaths, user: simUser }, m.guest, 'the sim\'s fixtures and login user are the manifest\'s');
     t.is((await stat(g('usr/bin/sudo'))).mode & 0o4000, 0o4000, 'sudo is setuid');
     const chkpwd = await stat(g('usr/sbin/unix_chkpwd'));
     t.is(chkpwd.gid, 42, 'unix_chkpwd keeps its package group (shadow)');
