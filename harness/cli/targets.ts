@@ -7,10 +7,9 @@ import type { Command } from 'commander';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { imagesDir, loadRecipe, type ImageManifest } from '../images/index.js';
-import { cacheDir } from '../paths.js';
 import { knownTargets } from '../targets/index.js';
 import { loadBoxes, type BoxEntry } from '../targets/vagrant/boxes.js';
-import { VAGRANT_PREFIX } from '../targets/vagrant/spec.js';
+import { LOCAL_BOX_FILE, localBoxesDir, VAGRANT_PREFIX, vagrantHome } from '../targets/vagrant/spec.js';
 import { loadProfile, profileIds } from '../sim/profile.js';
 
 export interface TargetRow {
@@ -59,13 +58,13 @@ function entries(dir: string): string[] {
 function boxStatus(b: BoxEntry): string {
   const providers = b.providers.join(', ');
   if (b.local) {
-    const keys = entries(path.join(cacheDir(), 'vagrant', 'boxes', b.name)).filter((k) => existsSync(path.join(cacheDir(), 'vagrant', 'boxes', b.name, k, 'box.box')));
+    const dir = localBoxesDir(b.name);
+    const keys = entries(dir).filter((k) => existsSync(path.join(dir, k, LOCAL_BOX_FILE)));
     return keys.length
       ? `box made here (key ${keys[0]}; ${providers})`
       : `box not made (the first run builds its image and the box; ${providers})`;
   }
-  const home = process.env.VAGRANT_HOME ?? path.join(cacheDir(), 'vagrant', 'home');
-  const versions = entries(path.join(home, 'boxes', b.box.replace(/\//g, '-VAGRANTSLASH-'))).filter((v) => v !== 'metadata_url');
+  const versions = entries(path.join(vagrantHome(), 'boxes', b.box.replace(/\//g, '-VAGRANTSLASH-'))).filter((v) => v !== 'metadata_url');
   return versions.length
     ? `box ${b.box} downloaded (${versions.join(', ')}; ${providers})`
     : `box ${b.box} not downloaded (vagrant up fetches it; ${providers})`;

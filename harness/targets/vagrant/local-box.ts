@@ -9,11 +9,12 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { ensureImage, type BuiltImage } from '../../images/index.js';
 import { readInitramfsMember } from '../../images/initramfs.js';
-import { cacheDir, repoRoot } from '../../paths.js';
+import { repoRoot } from '../../paths.js';
+import { LOCAL_BOX_FILE, localBoxesDir } from './spec.js';
 
 export const LOCAL_BOX_IMAGE = 'debian12-vagrant-amd64';
 const SOURCES = path.join(repoRoot, 'vms', 'vagrant', 'local-box');
-const BOX_FILE = 'box.box';
+const BOX_FILE = LOCAL_BOX_FILE;
 /** Where the image's own /init goes; the appended /init runs it. */
 const IMAGE_INIT = 'usr/lib/audit-harness/image-init';
 
@@ -29,7 +30,7 @@ export async function ensureLocalBox(opts: { signal?: AbortSignal; onProgress?: 
   const vagrantfile = await readFile(path.join(SOURCES, 'Vagrantfile'));
   const self = await readFile(new URL(import.meta.url));
   const key = createHash('sha256').update(image.manifest.key).update(init).update(vagrantfile).update(self).digest('hex').slice(0, 16);
-  const root = path.join(cacheDir(), 'vagrant', 'boxes', 'debian12-local');
+  const root = localBoxesDir('debian12-local');
   const dir = path.join(root, key);
   if (existsSync(path.join(dir, BOX_FILE))) return { file: path.join(dir, BOX_FILE), image };
 

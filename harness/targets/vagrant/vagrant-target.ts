@@ -21,6 +21,7 @@ import { boxForSpec, boxUrlVariable, type BoxEntry } from './boxes.js';
 import { firstHostKey } from './host-key.js';
 import { acquireLibvirtd, keepMarker, LIBVIRT_URI, type LibvirtdLease } from './libvirtd.js';
 import { ensureLocalBox } from './local-box.js';
+import { vagrantHome } from './spec.js';
 import { VagrantCli } from './vagrant-cli.js';
 
 export interface VagrantBootOptions {
@@ -123,7 +124,7 @@ export class VagrantTarget implements Target {
       ...process.env,
       VAGRANT_DOTFILE_PATH: path.join(res.runDir, 'dot'),
       // The local box is added for this run only; downloaded boxes are kept in the cache (or the user's VAGRANT_HOME).
-      VAGRANT_HOME: box.local ? path.join(res.runDir, 'home') : (process.env.VAGRANT_HOME ?? path.join(cacheDir(), 'vagrant', 'home')),
+      VAGRANT_HOME: box.local ? path.join(res.runDir, 'home') : vagrantHome(),
       VAGRANT_CHECKPOINT_DISABLE: '1',
       VAGRANT_NO_COLOR: '1',
       VAGRANT_DEFAULT_PROVIDER: provider,
