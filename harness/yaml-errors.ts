@@ -1,6 +1,7 @@
 // YAML files read against a zod schema, with errors that name file:line:col: yaml's own message for a syntax
 // error, and one line per schema issue at the node the issue's path reaches (the deepest that exists).
-import { LineCounter, parseDocument, isMap, isSeq, type Document, type Node } from 'yaml';
+import { readFileSync } from 'node:fs';
+import { LineCounter, parseDocument, isAlias, isMap, isScalar, isSeq, visit, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 
 export interface YamlPosition {
@@ -94,14 +95,46 @@ export function problemAt(source: YamlSource, path: readonly PropertyKey[], mess
   return { ...positionOf(source, path), message };
 }
 
-/** The document as plain data; what parsing lets through and toJS refuses (an alias bomb) is a YamlFileError. */
+/**
+ * The alias a failed toJS is about, which yaml does not say: an alias to an anchor not set before it, else (too many
+ * aliases) the first alias.
+ */
+function aliasBlamed(doc: Document, message: string): Node | undefined {
+  const anchors = new Set<string>();
+  let first: Node | undefined;
+  let unresolved: Node | undefined;
+  visit(doc, (_key, node) => {
+    if (isAlias(node)) {
+      first ??= node;
+      if (!anchors.has(node.source)) {
+        unresolved = node;
+        return visit.BREAK;
+      }
+    } else if ((isScalar(node) || isMap(node) || isSeq(node)) && node.anchor) anchors.add(node.anchor);
+    return undefined;
+  });
+  return /Unresolved alias/.test(message) ? unresolved ?? first : first;
+}
+
+/**
+ * The document as plain data. What parsing lets through and toJS refuses, an alias bomb (past yaml's maxAliasCount)
+ * or an alias to an anchor set only after it, is a YamlFileError at that alias.
+ */
 export function yamlValue(source: YamlSource, file: string): unknown {
   try {
     return source.doc.toJS();
   } catch (e) {
-    // toJS throws on what parsing lets through, e.g. an alias expanded past yaml's maxAliasCount
-    throw new YamlFileError(file, [{ line: 1, col: 1, message: (e as Error).message }]);
+    const message = (e as Error).message;
+    throw new YamlFileError(file, [{ ...linePos(source, aliasBlamed(source.doc, message)), message }]);
   }
+}
+
+/**
+ * A YAML file's data, read with yaml alone (no schema), for what needs a value or two of a file its own loader
+ * checks; a syntax or alias error is a YamlFileError naming `file` (by default the path), a read error is fs's.
+ */
+export function readYamlValue(filePath: string, file = filePath, options: YamlReadOptions = {}): unknown {
+  return yamlValue(parseYamlSource(readFileSync(filePath, 'utf8'), file, options), file);
 }
 
 /** Checks a parsed document (or its data, already read) against a schema; every issue is a line of one YamlFileError, in file order. */

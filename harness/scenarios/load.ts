@@ -1,9 +1,8 @@
 // Reads a scenario YAML file; errors name file:line:col of the offending node (or the file, when no node is to blame).
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isAlias, isMap, isScalar, isSeq, visit, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
-import { parseYamlSource, positionOf, YamlFileError, type YamlPosition, type YamlSource } from '../yaml-errors.js';
+import { issueProblem, parseYamlSource, positionOf, YamlFileError, yamlValue, type YamlProblem, type YamlSource } from '../yaml-errors.js';
 import { knownDistros, knownImages } from './applicability.js';
 import { scenarioSchema, type Scenario } from './schema.js';
 
@@ -16,59 +15,21 @@ export class ScenarioFileError extends Error {
 
 type Path = readonly PropertyKey[];
 
-/** Where the key of a map entry is written (an unknown or misspelled key), else where the path is. */
-function keyPosition(source: YamlSource, path: Path, key: PropertyKey): YamlPosition {
-  const map = source.doc.getIn(path as unknown[], true);
-  const pair = isMap(map) ? map.items.find((p) => (p.key as { value?: unknown } | null)?.value === key) : undefined;
-  const node = pair?.key as Node | undefined;
-  return node?.range ? source.lines.linePos(node.range[0]) : positionOf(source, [...path, key]);
-}
-
 /** A parsed scenario and where its parts are written, for checks that need more than the file (rule sets, ids). */
 export interface ScenarioDocument {
   scenario: Scenario;
-  /** The error to report for the node at path (its key's node with key: an unknown or misspelled key). */
-  errorAt(path: Path, message: string, key?: PropertyKey): ScenarioFileError;
+  /** The error to report for the node at path (the deepest that exists). */
+  errorAt(path: Path, message: string): ScenarioFileError;
 }
 
-function locator(file: string, source: YamlSource) {
-  return (path: Path, message: string, key?: PropertyKey): ScenarioFileError => {
-    const { line, col } = key === undefined ? positionOf(source, path) : keyPosition(source, path, key);
-    return new ScenarioFileError(file, line, col, message);
-  };
-}
+const errorOf = (file: string, p: YamlProblem) => new ScenarioFileError(file, p.line, p.col, p.message);
 
-/** A zod issue as the error at its node: an unknown key and a bad map key point at the key itself. */
-function issueError(issue: z.core.$ZodIssue, at: ReturnType<typeof locator>): ScenarioFileError {
-  const where = (p: Path) => p.map(String).join('.') || '(top)';
-  if (issue.code === 'unrecognized_keys') {
-    const key = issue.keys[0]!;
-    const message = issue.message.startsWith('Unrecognized key') ? `unknown key "${key}"` : issue.message;
-    return at(issue.path, `${where([...issue.path, key])}: ${message}`, key);
-  }
-  if (issue.code === 'invalid_key') {
-    const key = issue.path[issue.path.length - 1]!;
-    return at(issue.path.slice(0, -1), `${where(issue.path)}: ${issue.issues[0]?.message ?? issue.message}`, key);
-  }
-  return at(issue.path, `${where(issue.path)}: ${issue.message}`);
-}
-
-/**
- * The alias a failed toJS is about: an alias to an anchor not set before it, else (too many aliases) the first alias.
- * yaml does not say which one it was.
- */
-function aliasBlamed(doc: Document, message: string): Node | undefined {
-  const anchors = new Set<string>();
-  let first: Node | undefined;
-  let unresolved: Node | undefined;
-  visit(doc, (_key, node) => {
-    if (isAlias(node)) {
-      first ??= node;
-      if (!anchors.has(node.source)) { unresolved = node; return visit.BREAK; }
-    } else if ((isScalar(node) || isMap(node) || isSeq(node)) && node.anchor) anchors.add(node.anchor);
-    return undefined;
-  });
-  return /Unresolved alias/.test(message) ? unresolved ?? first : first;
+/** A schema issue at its node (issueProblem); an unknown key is said as `path.key: unknown key "key"`, the first one. */
+function schemaProblem(source: YamlSource, issue: z.core.$ZodIssue): YamlProblem {
+  const p = issueProblem(source, issue);
+  if (issue.code !== 'unrecognized_keys' || !issue.message.startsWith('Unrecognized key')) return p;
+  const key = issue.keys[0]!;
+  return { ...p, message: `${[...issue.path, key].join('.')}: unknown key ${JSON.stringify(key)}` };
 }
 
 /** Parses a scenario's text; every error is a ScenarioFileError naming file (and the line:col it is about). */
@@ -83,30 +44,23 @@ export function parseScenarioDocument(text: string, file: string): ScenarioDocum
 
 function parseOrThrow(text: string, file: string): ScenarioDocument {
   let source: YamlSource;
-  try {
-    source = parseYamlSource(text, file);
-  } catch (e) {
-    const p = e instanceof YamlFileError ? e.problems[0] : undefined;
-    if (!p) throw e;
-    throw new ScenarioFileError(file, p.line, p.col, p.message);
-  }
   let data: unknown;
   try {
-    data = source.doc.toJS();
+    source = parseYamlSource(text, file);
+    data = yamlValue(source, file);
   } catch (e) {
-    // yaml refuses an alias bomb or an alias to no anchor only here, and its error does not say where.
-    const message = (e as Error).message;
-    const node = aliasBlamed(source.doc, message);
-    const pos = node?.range ? source.lines.linePos(node.range[0]) : undefined;
-    throw new ScenarioFileError(file, pos?.line, pos?.col, message);
+    // a syntax error, or an alias yaml refuses: its position in the file
+    const p = e instanceof YamlFileError ? e.problems[0] : undefined;
+    if (!p) throw e;
+    throw errorOf(file, p);
   }
   if (data === null || data === undefined) throw new ScenarioFileError(file, undefined, undefined, 'the file is empty: a scenario is a map (id, title, source, rules, steps, expect)');
-  const at = locator(file, source);
+  const errorAt = (path: Path, message: string) => errorOf(file, { ...positionOf(source, path), message });
   const parsed = scenarioSchema.safeParse(data);
-  if (!parsed.success) throw issueError(parsed.error.issues[0]!, at);
+  if (!parsed.success) throw errorOf(file, schemaProblem(source, parsed.error.issues[0]!));
   const problem = crossCheck(parsed.data) ?? unknownTargetNames(parsed.data);
-  if (problem) throw at(problem.path, `${problem.path.join('.')}: ${problem.message}`);
-  return { scenario: parsed.data, errorAt: at };
+  if (problem) throw errorAt(problem.path, `${problem.path.join('.')}: ${problem.message}`);
+  return { scenario: parsed.data, errorAt };
 }
 
 export function parseScenario(text: string, file: string): Scenario {
