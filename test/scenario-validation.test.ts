@@ -11,6 +11,7 @@ import { conditionsHold } from '../harness/releases/conditions.js';
 import { deriveFacts } from '../harness/releases/facts.js';
 import { knownDistros } from '../harness/scenarios/applicability.js';
 import { parseScenario, readScenario } from '../harness/scenarios/load.js';
+import { boxDistro } from '../harness/targets/vagrant/box-distro.js';
 
 const cli = path.join(repoRoot, 'dist/harness/cli.js');
 
@@ -141,16 +142,29 @@ test('6. an applies.images or applies.distros value that no target has is refuse
   const r = await runOn(t, {
     'image.yaml': file('id: bad1', 'title: t', 'source: s', 'applies: { images: [debian12-amd64, debain12-amd64] }', 'rules: { ruleset: cis-64 }'),
     'distro.yaml': file('id: bad2', 'title: t', 'source: s', 'applies:', '  archs: [x86_64]', '  distros: [debain]', 'rules: { ruleset: cis-64 }'),
+    'box-recipe.yaml': file('id: bad3', 'title: t', 'source: s', 'applies: { images: [debian12-vagrant-amd64] }', 'rules: { ruleset: cis-64 }'),
   });
-  // The images are the recipes of vms/qemu (applies.images is compared with the part of qemu:NAME after the colon).
-  const recipes = (await readdir(path.join(repoRoot, 'vms', 'qemu'))).filter((n) => n.endsWith('.yaml')).map((n) => n.slice(0, -5)).sort();
+  // applies.images is compared with a target's spec after the colon: the known images are those of every target
+  // `audit-harness targets` lists (qemu:, vagrant: and sim: alike). The local Vagrant box's recipe is no target.
+  const targets = JSON.parse((await execa('node', [cli, 'targets', '--json'], { cwd: repoRoot })).stdout) as { spec: string }[];
+  const images = [...new Set(targets.map((x) => x.spec.slice(x.spec.indexOf(':') + 1)))].sort();
+  for (const name of ['debian12-amd64', 'rhel9-x86_64', 'rhel9', 'debian12-local']) t.true(images.includes(name), name);
+  t.false(images.includes('debian12-vagrant-amd64'));
   refused(t, r, [
-    `${r.at('image.yaml')}:4:37: applies.images.1: unknown image "debain12-amd64" (known: ${recipes.join(', ')})`,
+    `${r.at('image.yaml')}:4:37: applies.images.1: unknown image "debain12-amd64" (known: ${images.join(', ')})`,
     `${r.at('distro.yaml')}:6:13: applies.distros.0: unknown distro "debain" (known: ${knownDistros().join(', ')})`,
+    `${r.at('box-recipe.yaml')}:4:21: applies.images.0: unknown image "debian12-vagrant-amd64" (known: ${images.join(', ')})`,
   ]);
   // A target's distro is its recipe's or profile's id or family: a recipe's own id (debian12bpo: its profile says
   // debian12), a modelled profile's, and each family are known; nothing else is.
   for (const d of ['debian12', 'debian12bpo', 'rhel9', 'ubuntu2404', 'debian', 'rhel', 'ubuntu']) t.true(knownDistros().includes(d), d);
   t.false(knownDistros().includes('other'), 'a family no recipe, profile or box has');
+  // A box's distro is what the vagrant target reports: its profile's, else (no such profile) its own name and family.
+  t.deepEqual(boxDistro({ name: 'rhel9', profile: 'rhel9-x86_64', family: 'rhel' }), { id: 'rhel9', family: 'rhel' });
+  t.deepEqual(boxDistro({ name: 'debian12-local', profile: 'debian12-amd64', family: 'debian' }), { id: 'debian12', family: 'debian' });
+  t.deepEqual(boxDistro({ name: 'centos9', profile: 'no-such-profile', family: 'rhel' }), { id: 'centos9', family: 'rhel' });
   t.notThrows(() => parseScenario(file('id: ok', 'title: t', 'source: s', 'applies: { images: [debian12-i686, debian13-amd64], distros: [debian12bpo, rhel, ubuntu2204] }', 'rules: { ruleset: cis-64 }'), 'ok.yaml'));
+  // A sim:-only profile's name (sim:rhel9-x86_64) and a box's name (vagrant:rhel9) are images a target has.
+  t.notThrows(() => parseScenario(file('id: ok', 'title: t', 'source: s', 'applies: { images: [rhel9-x86_64] }', 'rules: { ruleset: cis-64 }'), 'sim.yaml'));
+  t.notThrows(() => parseScenario(file('id: ok', 'title: t', 'source: s', 'applies: { images: [rhel9, debian12-local] }', 'rules: { ruleset: cis-64 }'), 'box.yaml'));
 });

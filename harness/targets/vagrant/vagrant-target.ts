@@ -8,7 +8,6 @@ import { readFileSync, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import ssh2 from 'ssh2';
 import { cacheDir, repoRoot } from '../../paths.js';
 import { shellJoin } from '../../shell.js';
@@ -17,6 +16,7 @@ import { accelChoiceFromEnv } from '../qemu/accel.js';
 import { freeLocalPort } from '../qemu/port.js';
 import { SshTransport } from '../ssh/transport.js';
 import { TargetError, type ExecOptions, type ExecResult, type Target, type TargetFixtures, type TargetInfo } from '../target.js';
+import { boxDistro } from './box-distro.js';
 import { boxForSpec, boxUrlVariable, type BoxEntry } from './boxes.js';
 import { firstHostKey } from './host-key.js';
 import { acquireLibvirtd, keepMarker, LIBVIRT_URI, type LibvirtdLease } from './libvirtd.js';
@@ -167,7 +167,7 @@ export class VagrantTarget implements Target {
 
     await provision(spec, transport, box, progress);
     const fixtures = await probeFixtures(spec, transport, box);
-    const info: TargetInfo = { name: spec, kind: 'vagrant', arch: box.arch, kernelRelease: release, distro: profileDistro(box), fixtures };
+    const info: TargetInfo = { name: spec, kind: 'vagrant', arch: box.arch, kernelRelease: release, distro: boxDistro(box), fixtures };
     return new VagrantTarget(info, transport, res, opts, env);
   }
 
@@ -311,17 +311,6 @@ async function probeFixtures(spec: string, t: SshTransport, box: BoxEntry): Prom
     ...(box.arch === 'x86_64' ? { loader64: kv.loader! } : {}),
     loader32: loader32!, user: kv.user!,
   };
-}
-
-/** The distribution as the calibrated simulator profile names it (vms/profiles/<profile>.yaml). */
-function profileDistro(box: BoxEntry): TargetInfo['distro'] {
-  try {
-    const p = parseYaml(readFileSync(path.join(repoRoot, 'vms', 'profiles', `${box.profile}.yaml`), 'utf8')) as { distro?: TargetInfo['distro'] };
-    if (p.distro?.id && p.distro.family) return p.distro;
-  } catch {
-    // profile not there: the box's own name and family
-  }
-  return { id: box.name, family: box.family };
 }
 
 /** Names of what teardown removes, for tests: the libvirt domains and pools this process created. */
