@@ -10,7 +10,7 @@ import type { AllFacts } from '../releases/facts.js';
 import { profileIds, profilesDir } from '../sim/profile.js';
 import { boxDistro, type BoxNaming } from '../targets/vagrant/box-distro.js';
 import { BOXES_FILE } from '../targets/vagrant/boxes.js';
-import { LOCAL_BOX_IMAGE } from '../targets/vagrant/local-box-image.js';
+import { LOCAL_BOX_IMAGE } from '../targets/vagrant/spec.js';
 import { VAGRANT_PREFIX } from '../targets/vagrant/spec.js';
 import { kernelAtLeast } from '../releases/version.js';
 import type { TargetInfo } from '../targets/target.js';

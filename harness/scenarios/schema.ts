@@ -110,7 +110,7 @@ export const scenarioSchema = z.object({
     // An empty list would make the scenario n/a on every target, silently.
     archs: z.array(z.enum(['x86_64', 'i686'])).min(1).optional(),
     distros: z.array(z.string()).min(1).optional(),
-    images: z.array(z.string()).min(1).optional().describe('target images by name, e.g. debian12-amd64 (the part after qemu:)'),
+    images: z.array(z.string()).min(1).optional().describe('target images by name: the part after the colon of a target, e.g. debian12-amd64 (qemu:), rhel9-x86_64 (sim:), rhel9 (vagrant:)'),
     minKernel: z.string().regex(/^\d+(\.\d+)*$/, { error: (iss) => `${JSON.stringify(iss.input)} is not a kernel version such as "5.8" or "6.1"` }).optional(),
     when: conditionsSchema.optional().describe('release facts that must all hold for the scenario to run'),
   }).strict().default({}),

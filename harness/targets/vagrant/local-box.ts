@@ -10,9 +10,8 @@ import { execa } from 'execa';
 import { ensureImage, type BuiltImage } from '../../images/index.js';
 import { readInitramfsMember } from '../../images/initramfs.js';
 import { repoRoot } from '../../paths.js';
-import { LOCAL_BOX_FILE, localBoxesDir } from './spec.js';
+import { LOCAL_BOX_FILE, LOCAL_BOX_IMAGE, localBoxesDir } from './spec.js';
 
-export const LOCAL_BOX_IMAGE = 'debian12-vagrant-amd64';
 const SOURCES = path.join(repoRoot, 'vms', 'vagrant', 'local-box');
 const BOX_FILE = LOCAL_BOX_FILE;
 /** Where the image's own /init goes; the appended /init runs it. */
