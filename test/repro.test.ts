@@ -2,13 +2,13 @@
 // `-S init_module`): the run's results.json, then repro, then the README's own command on a fresh boot must log the
 // same events (syscall, key, record types) and the same absence of finit_module.
 import test from 'ava';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { repoRoot } from '../harness/paths.js';
 import { spawnSync } from 'node:child_process';
 import { rerunCommands } from '../harness/repro/rerun.js';
-import { reproScript } from '../harness/repro/script.js';
+import { reproRulesWord, reproScript } from '../harness/repro/script.js';
 import { stepTemplate } from '../harness/repro/step-template.js';
 import { applySteps } from '../harness/scenarios/apply.js';
 import { shellQuote } from '../harness/shell.js';
@@ -95,10 +95,10 @@ test('repro step templates: every library step gives back its own command from t
   t.true(checked > 20);
 });
 
-test('repro.sh writes the rules file where the runner does and runs the runner\'s own apply commands, for every apply way, and parses as sh', (t) => {
+test('repro.sh applies the rules with the runner\'s own apply commands, for every apply way, parses as sh and writes nothing under /tmp', (t) => {
   const src = { name: 'cis 64', text: '# CIS\n-w /sbin/insmod -p x -k modules\n-a always,exit -F arch=b64 -S init_module -k modules\n' };
   for (const way of ['auditctl', 'auditctl-R', 'augenrules', 'none'] as const) {
-    const steps = applySteps(src, way, way === 'augenrules' ? '50-modules.rules' : undefined);
+    const steps = applySteps(src, way, { rulesFile: way === 'augenrules' ? '50-modules.rules' : undefined, present: reproRulesWord('r.rules') });
     const script = reproScript({
       title: 't', scenarioId: 's', stepId: 'insmod', target: 'qemu:x', apply: { way, steps }, rulesFileName: 'r.rules', setup: [],
       step: { command: 'insmod "$MODULE_FILE"', vars: [{ name: 'MODULE_FILE', value: '/m.ko', what: 'the module' }] }, keys: [{ key: 'modules', exact: false }],
@@ -110,11 +110,20 @@ test('repro.sh writes the rules file where the runner does and runs the runner\'
     t.deepEqual(lines, [...wrote, ...steps.commands.map((c) => `${c} || echo "repro.sh: exit $? from the line above"`)], way);
     const parsed = spawnSync('sh', ['-n'], { input: script, encoding: 'utf8' });
     t.is(parsed.status, 0, `${way}: ${parsed.stderr}`);
+    // On a host that is anyone's, as root: no path in /tmp (a symlink planted there would be followed); its own
+    // files only in the new private directory mktemp -d makes, never at a name derived from one beside it.
+    t.notRegex(script, /\/tmp/, way);
+    t.deepEqual(script.match(/^tmp=.*$/gm), ['tmp=$(mktemp -d) || exit 2'], way);
+    t.deepEqual([...new Set(script.match(/\$\{?tmp[^\s']*/g))].sort(), ['$tmp"', '$tmp/key"', '$tmp/window"'], way);
   }
+  // auditctl -R loads repro.sh's own copy in place; the runner writes its throwaway guest's /tmp.
+  t.deepEqual(applySteps(src, 'auditctl-R', { present: reproRulesWord('audit-harness-cis_64.rules') }),
+    { about: 'one file, loaded by auditctl -R', commands: ['auditctl -R "$here/rules/"audit-harness-cis_64.rules'] });
   // The ways as the runner states them: one auditctl per rule line, a file in /tmp for -R, rules.d at 640 for augenrules.
   t.deepEqual(applySteps(src, 'auditctl').commands, ['auditctl -w /sbin/insmod -p x -k modules', 'auditctl -a always,exit -F arch=b64 -S init_module -k modules']);
   t.deepEqual(applySteps(src, 'auditctl-R'), { about: 'one file, loaded by auditctl -R', file: { path: '/tmp/audit-harness-cis_64.rules' }, commands: ['auditctl -R /tmp/audit-harness-cis_64.rules'] });
   t.deepEqual(applySteps(src, 'augenrules').file, { path: '/etc/audit/rules.d/50-cis_64.rules', mode: 0o640 });
+  t.deepEqual(applySteps(src, 'augenrules', { rulesFile: '50-modules.rules', present: reproRulesWord('50-modules.rules') }).file, { path: '/etc/audit/rules.d/50-modules.rules', mode: 0o640 });
   t.deepEqual(applySteps(src, 'augenrules').commands, ['augenrules --load']);
 });
 
@@ -231,6 +240,67 @@ test('repro names the results file and the place in its JSON that is wrong (exit
     const gone = await cli(['repro', '--results', results, '--scenario', 'outside-gone', '--out', path.join(work, 'repro')]);
     t.is(gone.code, 2);
     t.is(gone.stderr, `audit-harness: ${results}: scenario outside-gone ran from ${file}, which is not there any more (${file})\n`);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+});
+
+/** A copy of the built harness whose simulator profile `id` no longer loads (kernelRelease emptied), in `dir`. */
+function harnessWithBrokenProfile(dir: string, id: string): { cli: (args: string[]) => ReturnType<typeof spawnSync> } {
+  // repoRoot is where dist/harness is, so a copy of dist/harness reads the copy's vms/profiles.
+  cpSync(path.join(repoRoot, 'dist', 'harness'), path.join(dir, 'dist', 'harness'), { recursive: true });
+  cpSync(path.join(repoRoot, 'package.json'), path.join(dir, 'package.json'));
+  for (const shared of ['node_modules', 'scenarios']) symlinkSync(path.join(repoRoot, shared), path.join(dir, shared));
+  for (const sub of readdirSync(path.join(repoRoot, 'vms'))) {
+    if (sub !== 'profiles') symlinkSync(path.join(repoRoot, 'vms', sub), path.join(dir, 'vms', sub));
+    else cpSync(path.join(repoRoot, 'vms', sub), path.join(dir, 'vms', sub), { recursive: true });
+  }
+  const profile = path.join(dir, 'vms', 'profiles', `${id}.yaml`);
+  const text = readFileSync(profile, 'utf8');
+  if (!/^kernelRelease: .+$/m.test(text)) throw new Error(`${profile} has no line kernelRelease:`);
+  writeFileSync(profile, text.replace(/^kernelRelease: .+$/m, "kernelRelease: ''"));
+  const cliJs = path.join(dir, 'dist', 'harness', 'cli.js');
+  return { cli: (args) => spawnSync(process.execPath, [cliJs, ...args], { encoding: 'utf8', timeout: 120_000 }) };
+}
+
+test('a repro that fails half way (its simulator profile no longer loads) leaves nothing at --out, nor a temp dir or a parent it made; a --out with contents is refused and kept', async (t) => {
+  const work = mkdtempSync(path.join(os.tmpdir(), 'audit-harness-repro-fail-'));
+  try {
+    const { results, ...run } = await runOutsideRepo(work, 'outside-broken', 'sim:debian13-amd64');
+    t.is(run.code, 0, run.stderr);
+    const copy = path.join(work, 'copy');
+    mkdirSync(path.join(copy, 'vms'), { recursive: true });
+    const broken = harnessWithBrokenProfile(copy, 'debian13-amd64');
+
+    const parent = path.join(work, 'new', 'deeper');
+    const dir = path.join(parent, 'repro');
+    const r = broken.cli(['repro', '--results', results, '--scenario', 'outside-broken', '--out', dir]);
+    t.is(r.status, 2, String(r.stderr));
+    // Named as the profile loader names it: relative to the (copied) repository.
+    t.regex(String(r.stderr), /^audit-harness: vms\/profiles\/debian13-amd64\.yaml:\d+:\d+: kernelRelease: /);
+    t.notRegex(String(r.stderr), /\n {4}at /);
+    t.false(existsSync(path.join(work, 'new')), 'a parent the repro made is left');
+    t.deepEqual(readdirSync(work).sort(), ['copy', 'elsewhere', 'run']);
+
+    // The same failure into an empty --out that exists: it stays, empty (no README-less repro, no temp dir beside).
+    const empty = path.join(work, 'empty');
+    mkdirSync(empty);
+    t.is(broken.cli(['repro', '--results', results, '--scenario', 'outside-broken', '--out', empty]).status, 2);
+    t.deepEqual(readdirSync(empty), []);
+    t.deepEqual(readdirSync(work).sort(), ['copy', 'elsewhere', 'empty', 'run']);
+
+    // The real profile: the repro is whole, in the empty --out.
+    const good = await cli(['repro', '--results', results, '--scenario', 'outside-broken', '--out', empty]);
+    t.is(good.code, 0, good.stderr);
+    t.true(statSync(path.join(empty, 'README.md')).isFile());
+    t.deepEqual(readdirSync(work).sort(), ['copy', 'elsewhere', 'empty', 'run']);
+
+    // A --out with something in it is never replaced, nor written into.
+    const again = await cli(['repro', '--results', results, '--scenario', 'outside-broken', '--out', empty]);
+    t.is(again.code, 2);
+    t.is(again.stderr, `audit-harness: ${empty}: exists and is not empty (name a new directory)\n`);
+    t.true(statSync(path.join(empty, 'README.md')).isFile());
+    t.deepEqual(readdirSync(work).sort(), ['copy', 'elsewhere', 'empty', 'run']);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -18,7 +18,7 @@ export function register(program: Command): void {
     .requiredOption('--scenario <id>', 'scenario id')
     .option('--step <id>', 'step id (default: the first step with a gap or a failure)')
     .option('--target <spec>', 'target, when the scenario ran on several')
-    .requiredOption('--out <dir>', 'directory to write')
+    .requiredOption('--out <dir>', 'directory to write (new or empty; written whole or not at all)')
     .action(async (flags: ReproFlags) => {
       const r = await writeRepro(flags);
       process.stderr.write(`wrote ${relative(process.cwd(), r.dir) || r.dir} (${r.finding.result.scenarioId}, step ${r.finding.step.id}, ${r.finding.result.target})\n`);

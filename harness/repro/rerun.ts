@@ -3,6 +3,7 @@
 // for a sim: target, which nothing can boot, the scenario run again on the model, and on the real target the
 // profile stands for (its calibratedBy), whose results.json then gives a repro.sh for the real kernel.
 import path from 'node:path';
+import { safeName } from '../scenarios/apply.js';
 import { shellJoin } from '../shell.js';
 import { knownTargets } from '../targets/index.js';
 import { isVagrantSpec } from '../targets/vagrant/spec.js';
@@ -22,8 +23,6 @@ export interface Reruns {
 }
 
 export const GUEST_DIR = '/root/repro';
-
-const dirName = (target: string) => target.replace(/[^A-Za-z0-9_.-]/g, '_');
 
 /** A target `vm exec` and `run` can boot: one of the qemu: targets, or a box of vms/vagrant/boxes.yaml. */
 async function bootable(target: string): Promise<boolean> {
@@ -63,16 +62,16 @@ export async function rerunCommands(x: RerunInput): Promise<Reruns> {
   if (!profileIds().includes(id)) {
     return { commands: [], notes: [`${x.target}: no simulator profile ${id} any more (vms/profiles): nothing reruns it but repro.sh on a host of your own`] };
   }
-  const runOn = (target: string) => shellJoin(['audit-harness', 'run', x.scenarioFile, '--target', target, '--out', path.join(x.dir, `run@${dirName(target)}`)]);
+  const runOn = (target: string) => shellJoin(['audit-harness', 'run', x.scenarioFile, '--target', target, '--out', path.join(x.dir, `run@${safeName(target)}`)]);
   const commands: RerunCommand[] = [{ what: `Rerun on the model (${x.target}, no boot)`, command: runOn(x.target) }];
   const notes: string[] = [];
   const real = loadProfile(id).calibratedBy;
   if (real && (await bootable(real))) {
-    const results = path.join(x.dir, `run@${dirName(real)}`, 'results.json');
+    const results = path.join(x.dir, `run@${safeName(real)}`, 'results.json');
     commands.push({
       what: `Run on the real kernel the profile stands for (${real})`,
       command: runOn(real),
-      then: `then a repro.sh for that kernel: ${shellJoin(['audit-harness', 'repro', '--results', results, '--scenario', x.scenarioId, '--step', x.stepId, '--target', real, '--out', path.join(x.dir, `repro@${dirName(real)}`)])}`,
+      then: `then a repro.sh for that kernel: ${shellJoin(['audit-harness', 'repro', '--results', results, '--scenario', x.scenarioId, '--step', x.stepId, '--target', real, '--out', path.join(x.dir, `repro@${safeName(real)}`)])}`,
     });
   } else {
     notes.push(real

@@ -13,7 +13,7 @@ export interface ReproScriptInput {
   stepId: string;
   target: string;
   kernelRelease?: string;
-  /** auditctl | auditctl-R | augenrules | none, and what the run did for it on the guest (apply.ts's applySteps). */
+  /** auditctl | auditctl-R | augenrules | none, and its steps (apply.ts's applySteps, the rules at reproRulesWord). */
   apply: { way: string; steps: ApplySteps };
   /** The rules' file name under rules/ in the repro directory. */
   rulesFileName: string;
@@ -23,14 +23,21 @@ export interface ReproScriptInput {
   keys: Array<{ key: string; exact: boolean }>;
 }
 
-/** Shell lines that apply the rules as the run did: the same file written where the run wrote it, the same commands. */
+/** The shell word repro.sh names its copy of the rules by (under rules/ beside it). */
+export const reproRulesWord = (fileName: string) => `"$here/rules/"${shellQuote(fileName)}`;
+
+/**
+ * Shell lines that apply the rules as the run did: the same commands, and a file the way needs where it must be
+ * (rules.d for augenrules) copied from rules/; auditctl -R loads rules/ in place (applySteps given reproRulesWord),
+ * so the script writes nothing at a fixed path in /tmp of the host it runs on.
+ */
 function applyLines(x: ReproScriptInput): string[] {
   const { about, file, commands } = x.apply.steps;
   const out = [`# ${x.apply.way}: ${about}.`];
   if (file) {
     const to = shellQuote(file.path);
     const chmod = file.mode === undefined ? '' : ` && chmod ${file.mode.toString(8)} ${to}`;
-    out.push(`cat "$here/rules/"${shellQuote(x.rulesFileName)} > ${to}${chmod} || exit 2`);
+    out.push(`cat ${reproRulesWord(x.rulesFileName)} > ${to}${chmod} || exit 2`);
   }
   for (const command of commands) out.push(`${command} || echo "repro.sh: exit $? from the line above"`);
   return out;
@@ -106,24 +113,25 @@ begin=$(serial_of begin)
 end=$(serial_of end)
 echo "markers: serials $begin and $end"
 
-tmp=$(mktemp) || exit 2
-trap 'rm -f "$tmp" "$tmp.w"' EXIT
+# Its files in a directory of its own (mktemp -d: new, private), none at a name another user could guess first.
+tmp=$(mktemp -d) || exit 2
+trap 'rm -rf "$tmp"' EXIT
 for keyargs in ${keyArgs.map((k) => shellQuote(k)).join(' ')}; do
   # $keyargs is KEY or "KEY -w"; split on purpose.
   # shellcheck disable=SC2086
   set -- $keyargs
   echo "== events with key $1 between the markers (ausearch -i)"
-  ausearch --input-logs -k "$@" --raw > "$tmp" 2>/dev/null
+  ausearch --input-logs -k "$@" --raw > "$tmp/key" 2>/dev/null
   # The window's events (serials strictly between the markers), less the end marker's own auditctl (an execve
   # rule can log it): read twice, first to find that event, then to print the others.
   awk -v b="$begin" -v e="$end" '
     { s = ""; if (match($0, /msg=audit\\([0-9.]+:[0-9]+\\)/)) { s = substr($0, RSTART, RLENGTH); sub(/.*:/, "", s); sub(/\\)/, "", s) } }
     NR == FNR { if (s != "" && $0 ~ /^type=EXECVE / && $0 ~ / a0="auditctl" a1="-m" /) skip[s] = 1; next }
-    s != "" && s + 0 > b + 0 && s + 0 < e + 0 && !(s in skip) { print }' "$tmp" "$tmp" > "$tmp.w"
-  if [ -s "$tmp.w" ]; then
-    ausearch -if "$tmp.w" -i
+    s != "" && s + 0 > b + 0 && s + 0 < e + 0 && !(s in skip) { print }' "$tmp/key" "$tmp/key" > "$tmp/window"
+  if [ -s "$tmp/window" ]; then
+    ausearch -if "$tmp/window" -i
     echo "== summary of key $1"
-    ausearch -if "$tmp.w" -i | awk '
+    ausearch -if "$tmp/window" -i | awk '
       /^----/ { if (n) print line; line = ""; n = 0; next }
       /^type=/ {
         t = $1; sub(/^type=/, "", t); if (!n) { sc = "(none)"; k = "(none)" }; types = (n ? types "," : "") t; n++

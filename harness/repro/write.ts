@@ -7,9 +7,10 @@ import { imagesDir, type ImageManifest } from '../images/index.js';
 import { repoRoot } from '../paths.js';
 import { applySteps, readRulesSource, safeName } from '../scenarios/apply.js';
 import { loadScenario } from '../scenarios/load.js';
+import { writeDirAtomic } from '../scenarios/report/atomic-write.js';
 import { readJson } from '../scenarios/report/json.js';
 import { rerunCommands, type Reruns } from './rerun.js';
-import { reproScript } from './script.js';
+import { reproRulesWord, reproScript } from './script.js';
 import { selectFinding, type Finding } from './select.js';
 import { stepTemplate } from './step-template.js';
 
@@ -61,56 +62,65 @@ export async function writeRepro(opts: ReproOptions): Promise<ReproDir> {
   if (!stepSpec) throw new Error(`${result.file}: no step "${step.id}" any more (the scenario changed since ${opts.results} was written)`);
   // The rules as that run applied them; older results.json files have none, so the scenario's files are read again.
   const src = result.rules ?? await readRulesSource(scenario, result.file, result.arch as KernelArch);
-  const steps = applySteps(src, scenario.apply, scenario.rulesFile);
-  // The rules under the name the run gave them on the guest (auditctl line by line writes no file: the rule set's).
-  const ruleFile = steps.file ? path.posix.basename(steps.file.path) : `${safeName(src.name)}.rules`;
+  // What the run did on its guest (applied.txt), and the rules under the name it gave them there (auditctl line by
+  // line writes no file: the rule set's).
+  const ranSteps = applySteps(src, scenario.apply, { rulesFile: scenario.rulesFile });
+  const ruleFile = ranSteps.file ? path.posix.basename(ranSteps.file.path) : `${safeName(src.name)}.rules`;
+  // The same steps for repro.sh, whose rules are its own copy under rules/ (loaded there by auditctl -R).
+  const steps = applySteps(src, scenario.apply, { rulesFile: scenario.rulesFile, present: reproRulesWord(ruleFile) });
   const keysOf = (xs: typeof scenario.expect) => [...new Map(xs.map((x) => [`${x.key}\0${x.exactKey}`, { key: x.key, exact: x.exactKey }])).values()];
   const keys = keysOf(scenario.expect.filter((x) => x.step === step.id));
   const template = stepTemplate(stepSpec, step.command);
-
   const dir = path.resolve(opts.out);
-  await mkdir(path.join(dir, 'rules'), { recursive: true });
-  await writeFile(path.join(dir, 'rules', ruleFile), src.text);
-  const script = reproScript({
-    title: result.title, scenarioId: result.scenarioId, stepId: step.id, target: result.target, kernelRelease: result.kernelRelease,
-    apply: { way: scenario.apply, steps }, rulesFileName: ruleFile,
-    setup: result.steps.slice(0, finding.stepIndex).map((s) => ({ id: s.id, command: s.command })),
-    step: template, keys: keys.length ? keys : keysOf(scenario.expect),
+
+  // Written whole into a temp directory beside --out, renamed into place at the end: a repro that fails half way
+  // (a simulator profile that no longer loads, a full disk) leaves nothing at --out.
+  const reruns = await writeDirAtomic(dir, async (tmp) => {
+    await mkdir(path.join(tmp, 'rules'));
+    await writeFile(path.join(tmp, 'rules', ruleFile), src.text);
+    const script = reproScript({
+      title: result.title, scenarioId: result.scenarioId, stepId: step.id, target: result.target, kernelRelease: result.kernelRelease,
+      apply: { way: scenario.apply, steps }, rulesFileName: ruleFile,
+      setup: result.steps.slice(0, finding.stepIndex).map((s) => ({ id: s.id, command: s.command })),
+      step: template, keys: keys.length ? keys : keysOf(scenario.expect),
+    });
+    await writeFile(path.join(tmp, 'repro.sh'), script);
+    await chmod(path.join(tmp, 'repro.sh'), 0o755);
+
+    const applied = result.expectations.find((x) => x.description.startsWith('apply: rules applied'));
+    await writeFile(path.join(tmp, 'applied.txt'), [
+      `Rules: ${src.name} (${src.file} in audit-harness), copied as rules/${ruleFile}.`,
+      `Applied with: ${scenario.apply} (${ranSteps.about}): ${ranSteps.file ? `the rules written to ${ranSteps.file.path}${ranSteps.file.mode === undefined ? '' : ` (mode ${ranSteps.file.mode.toString(8)})`}, then ` : ''}${ranSteps.commands.join('; ') || 'nothing'}`,
+      '', '# What the run did and printed', applied?.actual ?? '(not recorded)',
+      '', '# auditctl -l afterwards', result.loadedRules?.trimEnd() ?? '(not recorded)', '',
+    ].join('\n'));
+
+    await writeFile(path.join(tmp, 'expected.txt'), `${finding.expectations.map((x) => [
+      `## ${x.description}: ${x.outcome}`,
+      `expected:\n${x.expected}`,
+      `actual:\n${x.actual}`,
+      ...(x.reason ? [`reason: ${x.reason}`] : []),
+      ...(x.reference ? [`reference: ${x.reference}`] : []),
+    ].join('\n')).join('\n\n')}\n`);
+    await writeFile(path.join(tmp, 'actual-records.log'), step.events.map((e) => e.records.map((r) => (r as { raw?: string }).raw ?? '').join('\n')).join('\n') + (step.events.length ? '\n' : ''));
+    await writeFile(path.join(tmp, 'actual.json'), `${JSON.stringify({
+      step: step.id, path: step.path, as: step.as, command: step.command, exitCode: step.exitCode, stdout: step.stdout, stderr: step.stderr,
+      events: step.logged,
+    }, null, 2)}\n`);
+
+    const manifest = await cachedManifest(result.target, result.kernelRelease);
+    const facts = {
+      target: result.target, arch: result.arch, kernelRelease: result.kernelRelease,
+      ...(manifest ? { distro: manifest.distro, image: manifest.key, packages: packagesOfInterest(manifest), guest: manifest.guest } : {}),
+      templateVariables: Object.fromEntries(template.vars.map((v) => [v.name, v.value])),
+    };
+    await writeFile(path.join(tmp, 'facts.json'), `${JSON.stringify(facts, null, 2)}\n`);
+
+    // The commands name the directory where it will be, not the temp one.
+    const offered = await rerunCommands({ target: result.target, scenarioId: result.scenarioId, stepId: step.id, scenarioFile, dir });
+    await writeFile(path.join(tmp, 'README.md'), readme({ finding, scenarioFile: result.file, ruleFile, reruns: offered, facts, template, results: opts.results, apply: scenario.apply }));
+    return offered;
   });
-  await writeFile(path.join(dir, 'repro.sh'), script);
-  await chmod(path.join(dir, 'repro.sh'), 0o755);
-
-  const applied = result.expectations.find((x) => x.description.startsWith('apply: rules applied'));
-  await writeFile(path.join(dir, 'applied.txt'), [
-    `Rules: ${src.name} (${src.file} in audit-harness), copied as rules/${ruleFile}.`,
-    `Applied with: ${scenario.apply} (${steps.about}): ${steps.file ? `the rules written to ${steps.file.path}${steps.file.mode === undefined ? '' : ` (mode ${steps.file.mode.toString(8)})`}, then ` : ''}${steps.commands.join('; ') || 'nothing'}`,
-    '', '# What the run did and printed', applied?.actual ?? '(not recorded)',
-    '', '# auditctl -l afterwards', result.loadedRules?.trimEnd() ?? '(not recorded)', '',
-  ].join('\n'));
-
-  await writeFile(path.join(dir, 'expected.txt'), `${finding.expectations.map((x) => [
-    `## ${x.description}: ${x.outcome}`,
-    `expected:\n${x.expected}`,
-    `actual:\n${x.actual}`,
-    ...(x.reason ? [`reason: ${x.reason}`] : []),
-    ...(x.reference ? [`reference: ${x.reference}`] : []),
-  ].join('\n')).join('\n\n')}\n`);
-  await writeFile(path.join(dir, 'actual-records.log'), step.events.map((e) => e.records.map((r) => (r as { raw?: string }).raw ?? '').join('\n')).join('\n') + (step.events.length ? '\n' : ''));
-  await writeFile(path.join(dir, 'actual.json'), `${JSON.stringify({
-    step: step.id, path: step.path, as: step.as, command: step.command, exitCode: step.exitCode, stdout: step.stdout, stderr: step.stderr,
-    events: step.logged,
-  }, null, 2)}\n`);
-
-  const manifest = await cachedManifest(result.target, result.kernelRelease);
-  const facts = {
-    target: result.target, arch: result.arch, kernelRelease: result.kernelRelease,
-    ...(manifest ? { distro: manifest.distro, image: manifest.key, packages: packagesOfInterest(manifest), guest: manifest.guest } : {}),
-    templateVariables: Object.fromEntries(template.vars.map((v) => [v.name, v.value])),
-  };
-  await writeFile(path.join(dir, 'facts.json'), `${JSON.stringify(facts, null, 2)}\n`);
-
-  const reruns = await rerunCommands({ target: result.target, scenarioId: result.scenarioId, stepId: step.id, scenarioFile, dir });
-  await writeFile(path.join(dir, 'README.md'), readme({ finding, scenarioFile: result.file, ruleFile, reruns, facts, template, results: opts.results, apply: scenario.apply }));
   return { dir, finding, reruns };
 }
 

@@ -21,7 +21,7 @@ export interface RulesSource {
 export const RULESETS_DIR = join(repoRoot, 'scenarios', 'rulesets');
 /** The distribution's own file in /etc/audit/rules.d (Debian: -D, -b 8192, ...): a reset keeps it, and only it. */
 const DISTRO_RULES_FILE = 'audit.rules';
-/** A rule set's name as a file name. */
+/** A name (a rule set's, a target spec) as a file name. */
 export const safeName = (name: string) => name.replace(/[^A-Za-z0-9_.-]/g, '_');
 
 /** The archs a scenario's rules are given for (all, unless they are given per arch). */
@@ -84,7 +84,19 @@ export interface ApplySteps {
   commands: string[];
 }
 
-export function applySteps(src: Pick<RulesSource, 'name' | 'text'>, apply: Scenario['apply'], rulesFile?: string): ApplySteps {
+/** Where the rules are, for the ways that load a file where it is (auditctl -R); augenrules's file is always in rules.d. */
+export interface RulesAt {
+  /** The benchmark's rules.d file name (scenario.rulesFile), for augenrules. */
+  rulesFile?: string;
+  /**
+   * A shell word naming a file that already holds the rules, loaded in place and nothing written (repro.sh's own
+   * copy: "$here/rules/NAME", on a host that may be anyone's). Without it the rules are written to a fixed path in
+   * /tmp, which only the harness's own throwaway guest may use.
+   */
+  present?: string;
+}
+
+export function applySteps(src: Pick<RulesSource, 'name' | 'text'>, apply: Scenario['apply'], at: RulesAt = {}): ApplySteps {
   switch (apply) {
     case 'auditctl': {
       const commands: string[] = [];
@@ -95,11 +107,13 @@ export function applySteps(src: Pick<RulesSource, 'name' | 'text'>, apply: Scena
       return { about: 'auditctl once per rule line, as a person types them', commands };
     }
     case 'auditctl-R': {
+      const about = 'one file, loaded by auditctl -R';
+      if (at.present !== undefined) return { about, commands: [`auditctl -R ${at.present}`] };
       const path = `/tmp/audit-harness-${safeName(src.name)}.rules`;
-      return { about: 'one file, loaded by auditctl -R', file: { path }, commands: [shellJoin(['auditctl', '-R', path])] };
+      return { about, file: { path }, commands: [shellJoin(['auditctl', '-R', path])] };
     }
     case 'augenrules': {
-      const path = `/etc/audit/rules.d/${rulesFile ?? `50-${safeName(src.name)}.rules`}`;
+      const path = `/etc/audit/rules.d/${at.rulesFile ?? `50-${safeName(src.name)}.rules`}`;
       return {
         about: 'a file in /etc/audit/rules.d, then augenrules --load (it loads every file there), as the benchmarks say',
         file: { path, mode: 0o640 },
@@ -117,7 +131,7 @@ export async function applyRules(target: Target, src: RulesSource, apply: Scenar
   const errors = rulesErrorsForArch(src.text, src.file, arch);
   const load = auditctlLoad(src.text, src.file, arch);
   const predicted = { ok: errors.length === 0, errors: errors.map(formatError), listing: renderListing(load.rules) };
-  const steps = applySteps(src, apply, rulesFile);
+  const steps = applySteps(src, apply, { rulesFile });
   if (steps.file) await target.putFile(steps.file.path, src.text, steps.file.mode);
   const commands: ApplyCommand[] = [];
   for (const command of steps.commands) {

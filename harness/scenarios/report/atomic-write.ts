@@ -1,8 +1,10 @@
 // Reports are written whole or not at all: a reader (CI, another tool) never sees half a file, nor, for a set of
-// files written together, some of them new and some missing.
+// files written together, some of them new and some missing; a directory made of many files (repro's) likewise.
 import { randomBytes } from 'node:crypto';
-import { lstat, mkdir, open, rename, rm } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { lstat, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { registerCleanup } from '../../targets/cleanup.js';
 
 export interface FileText {
   file: string;
@@ -10,10 +12,12 @@ export interface FileText {
 }
 
 /** Writes data to a new temp file beside `file` (same directory, so the rename is atomic); returns its path. */
+/** A temp name beside `file` (same directory: a rename to `file` is atomic), its own to this process. */
+export const tempBeside = (file: string) => join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+
 async function writeTemp({ file, data }: FileText): Promise<string> {
-  const dir = dirname(file);
-  await mkdir(dir, { recursive: true });
-  const tmp = join(dir, `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  await mkdir(dirname(file), { recursive: true });
+  const tmp = tempBeside(file);
   try {
     const fh = await open(tmp, 'wx', 0o644);
     try {
@@ -49,5 +53,45 @@ export async function writeFilesAtomic(files: readonly FileText[]): Promise<void
   } catch (err) {
     await Promise.all(temps.map((t) => rm(t, { force: true })));
     throw err;
+  }
+}
+
+/** Why `dir` cannot be made new: it is a file, or a directory with something in it (never replaced). */
+async function notNew(dir: string): Promise<string | undefined> {
+  const st = await lstat(dir).catch(() => undefined);
+  if (!st) return undefined;
+  if (!st.isDirectory()) return `${dir}: exists and is not a directory`;
+  if ((await readdir(dir)).length) return `${dir}: exists and is not empty (name a new directory)`;
+  return undefined;
+}
+
+/**
+ * Makes the new directory `dir` whole or not at all: `fill` writes its contents into a temp directory beside it,
+ * renamed to `dir` once fill returned. A failure, or Ctrl-C, leaves neither the temp directory nor any parent it
+ * created. `dir` may be missing or empty; a directory with contents is refused, never replaced.
+ */
+export async function writeDirAtomic<T>(dir: string, fill: (tmp: string) => Promise<T>): Promise<T> {
+  const refused = await notNew(dir);
+  if (refused) throw new Error(refused);
+  const created = await mkdir(dirname(dir), { recursive: true });
+  let tmp: string | undefined = tempBeside(dir);
+  const undo = () => {
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+    if (created) rmSync(created, { recursive: true, force: true });
+  };
+  const unregister = registerCleanup(undo);
+  try {
+    await mkdir(tmp);
+    const value = await fill(tmp);
+    const late = await notNew(dir);
+    if (late) throw new Error(late);
+    await rename(tmp, dir);
+    tmp = undefined;
+    return value;
+  } catch (err) {
+    undo();
+    throw err;
+  } finally {
+    unregister();
   }
 }
