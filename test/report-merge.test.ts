@@ -2,6 +2,7 @@
 // (exit 2), and --out left exactly as it was (no report, no part of one, no temp file). The CLI as a child process.
 import test from 'ava';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { withDir as withTmpDir } from 'tmp-promise';
 import type { RunResult } from '../harness/scenarios/result.js';
@@ -101,5 +102,80 @@ test('a failed report merge leaves the --out of an earlier merge as it was: ever
     t.regex(blocked.stderr, /coverage-matrix\.html: is a directory\n$/);
     const { 'coverage-matrix.html': _html, ...rest } = before;
     t.deepEqual(await snapshot(out), rest);
+  });
+});
+
+/** Gives each shard a logs/ directory (a guest's console log and one of a scenario's), marked with `mark`. */
+async function withLogs(shardDirs: string[], mark: string): Promise<void> {
+  for (const [i, d] of shardDirs.entries()) {
+    await mkdir(path.join(d, 'logs', 'qemu_debian12-amd64'), { recursive: true });
+    await writeFile(path.join(d, 'logs', 'qemu_debian12-amd64', 'console.log'), `shard ${i + 1} ${mark}\n`);
+    await writeFile(path.join(d, 'logs', 'cis-64-root.log'), `scenario log of shard ${i + 1} ${mark}\n`);
+  }
+}
+
+test('report merge puts each shard\'s logs at logs/<n> with the reports, and a merge that fails leaves them and --out as they were', async (t) => {
+  await withDir(async (dir) => {
+    const [a, b] = await shards(dir);
+    const out = path.join(dir, 'merged');
+    // An earlier merge of shards without logs: --out has no logs/.
+    t.is((await cli(['report', 'merge', a!, b!, '--out', out])).code, 1);
+    const reportsOnly = await snapshot(out);
+    t.deepEqual(Object.keys(reportsOnly).sort(), ['coverage-matrix.html', 'coverage-matrix.md', 'junit.xml', 'results.json']);
+
+    // The reports cannot be put in place (a directory where coverage-matrix.html goes): no logs/ either.
+    await withLogs([a!, b!], 'first');
+    await rm(path.join(out, 'coverage-matrix.html'));
+    await mkdir(path.join(out, 'coverage-matrix.html'));
+    const blocked = await cli(['report', 'merge', a!, b!, '--out', out]);
+    t.is(blocked.code, 2);
+    t.regex(blocked.stderr, /coverage-matrix\.html: is a directory\n$/);
+    const { 'coverage-matrix.html': _html, ...rest } = reportsOnly;
+    t.deepEqual(await snapshot(out), rest);
+    t.deepEqual((await readdir(out)).sort(), ['coverage-matrix.html', 'coverage-matrix.md', 'junit.xml', 'results.json']);
+
+    // Unblocked: the reports and both shards' logs.
+    await rm(path.join(out, 'coverage-matrix.html'), { recursive: true });
+    t.is((await cli(['report', 'merge', a!, b!, '--out', out])).code, 1);
+    const merged = await snapshot(out);
+    t.deepEqual(Object.keys(merged).filter((f) => f.startsWith('logs/')).sort(), [
+      'logs/1/cis-64-root.log', 'logs/1/qemu_debian12-amd64/console.log', 'logs/2/cis-64-root.log', 'logs/2/qemu_debian12-amd64/console.log',
+    ]);
+    t.is(merged['logs/2/qemu_debian12-amd64/console.log'], 'shard 2 first\n');
+
+    // New logs, and a report that cannot be put in place: the earlier merge's logs stay, every byte, no temp dir.
+    await withLogs([a!, b!], 'second');
+    await rm(path.join(out, 'junit.xml'));
+    await mkdir(path.join(out, 'junit.xml'));
+    const { 'junit.xml': _junit, ...before } = merged;
+    const again = await cli(['report', 'merge', a!, b!, '--out', out]);
+    t.is(again.code, 2);
+    t.regex(again.stderr, /junit\.xml: is a directory\n$/);
+    t.deepEqual(await snapshot(out), before);
+    t.deepEqual((await readdir(out)).sort(), ['coverage-matrix.html', 'coverage-matrix.md', 'junit.xml', 'logs', 'results.json']);
+    t.deepEqual((await readdir(path.join(out, 'logs'))).sort(), ['1', '2']);
+
+    // Unblocked: the new logs replace the earlier merge's.
+    await rm(path.join(out, 'junit.xml'), { recursive: true });
+    t.is((await cli(['report', 'merge', a!, b!, '--out', out])).code, 1);
+    const replaced = await snapshot(out);
+    t.deepEqual(Object.keys(replaced).sort(), Object.keys(merged).sort());
+    t.is(replaced['logs/1/cis-64-root.log'], 'scenario log of shard 1 second\n');
+  });
+});
+
+test('a report merge into a new --out that fails half way (a shard\'s logs cannot be copied) leaves no --out, nor a parent it made', async (t) => {
+  await withDir(async (dir) => {
+    const [a, b] = await shards(dir);
+    await withLogs([a!, b!], 'only');
+    // A FIFO in the second shard's logs: fs.cp refuses it, after the first shard's logs were staged under --out.
+    const fifo = spawnSync('mkfifo', [path.join(b!, 'logs', 'pipe')]);
+    t.is(fifo.status, 0, String(fifo.stderr));
+    const r = await cli(['report', 'merge', a!, b!, '--out', path.join(dir, 'new', 'merged')]);
+    t.is(r.code, 2, r.stderr);
+    t.true(r.stderr.startsWith(`audit-harness: ${b}: its logs cannot be copied to ${path.join(dir, 'new', 'merged', 'logs', '2')}: `), r.stderr);
+    t.regex(r.stderr, new RegExp(`FIFO pipe.*${path.join(b!, 'logs', 'pipe')}`));
+    t.notRegex(r.stderr, /\.tmp/);
+    t.deepEqual((await readdir(dir)).sort(), ['shard1', 'shard2']);
   });
 });

@@ -1,12 +1,14 @@
 // `audit-harness report merge DIR...`: one report from the outputs of several runs (CI shards), each DIR holding
 // the results.json a `run` wrote. Writes junit.xml, results.json and the coverage matrix for the whole, copies each
-// DIR's logs/ to OUT/logs/<n>/, and exits as `run` would have on the merged results.
-import { cp, mkdir, stat } from 'node:fs/promises';
+// DIR's logs/ to OUT/logs/<n>/ (replacing an earlier merge's), and exits as `run` would have on the merged results.
+import { renameSync, rmdirSync, rmSync } from 'node:fs';
+import { cp, mkdir, rename, stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { mergeRuns } from '../scenarios/report/merge.js';
-import { writeFilesAtomic } from '../scenarios/report/atomic-write.js';
+import { tempBeside, writeFilesAtomic, type FileText } from '../scenarios/report/atomic-write.js';
 import { parseReporters, readJson, renderReports, REPORT_FILES } from '../scenarios/report/index.js';
+import { registerCleanup } from '../targets/cleanup.js';
 import { EXIT } from './run.js';
 
 interface MergeFlags {
@@ -16,6 +18,66 @@ interface MergeFlags {
 
 async function exists(p: string): Promise<boolean> {
   return stat(p).then(() => true, () => false);
+}
+
+/**
+ * Puts each input's logs/ at OUT/logs/<n> and writes the reports, all or nothing: the logs are copied into a temp
+ * directory in OUT first, swapped in (an earlier merge's logs/<n> set aside), then the reports are written. If
+ * anything fails, or on Ctrl-C, the logs set aside go back and OUT is as it was (a directory this made is removed).
+ */
+async function writeWithLogs(outDir: string, dirs: string[], files: FileText[]): Promise<void> {
+  const made = await mkdir(outDir, { recursive: true });
+  const logsDir = join(outDir, 'logs');
+  const staging = tempBeside(logsDir);
+  let madeLogs = false;
+  /** logs/<n> put in place, and where the one it replaced was set aside. */
+  const swapped: Array<{ to: string; old?: string }> = [];
+  let done = false;
+  // Synchronous, so that the same undo runs on a signal (targets/cleanup.ts); each step best effort, last swap first.
+  const undo = () => {
+    const attempt = (f: () => void) => { try { f(); } catch { /* the rest must still run */ } };
+    if (!done) {
+      for (const s of swapped.reverse()) {
+        attempt(() => rmSync(s.to, { recursive: true, force: true }));
+        if (s.old) attempt(() => renameSync(s.old!, s.to));
+      }
+      if (madeLogs) attempt(() => rmdirSync(logsDir));
+      if (made) attempt(() => rmSync(made, { recursive: true, force: true }));
+    }
+    attempt(() => rmSync(staging, { recursive: true, force: true }));
+  };
+  const unregister = registerCleanup(undo);
+  try {
+    await mkdir(join(staging, 'old'), { recursive: true });
+    const staged: string[] = [];
+    for (const [i, d] of dirs.entries()) {
+      const from = join(resolve(d), 'logs');
+      if (!(await exists(from))) continue;
+      const n = String(i + 1);
+      const into = join(staging, 'new', n);
+      await cp(from, into, { recursive: true }).catch((err: Error) => {
+        // fs.cp names the file by where it was going, the temp directory: name it where it is.
+        throw new Error(`${d}: its logs cannot be copied to ${join(logsDir, n)}: ${err.message.split(into).join(from)}`);
+      });
+      staged.push(n);
+    }
+    if (staged.length && !(await exists(logsDir))) {
+      await mkdir(logsDir);
+      madeLogs = true;
+    }
+    for (const n of staged) {
+      const to = join(logsDir, n);
+      const old = (await exists(to)) ? join(staging, 'old', n) : undefined;
+      if (old) await rename(to, old);
+      swapped.push({ to, old });
+      await rename(join(staging, 'new', n), to);
+    }
+    await writeFilesAtomic(files);
+    done = true;
+  } finally {
+    undo();
+    unregister();
+  }
 }
 
 async function merge(dirs: string[], flags: MergeFlags): Promise<void> {
@@ -32,13 +94,7 @@ async function merge(dirs: string[], flags: MergeFlags): Promise<void> {
   if (inputs.some((i) => resolve(i.source) === join(outDir, REPORT_FILES.json))) throw new Error(`--out ${flags.out} is one of the inputs`);
   const run = mergeRuns(inputs);
   const files = renderReports(run, reporters, outDir);
-  // The logs first, the reports last and together (temp files renamed into place once all are written).
-  for (const [i, d] of dirs.entries()) {
-    const logs = join(resolve(d), 'logs');
-    if (await exists(logs)) await cp(logs, join(outDir, 'logs', String(i + 1)), { recursive: true });
-  }
-  await mkdir(outDir, { recursive: true });
-  await writeFilesAtomic(files);
+  await writeWithLogs(outDir, dirs, files);
   for (const f of files) process.stderr.write(`wrote ${relative(process.cwd(), f.file) || f.file}\n`);
   const counts = new Map<string, number>();
   for (const r of run.results) counts.set(r.outcome, (counts.get(r.outcome) ?? 0) + 1);
