@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
-import { elasticDocs, elasticQuery, elasticRule, register } from '../harness/cli/elastic.js';
+import { elasticDocs, elasticQuery, elasticRule, OUTSIDE_STEPS, register } from '../harness/cli/elastic.js';
 import { repoRoot } from '../harness/paths.js';
 
 const LOG = path.join(repoRoot, 'test/fixtures/elastic/real-debian12-i686-removal-paths.log');
@@ -64,6 +64,15 @@ test('rule prints, per step, what the kernel logged beside each version of the s
   t.true(lines.includes('  current fired on: sudo -n modprobe --remove audit_test_mod'));
   t.true(lines.includes('elastic-removal-paths-execve/sudo-rmmod-full-path\tlogged (exec)\tcurrent: silent, replaced: silent'));
   t.true(lines.includes('elastic-removal-paths-seed-rules/sudo-loader32-delete\tnothing logged by a rule\tcurrent: silent, replaced: silent'));
+});
+
+test('rule names the events outside every scenario step instead of printing a bare `-`', async (t) => {
+  const out = collector();
+  await elasticRule(LOG, {}, out.write);
+  const steps = out.lines().slice(1).filter((l) => !l.startsWith('  ')).map((l) => l.split('\t')[0]!);
+  t.is(steps[0], OUTSIDE_STEPS, 'the log starts before the first step marker (boot, rules loaded)');
+  t.false(steps.includes('-'));
+  t.true(steps.slice(1).every((s) => /^[^/\s]+\/\S+$/.test(s)), steps.join('\n'));
 });
 
 test('rule exits 1 when the rule never fires, and names the file of a malformed rule query', async (t) => {

@@ -70,6 +70,18 @@ test('a box\'s status comes from the disk: the local box in the cache, a public 
   t.regex(after.get(`vagrant:${remote.name}`) ?? '(not listed)', new RegExp(`^box ${remote.box} downloaded \\(1\\.2\\.3`));
 });
 
+test('a qemu target and the sim: profile it calibrates name the same release', async (t) => {
+  const { env } = await freshEnv(t);
+  const rows = JSON.parse((await run(process.execPath, [cli, 'targets', '--json'], { cwd: repoRoot, env })).stdout) as { spec: string; kind: string; release: string; status: string }[];
+  const bySpec = new Map(rows.map((r) => [r.spec, r]));
+  const pairs = rows.filter((r) => r.kind === 'sim').map((r) => [r, bySpec.get(/^calibrated \(by (\S+)\)$/.exec(r.status)?.[1] ?? '')] as const).filter(([, q]) => q);
+  t.true(pairs.some(([s]) => s.spec === 'sim:debian12bpo-amd64'), 'the backports profile is calibrated by its qemu target');
+  for (const [sim, qemu] of pairs) t.is(qemu!.release, sim.release, `${qemu!.spec} vs ${sim.spec}`);
+  t.is(bySpec.get('qemu:debian12bpo-amd64')?.release, 'debian12', 'the release, not the recipe id debian12bpo');
+  const table = (await run(process.execPath, [cli, 'targets'], { cwd: repoRoot, env })).stdout;
+  t.regex(table, /^qemu:debian12bpo-amd64\s+qemu\s+x86_64\s+debian12\s/m);
+});
+
 test('targets loads neither the vagrant driver nor node-vagrant, and run --help names every box', async (t) => {
   const d = await tmpDir({ unsafeCleanup: true });
   t.teardown(() => d.cleanup());

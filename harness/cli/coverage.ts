@@ -1,7 +1,8 @@
 // `audit-harness coverage RULES... --target T1,T2`: a user's own rules (files, or an /etc/audit/rules.d directory
 // loaded as augenrules would) against the standard load/unload battery on each target, with a verdict per target.
 import type { Command } from 'commander';
-import { relative, resolve } from 'node:path';
+import { resolve } from 'node:path';
+import { shownPath } from '../scenarios/report/index.js';
 import { CoverageInputError, loadUserRules, runCoverage } from '../coverage/coverage.js';
 import { parseCoverageReporters, renderConsole, writeCoverageReports } from '../coverage/report.js';
 import { knownTargets } from '../targets/index.js';
@@ -38,14 +39,14 @@ async function coverage(paths: string[], flags: CoverageFlags): Promise<void> {
     hooks: { progress: (t, step, detail) => { if (/^image (?!resolve|cached)|^retry/.test(step)) process.stderr.write(`[${t}] ${step}${detail ? `: ${detail}` : ''}\n`); } },
   });
   if (reporters.includes('console')) process.stdout.write(renderConsole(report));
-  for (const f of await writeCoverageReports(report, reporters, resolve(flags.out))) process.stderr.write(`wrote ${relative(process.cwd(), f) || f}\n`);
+  for (const f of await writeCoverageReports(report, reporters, resolve(flags.out))) process.stderr.write(`wrote ${shownPath(flags.out, f)}\n`);
   process.exitCode = report.targets.some((t) => t.error) ? 3 : 0;
 }
 
 export function register(program: Command): void {
   program.command('coverage <rules...>')
     .description('run the standard load/unload battery (every way to load and unload a module, as root, through sudo and as uid 1000, 64- and 32-bit) against your rules (files, or an /etc/audit/rules.d directory merged as augenrules does) and say per target what was logged, and why not')
-    .requiredOption('-t, --target <specs>', `comma-separated targets: ${simTargets().join(', ')} (modelled, in milliseconds), ${knownTargets.map((k) => k.spec).join(', ')} (real kernels, one boot each)`)
+    .requiredOption('-t, --target <specs>', `required: comma-separated targets: ${simTargets().join(', ')} (modelled, in milliseconds), ${knownTargets.map((k) => k.spec).join(', ')} (real kernels, one boot each)`)
     .option('-o, --out <dir>', 'where coverage.md, coverage.html and coverage.json go', 'out')
     .option('-r, --reporter <names>', 'console, md, html, json (comma-separated)', 'console,md,html,json')
     .option('-k, --key <keys>', 'only these keys (default: every key of an always rule)')

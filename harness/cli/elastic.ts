@@ -7,6 +7,10 @@ import { KERNEL_MODULE_REMOVAL_FILE, loadDetectionRule } from '../tools/elastic/
 import { KqlQuery } from '../tools/elastic/kql-evaluate.js';
 import { KqlSyntaxError } from '../tools/elastic/kql-parse.js';
 import { ruleVerdicts } from '../tools/elastic/rule-verdicts.js';
+import { NO_STEP } from '../tools/elastic/scenario-steps.js';
+
+/** What the events outside every scenario step are (boot, the harness loading rules and modules): named, not `-`. */
+export const OUTSIDE_STEPS = '(outside any step: boot, setup)';
 
 async function readLog(file: string): Promise<string> {
   try {
@@ -69,7 +73,7 @@ export async function elasticRule(log: string, opts: { rule?: string }, write: W
   for (const v of steps) {
     const logged = v.keys.length > 0 ? `logged (${v.keys.join(', ')})` : 'nothing logged by a rule';
     const verdicts = rule.versions.map((r) => `${r.id}: ${v.fired[r.id]!.length > 0 ? 'fired' : 'silent'}`).join(', ');
-    write(`${v.step}\t${logged}\t${verdicts}\n`);
+    write(`${v.step === NO_STEP ? OUTSIDE_STEPS : v.step}\t${logged}\t${verdicts}\n`);
     for (const r of rule.versions) {
       for (const doc of v.fired[r.id]!) {
         fired = true;

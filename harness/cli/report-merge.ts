@@ -3,11 +3,11 @@
 // DIR's logs/ to OUT/logs/<n>/ (replacing an earlier merge's), and exits as `run` would have on the merged results.
 import { renameSync, rmdirSync, rmSync } from 'node:fs';
 import { cp, mkdir, rename, stat } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { mergeRuns } from '../scenarios/report/merge.js';
 import { tempBeside, writeFilesAtomic, type FileText } from '../scenarios/report/atomic-write.js';
-import { parseReporters, readJson, renderReports, REPORT_FILES } from '../scenarios/report/index.js';
+import { parseReporters, readJson, renderReports, REPORT_FILES, shownPath } from '../scenarios/report/index.js';
 import { registerCleanup } from '../targets/cleanup.js';
 import { EXIT } from './run.js';
 
@@ -95,7 +95,7 @@ async function merge(dirs: string[], flags: MergeFlags): Promise<void> {
   const run = mergeRuns(inputs);
   const files = renderReports(run, reporters, outDir);
   await writeWithLogs(outDir, dirs, files);
-  for (const f of files) process.stderr.write(`wrote ${relative(process.cwd(), f.file) || f.file}\n`);
+  for (const f of files) process.stderr.write(`wrote ${shownPath(flags.out, f.file)}\n`);
   const counts = new Map<string, number>();
   for (const r of run.results) counts.set(r.outcome, (counts.get(r.outcome) ?? 0) + 1);
   process.stderr.write(`audit-harness: merged ${run.results.length} result(s) of ${run.targets.length} target(s) from ${dirs.length} run(s): ${[...counts].map(([o, n]) => `${n} ${o}`).join(', ')}\n`);

@@ -1,6 +1,6 @@
 // `audit-harness repro`: one finding of a results.json as a directory someone without audit-harness can rerun.
 import type { Command } from 'commander';
-import { relative } from 'node:path';
+import { shownPath } from '../scenarios/report/index.js';
 import { writeRepro } from '../repro/write.js';
 
 interface ReproFlags {
@@ -21,7 +21,7 @@ export function register(program: Command): void {
     .requiredOption('--out <dir>', 'directory to write (new or empty; written whole or not at all)')
     .action(async (flags: ReproFlags) => {
       const r = await writeRepro(flags);
-      process.stderr.write(`wrote ${relative(process.cwd(), r.dir) || r.dir} (${r.finding.result.scenarioId}, step ${r.finding.step.id}, ${r.finding.result.target})\n`);
+      process.stderr.write(`wrote ${shownPath(flags.out, r.dir)} (${r.finding.result.scenarioId}, step ${r.finding.step.id}, ${r.finding.result.target})\n`);
       // The commands that rerun it, one a line on stdout (for a qemu: or vagrant: finding, the one `vm exec`), each
       // with what it does on stderr.
       for (const c of r.reruns.commands) {

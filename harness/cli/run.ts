@@ -4,7 +4,7 @@ import { join, relative, resolve } from 'node:path';
 import { repoRoot } from '../paths.js';
 import { findScenarioFiles, loadScenario, ScenarioFileError } from '../scenarios/load.js';
 import { planScenarios } from '../scenarios/plan.js';
-import { createConsoleReporter, parseReporters, writeReports } from '../scenarios/report/index.js';
+import { createConsoleReporter, parseReporters, shownPath, writeReports } from '../scenarios/report/index.js';
 import { runScenarios } from '../scenarios/runner.js';
 import { knownTargets } from '../targets/index.js';
 import { loadBoxes } from '../targets/vagrant/boxes.js';
@@ -74,7 +74,7 @@ async function run(paths: string[], flags: RunFlags): Promise<void> {
   });
   console_?.runFinished(result);
   const written = await writeReports(result, { reporters: reporters.filter((r) => r !== 'console'), outDir });
-  for (const f of written) process.stderr.write(`wrote ${relative(process.cwd(), f) || f}\n`);
+  for (const f of written) process.stderr.write(`wrote ${shownPath(flags.out, f)}\n`);
   const outcomes = new Set(result.results.map((r) => r.outcome));
   process.exitCode = outcomes.has('fail') ? EXIT.fail : outcomes.has('error') ? EXIT.infra : EXIT.ok;
 }
@@ -98,7 +98,7 @@ export function register(program: Command): void {
     .option('--shard <I/N>', 'run only the I-th of N slices of the selected scenarios')
     .option('-g, --grep <regex>', 'only scenarios whose id or title matches')
     .option('-j, --parallel <n>', 'targets booted at once (default: min(targets, cores))')
-    .option('--keep', 'vagrant: targets: leave the box running after the run (prints how to destroy it)')
+    .option('--keep', 'vagrant: targets only: leave the box running after the run (prints how to destroy it); qemu: guests are always powered off, sim: targets have none')
     .addHelpText('after', '\nExit status: 0 all met (documented gaps included), 1 an expectation failed, 2 usage or scenario file error, 3 no expectation failed but a scenario ended in error: a guest that did not boot or lost its ssh connection (after one retry on a fresh boot), or on a sim: target a step, fact or rule the model does not cover.')
     .action(run);
 

@@ -54,6 +54,6 @@ export function register(program: Command): void {
     .option('--tool <tools>', `comma-separated: ${TOOLS.join(', ')}`, TOOLS.join(','))
     .option('--target <targets>', 'comma-separated targets', 'qemu:debian12-amd64')
     .option('--ssg-content <products>', 'SSG datastreams (default: the target\'s native one, then rhel7,rhel8,rhel9)')
-    .requiredOption('--out <dir>', 'directory for validate.md, validate.html, validate.json and oscap\'s result files')
+    .requiredOption('--out <dir>', 'required: directory for validate.md, validate.html, validate.json and oscap\'s result files')
     .action(run);
 }

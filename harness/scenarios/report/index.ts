@@ -1,5 +1,5 @@
 // Reporters of scenario runs: live console output, JUnit XML, results.json and the coverage matrix.
-import { join } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { RunResult } from '../result.js';
 import { writeFilesAtomic, type FileText } from './atomic-write.js';
 import { createConsoleReporter } from './console.js';
@@ -8,6 +8,16 @@ import { renderJunit } from './junit.js';
 import { buildMatrix } from './matrix.js';
 import { renderMatrixHtml } from './matrix-html.js';
 import { renderMatrixMarkdown } from './matrix-markdown.js';
+
+/**
+ * A written file as the "wrote …" lines name it: under --out as the user spelled it (`out/results.json`,
+ * `/tmp/r/results.json`), or absolute when that is neither absolute nor inside the cwd (no `../../tmp/…`).
+ */
+export function shownPath(outArg: string, file: string): string {
+  const within = relative(resolve(outArg), file);
+  const given = within === '' ? outArg : join(outArg, within);
+  return isAbsolute(given) || !relative(process.cwd(), resolve(given)).startsWith('..') ? given : resolve(given);
+}
 
 export { createConsoleReporter, sideBySide, type ConsoleReporter, type ConsoleReporterOptions } from './console.js';
 export { renderJunit, writeJunit } from './junit.js';
