@@ -1,6 +1,7 @@
 // `audit-harness vm exec|shell|start|stop|list`: run commands as root in a guest booted for the command (torn
 // down after) or in one `vm start`ed earlier (reached by its handle, see harness/vm/).
 import { fstatSync } from 'node:fs';
+import os from 'node:os';
 import process from 'node:process';
 import type { Command } from 'commander';
 import { knownTargets, parseTargetSpec } from '../targets/index.js';
@@ -118,6 +119,7 @@ async function execCommand(specOrHandle: string, argv: string[], opts: VmOpts): 
     for (const p of puts) await putPath(g.ssh, p);
     const stdin = pipedStdin() ? process.stdin : undefined;
     let status: number;
+    const t0 = Date.now();
     try {
       status = await g.ssh.execStream(argv, { timeoutMs, stdin, stdout: process.stdout, stderr: process.stderr });
     } finally {
@@ -128,6 +130,12 @@ async function execCommand(specOrHandle: string, argv: string[], opts: VmOpts): 
       }
     }
     timings?.note('command');
+    // timeout(1) in the guest exits 124 (137 if TERM did not end it and KILL followed 5 s later); a command that
+    // exits 124 itself sooner is not reported.
+    const ran = Date.now() - t0;
+    if (timeoutMs !== undefined && ((status === 124 && ran >= timeoutMs) || (status === 137 && ran >= timeoutMs + 5000))) {
+      process.stderr.write(`audit-harness: vm exec: the command was killed after ${timeoutMs / 1000} s (--timeout)\n`);
+    }
     // Copied out whatever the command's status; a copy that fails is reported and turns a success into 2.
     let getFailed = false;
     for (const x of gets) {
@@ -149,6 +157,7 @@ async function shellCommand(specOrHandle: string, opts: VmOpts): Promise<void> {
   const code = await withGuest(specOrHandle, opts, async (g) => {
     const out = process.stdout;
     const input = process.stdin;
+    if (!input.isTTY) return scriptShell(g, input);
     const ch = await g.ssh.shell({ rows: out.rows || 24, cols: out.columns || 80, term: process.env.TERM || 'xterm' });
     const wasRaw = input.isTTY ? input.isRaw : false;
     if (input.isTTY) input.setRawMode(true);
@@ -171,6 +180,29 @@ async function shellCommand(specOrHandle: string, opts: VmOpts): Promise<void> {
   process.exitCode = code;
 }
 
+/**
+ * `vm shell` with stdin not a terminal (a pipe, a file, /dev/null): the login shell without a pty reads the script
+ * from stdin, as `ssh -T` does, so a server that hangs up a pty shell on EOF (dropbear >= 2024) cannot cut it short;
+ * its stdout and stderr stay apart and its exit status is the shell's.
+ */
+async function scriptShell(g: Guest, input: NodeJS.ReadStream): Promise<number> {
+  const ch = await g.ssh.shell(false);
+  ch.pipe(process.stdout, { end: false });
+  ch.stderr.pipe(process.stderr, { end: false });
+  let status = 0;
+  // ssh2 names the signal as SIGHUP etc.; a shell killed by one exits 128 + its number, as a local shell reports it.
+  ch.on('exit', (c: number | null, sig?: string) => {
+    status = typeof c === 'number' ? c : sig ? 128 + (os.constants.signals[sig as NodeJS.Signals] ?? 0) : 0;
+  });
+  input.pipe(ch);
+  await new Promise<void>((resolve) => ch.on('close', () => resolve()));
+  // A shell that exits before reading all its input must not keep node waiting on it.
+  input.unpipe(ch);
+  input.pause();
+  input.destroy();
+  return status;
+}
+
 async function startCommand(spec: string, opts: VmOpts): Promise<void> {
   parseTargetSpec(spec);
   const lifetimeMs = seconds(opts.lifetime, '--lifetime') ?? DEFAULT_LIFETIME_MS;
@@ -180,7 +212,7 @@ async function startCommand(spec: string, opts: VmOpts): Promise<void> {
 }
 
 async function stopCommand(handle: string | undefined, opts: VmOpts): Promise<void> {
-  if (opts.all === !!handle) throw new Error('vm stop: give a HANDLE or --all');
+  if (!!opts.all === !!handle) throw new Error('vm stop: give a HANDLE or --all');
   const targets = opts.all ? await listHandles() : [await findHandle(handle!)];
   for (const h of targets) {
     await removeGuest(h);
@@ -220,7 +252,8 @@ export function register(program: Command): void {
     .option('--timings', 'after the command, print where the time went (node start, image, kernel, /init phases, ssh, command) on stderr')
     .action((target: string, command: string[], opts: VmOpts) => execCommand(target, command, opts));
   vm.command('shell')
-    .description('Open an interactive root shell (pty) in TARGET (removed on exit) or in a started guest HANDLE')
+    .description('Open an interactive root shell (pty) in TARGET (removed on exit) or in a started guest HANDLE; '
+      + 'with stdin not a terminal, the shell runs the script read from it without a pty and exits with its status')
     .argument('<target>', 'e.g. qemu:debian12-amd64, vagrant:debian12-local, or a handle')
     .option('-q, --quiet', 'no progress lines on stderr')
     .action((target: string, opts: VmOpts) => shellCommand(target, opts));

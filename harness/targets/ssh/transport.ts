@@ -222,11 +222,15 @@ export class SshTransport {
     return r.stdout;
   }
 
-  /** An interactive shell channel with a pty (for `vm shell`). */
-  async shell(window: { rows: number; cols: number; term: string }): Promise<ClientChannel> {
+  /**
+   * The login shell (for `vm shell`): with a pty for a terminal, or none (`false`, like `ssh -T`) for a script on
+   * stdin; dropbear >= 2024 hangs up a pty shell as soon as the client sends EOF, before it has read its input.
+   */
+  async shell(window: { rows: number; cols: number; term: string } | false): Promise<ClientChannel> {
     const client = this.client ?? (await this.connect());
+    const pty = window && { rows: window.rows, cols: window.cols, term: window.term };
     return new Promise((resolve, reject) => {
-      client.shell({ rows: window.rows, cols: window.cols, term: window.term }, (err, ch) => (err ? reject(new TargetError(this.opts.target, `cannot open a shell: ${err.message}`)) : resolve(ch)));
+      client.shell(pty, (err, ch) => (err ? reject(new TargetError(this.opts.target, `cannot open a shell: ${err.message}`)) : resolve(ch)));
     });
   }
 
