@@ -159,8 +159,8 @@ async function shellCommand(specOrHandle: string, opts: VmOpts): Promise<void> {
     const input = process.stdin;
     if (!input.isTTY) return scriptShell(g, input);
     const ch = await g.ssh.shell({ rows: out.rows || 24, cols: out.columns || 80, term: process.env.TERM || 'xterm' });
-    const wasRaw = input.isTTY ? input.isRaw : false;
-    if (input.isTTY) input.setRawMode(true);
+    const wasRaw = input.isRaw;
+    input.setRawMode(true);
     const onResize = () => ch.setWindow(out.rows || 24, out.columns || 80, 0, 0);
     out.on('resize', onResize);
     input.pipe(ch);
@@ -173,7 +173,7 @@ async function shellCommand(specOrHandle: string, opts: VmOpts): Promise<void> {
     await new Promise<void>((resolve) => ch.on('close', () => resolve()));
     input.unpipe(ch);
     out.off('resize', onResize);
-    if (input.isTTY) input.setRawMode(wasRaw);
+    input.setRawMode(wasRaw);
     input.pause();
     return status;
   });

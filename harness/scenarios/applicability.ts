@@ -1,7 +1,6 @@
 // Whether a scenario applies to a target: its kernel's arch, its distribution (id or family), its kernel version, and
 // the release facts it names (`applies.when`); and which image names and distributions the targets `run` accepts
 // can have, so that a scenario naming one no target has is refused at load instead of being n/a everywhere.
-import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { recipesDir } from '../images/recipe-file.js';
 import { repoRoot } from '../paths.js';
@@ -9,8 +8,8 @@ import { conditionsHold, describeConditions } from '../releases/conditions.js';
 import type { AllFacts } from '../releases/facts.js';
 import { profileIds, profilesDir } from '../sim/profile.js';
 import { boxDistro, type BoxNaming } from '../targets/vagrant/box-distro.js';
+import { knownTargets } from '../targets/known-targets.js';
 import { BOXES_FILE } from '../targets/vagrant/boxes.js';
-import { LOCAL_BOX_IMAGE } from '../targets/vagrant/spec.js';
 import { VAGRANT_PREFIX } from '../targets/vagrant/spec.js';
 import { kernelAtLeast } from '../releases/version.js';
 import type { TargetInfo } from '../targets/target.js';
@@ -40,14 +39,8 @@ function imageOf(spec: string): string {
   return spec.slice(spec.indexOf(':') + 1);
 }
 
-/**
- * The ids of the qemu: targets (harness/targets/index.ts knownTargets): the recipes of vms/qemu, listed, nothing
- * parsed, but the one the local Vagrant box is made from.
- */
-function qemuTargetIds(): string[] {
-  const recipes = readdirSync(recipesDir).filter((n) => n.endsWith('.yaml')).map((n) => n.slice(0, -'.yaml'.length));
-  return recipes.filter((id) => id !== LOCAL_BOX_IMAGE).sort();
-}
+/** The ids of the qemu: targets (vms/qemu recipes of the same name). */
+const qemuTargetIds = () => knownTargets.map((k) => imageOf(k.spec));
 
 let boxes: BoxNaming[] | undefined;
 
@@ -66,7 +59,7 @@ function boxNamings(): BoxNaming[] {
 /** Every target spec `run` accepts, from listings and boxes.yaml's keys (no schema): qemu:, sim: each profile, vagrant: each box. */
 export function acceptedTargetSpecs(): string[] {
   return [
-    ...qemuTargetIds().map((id) => `qemu:${id}`),
+    ...knownTargets.map((k) => k.spec),
     ...profileIds().map((id) => `sim:${id}`),
     ...boxNamings().map((b) => `${VAGRANT_PREFIX}${b.name}`),
   ];

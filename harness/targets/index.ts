@@ -7,6 +7,9 @@ import { QemuTarget, type QemuBootOptions } from './qemu/index.js';
 import { isVagrantSpec } from './vagrant/spec.js';
 import type { VagrantBootOptions, VagrantTarget } from './vagrant/vagrant-target.js';
 import { TargetError, type ScenarioSession, type Target } from './target.js';
+import { knownTargets } from './known-targets.js';
+
+export { knownTargets, type KnownTarget } from './known-targets.js';
 
 export interface OpenTargetOptions {
   /** Per step: image build steps prefixed `image `, then qemu start, kernel up, guest ready, ssh ready. */
@@ -18,20 +21,6 @@ export interface OpenTargetOptions {
   /** Options of vagrant: targets (keep the box, provider, timeouts). */
   vagrant?: Omit<VagrantBootOptions, 'onProgress' | 'signal'>;
 }
-
-export interface KnownTarget {
-  spec: string;
-  description: string;
-}
-
-export const knownTargets: readonly KnownTarget[] = [
-  { spec: 'qemu:debian12-amd64', description: 'Debian 12, linux-image-cloud-amd64 (x86_64), qemu-system-x86_64' },
-  { spec: 'qemu:debian12-i686', description: 'Debian 12, linux-image-686 (i686), qemu-system-i386' },
-  { spec: 'qemu:debian11-amd64', description: 'Debian 11, linux-image-cloud-amd64 5.10 (x86_64), qemu-system-x86_64' },
-  { spec: 'qemu:debian11-i686', description: 'Debian 11, linux-image-686 5.10 (i686), qemu-system-i386' },
-  { spec: 'qemu:debian12bpo-amd64', description: 'Debian 12 with the bookworm-backports kernel, linux-image-cloud-amd64 6.12 (x86_64), qemu-system-x86_64' },
-  { spec: 'qemu:debian13-amd64', description: 'Debian 13, linux-image-cloud-amd64 6.12 (x86_64), qemu-system-x86_64' },
-];
 
 export function parseTargetSpec(spec: string): { kind: 'qemu'; id: string } {
   const known = knownTargets.find((k) => k.spec === spec.trim());

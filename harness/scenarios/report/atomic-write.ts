@@ -11,10 +11,10 @@ export interface FileText {
   data: string;
 }
 
-/** Writes data to a new temp file beside `file` (same directory, so the rename is atomic); returns its path. */
 /** A temp name beside `file` (same directory: a rename to `file` is atomic), its own to this process. */
 export const tempBeside = (file: string) => join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
 
+/** Writes data to a new temp file beside `file` (same directory, so the rename is atomic); returns its path. */
 async function writeTemp({ file, data }: FileText): Promise<string> {
   await mkdir(dirname(file), { recursive: true });
   const tmp = tempBeside(file);

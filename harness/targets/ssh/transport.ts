@@ -228,9 +228,8 @@ export class SshTransport {
    */
   async shell(window: { rows: number; cols: number; term: string } | false): Promise<ClientChannel> {
     const client = this.client ?? (await this.connect());
-    const pty = window && { rows: window.rows, cols: window.cols, term: window.term };
     return new Promise((resolve, reject) => {
-      client.shell(pty, (err, ch) => (err ? reject(new TargetError(this.opts.target, `cannot open a shell: ${err.message}`)) : resolve(ch)));
+      client.shell(window, (err, ch) => (err ? reject(new TargetError(this.opts.target, `cannot open a shell: ${err.message}`)) : resolve(ch)));
     });
   }
 

@@ -10,10 +10,11 @@ import { execa } from 'execa';
 import { ensureImage, type BuiltImage } from '../../images/index.js';
 import { readInitramfsMember } from '../../images/initramfs.js';
 import { repoRoot } from '../../paths.js';
-import { LOCAL_BOX_FILE, LOCAL_BOX_IMAGE, localBoxesDir } from './spec.js';
+import { LOCAL_BOX_FILE, localBoxesDir } from './spec.js';
 
+/** The image recipe (vms/qemu) the box is made from: a recipe that is no qemu: target. */
+export const LOCAL_BOX_IMAGE = 'debian12-vagrant-amd64';
 const SOURCES = path.join(repoRoot, 'vms', 'vagrant', 'local-box');
-const BOX_FILE = LOCAL_BOX_FILE;
 /** Where the image's own /init goes; the appended /init runs it. */
 const IMAGE_INIT = 'usr/lib/audit-harness/image-init';
 
@@ -31,7 +32,7 @@ export async function ensureLocalBox(opts: { signal?: AbortSignal; onProgress?: 
   const key = createHash('sha256').update(image.manifest.key).update(init).update(vagrantfile).update(self).digest('hex').slice(0, 16);
   const root = localBoxesDir('debian12-local');
   const dir = path.join(root, key);
-  if (existsSync(path.join(dir, BOX_FILE))) return { file: path.join(dir, BOX_FILE), image };
+  if (existsSync(path.join(dir, LOCAL_BOX_FILE))) return { file: path.join(dir, LOCAL_BOX_FILE), image };
 
   opts.onProgress?.('box', `making the libvirt box from ${image.dir}`);
   await mkdir(root, { recursive: true });
@@ -65,13 +66,13 @@ export async function ensureLocalBox(opts: { signal?: AbortSignal; onProgress?: 
     await copyFile(path.join(SOURCES, 'Vagrantfile'), path.join(box, 'Vagrantfile'));
     await writeFile(path.join(box, 'metadata.json'), `${JSON.stringify({ provider: 'libvirt', format: 'qcow2', virtual_size: 1 })}\n`);
     await execa('qemu-img', ['create', '-q', '-f', 'qcow2', path.join(box, 'box.img'), '64M'], { cancelSignal: opts.signal });
-    await execa('tar', ['-cf', path.join(tmp, BOX_FILE), '-C', box, 'metadata.json', 'Vagrantfile', 'box.img', 'vmlinuz', 'initrd.img', 'cmdline', 'client_key'], { cancelSignal: opts.signal });
+    await execa('tar', ['-cf', path.join(tmp, LOCAL_BOX_FILE), '-C', box, 'metadata.json', 'Vagrantfile', 'box.img', 'vmlinuz', 'initrd.img', 'cmdline', 'client_key'], { cancelSignal: opts.signal });
     await mkdir(dir, { recursive: true });
-    await rename(path.join(tmp, BOX_FILE), path.join(dir, BOX_FILE));
+    await rename(path.join(tmp, LOCAL_BOX_FILE), path.join(dir, LOCAL_BOX_FILE));
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
   // Older boxes (another image or init) are not used again.
   for (const e of await readdir(root)) if (e !== key && !e.startsWith('.build-')) await rm(path.join(root, e), { recursive: true, force: true });
-  return { file: path.join(dir, BOX_FILE), image };
+  return { file: path.join(dir, LOCAL_BOX_FILE), image };
 }

@@ -16,9 +16,6 @@ export function localBoxesDir(name: string): string {
 }
 export const LOCAL_BOX_FILE = 'box.box';
 
-/** The image recipe (vms/qemu) vagrant:debian12-local's box is made from: a recipe that is no qemu: target. */
-export const LOCAL_BOX_IMAGE = 'debian12-vagrant-amd64';
-
 /** The VAGRANT_HOME vagrant is given for a downloaded box, where it keeps them: the user's, else one in the cache. */
 export function vagrantHome(): string {
   return process.env.VAGRANT_HOME ?? path.join(cacheDir(), 'vagrant', 'home');
