@@ -77,7 +77,7 @@ test('a qemu target and the sim: profile it calibrates name the same release', a
   const pairs = rows.filter((r) => r.kind === 'sim').map((r) => [r, bySpec.get(/^calibrated \(by (\S+)\)$/.exec(r.status)?.[1] ?? '')] as const).filter(([, q]) => q);
   t.true(pairs.some(([s]) => s.spec === 'sim:debian12bpo-amd64'), 'the backports profile is calibrated by its qemu target');
   for (const [sim, qemu] of pairs) t.is(qemu!.release, sim.release, `${qemu!.spec} vs ${sim.spec}`);
-  t.is(bySpec.get('qemu:debian12bpo-amd64')?.release, 'debian12', 'the release, not the recipe id debian12bpo');
+  t.is(bySpec.get('qemu:debian12bpo-amd64')?.release, 'debian12', 'the backports-kernel image is Debian 12, as its recipe says');
   const table = (await run(process.execPath, [cli, 'targets'], { cwd: repoRoot, env })).stdout;
   t.regex(table, /^qemu:debian12bpo-amd64\s+qemu\s+x86_64\s+debian12\s/m);
 });

@@ -72,17 +72,6 @@ function boxStatus(b: BoxEntry): string {
 
 export async function targetRows(): Promise<TargetRow[]> {
   const rows: TargetRow[] = [];
-  // A qemu target's release is the one its calibrated profile names (the distribution release, e.g. debian12 for
-  // the backports-kernel image, whose recipe's distro id is debian12bpo), so it and its sim: twin agree.
-  const calibrated = new Map<string, string>();
-  for (const id of profileIds()) {
-    try {
-      const p = loadProfile(id);
-      if (p.calibratedBy) calibrated.set(p.calibratedBy, p.distro.id);
-    } catch {
-      // a broken profile names no release here; loading its sim: row below reports it
-    }
-  }
   for (const k of knownTargets) {
     const id = k.spec.replace(/^qemu:/, '');
     let arch = '?';
@@ -90,7 +79,7 @@ export async function targetRows(): Promise<TargetRow[]> {
     try {
       const r = await loadRecipe(id);
       arch = r.arch;
-      release = calibrated.get(k.spec) ?? r.distro.id;
+      release = r.distro.id;
     } catch (e) {
       release = `(recipe: ${(e as Error).message})`;
     }
