@@ -1,6 +1,7 @@
 // `audit-harness targets` lists every vagrant: box of vms/vagrant/boxes.yaml beside the qemu and sim targets, with a
 // status read from the disk only (the local box in the cache, a public box in VAGRANT_HOME), without loading the
-// vagrant driver or node-vagrant; `run --help` names the boxes too. No VM, no vagrant, no libvirtd.
+// vagrant driver or node-vagrant; `run --help` names the boxes too; a cached qemu image is told current or stale from
+// its manifest (a fake cache holds the manifests). No VM, no vagrant, no libvirtd.
 import test from 'ava';
 import { execFile } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -9,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { dir as tmpDir } from 'tmp-promise';
 import { parse } from 'yaml';
+import { sourcesHash } from '../harness/images/build.js';
 import { repoRoot } from '../harness/paths.js';
 
 const run = promisify(execFile);
@@ -80,6 +82,34 @@ test('a qemu target and the sim: profile it calibrates name the same release', a
   t.is(bySpec.get('qemu:debian12bpo-amd64')?.release, 'debian12', 'the backports-kernel image is Debian 12, as its recipe says');
   const table = (await run(process.execPath, [cli, 'targets'], { cwd: repoRoot, env })).stdout;
   t.regex(table, /^qemu:debian12bpo-amd64\s+qemu\s+x86_64\s+debian12\s/m);
+});
+
+test('a cached qemu image is "cached" only while it was built from today\'s recipe, guest files and builder code, else stale', async (t) => {
+  const { cache, env } = await freshEnv(t);
+  /** A built image as the cache holds it, reduced to what targets reads: its manifest (no qemu, no packages). */
+  const image = async (id: string, key: string, builtAt: string, sources?: string) => {
+    const dir = join(cache, 'images', id, key);
+    await mkdir(dir, { recursive: true });
+    const manifest = { id, key, kernelRelease: `kernel-of-${key}`, builtAt, ...(sources === undefined ? {} : { sourcesHash: sources }) };
+    await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest));
+  };
+  const recipeText = (id: string) => readFile(join(repoRoot, 'vms', 'qemu', `${id}.yaml`), 'utf8');
+  const today = await sourcesHash(await recipeText('debian12-amd64'));
+  t.not(today, await sourcesHash(`${await recipeText('debian12-amd64')}# an edited comment\n`), 'the recipe\'s whole text is an input');
+  // Built from today's inputs (and an older build beside it); from the recipe before an edit; before manifests
+  // recorded their inputs; not at all.
+  await image('debian12-amd64', '1111111111111111', '2020-01-01T00:00:00.000Z', 'f'.repeat(64));
+  await image('debian12-amd64', '2222222222222222', '2021-01-01T00:00:00.000Z', today);
+  await image('debian12-i686', '3333333333333333', '2021-01-01T00:00:00.000Z', await sourcesHash(`${await recipeText('debian12-i686')}# before an edit\n`));
+  await image('debian11-amd64', '4444444444444444', '2021-01-01T00:00:00.000Z');
+  const rows = JSON.parse((await run(process.execPath, [cli, 'targets', '--json'], { cwd: repoRoot, env })).stdout) as { spec: string; status: string }[];
+  const status = new Map(rows.map((r) => [r.spec, r.status]));
+  t.is(status.get('qemu:debian12-amd64'), 'image cached (key 2222222222222222, kernel kernel-of-2222222222222222, 2 builds)');
+  t.is(status.get('qemu:debian12-i686'), 'image cached but stale (recipe, guest files or builder changed since; the next run rebuilds it, about 1-2 min)');
+  t.is(status.get('qemu:debian11-amd64'), 'image cached but stale (built by an older image builder, before manifests recorded their inputs; the next run rebuilds it, about 1-2 min)');
+  t.is(status.get('qemu:debian13-amd64'), 'image not built (the first run builds it, about 1-2 min)');
+  const help = (await run(process.execPath, [cli, 'targets', '--help'], { cwd: repoRoot })).stdout.replace(/\s+/g, ' ');
+  t.regex(help, /package updates are found when the image is used/, 'help says what the status does not check');
 });
 
 test('targets loads neither the vagrant driver nor node-vagrant, and run --help names every box', async (t) => {

@@ -1,11 +1,13 @@
 // `audit-harness targets`: every target a run accepts (coverage: the qemu and sim ones), with its kind, arch,
-// release and status: for a real (qemu) one whether its image is in the cache (a look at
-// <cache>/images/<id>/*/manifest.json, no package resolution), for a Vagrant box (vms/vagrant/boxes.yaml) whether
+// release and status: for a real (qemu) one whether its image is in the cache and built from today's recipe, guest
+// files and builder code (the sourcesHash its <cache>/images/<id>/*/manifest.json records; no package resolution:
+// newer package versions are found when the image is used), for a Vagrant box (vms/vagrant/boxes.yaml) whether
 // the box is made or downloaded (a look in the cache and VAGRANT_HOME: no vagrant, no libvirtd, no node-vagrant),
 // for a simulated one whether its profile is calibrated against a real target or only modelled.
 import type { Command } from 'commander';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { sourcesHash } from '../images/build.js';
 import { imagesDir, loadRecipe, type ImageManifest } from '../images/index.js';
 import { knownTargets } from '../targets/index.js';
 import { loadBoxes, type BoxEntry } from '../targets/vagrant/boxes.js';
@@ -39,6 +41,19 @@ function cachedImages(id: string): ImageManifest[] {
     }
   }
   return out.sort((a, b) => (a.builtAt < b.builtAt ? 1 : -1));
+}
+
+/**
+ * Whether the next run would reuse a cached image, as far as the inputs that need no apt tell (`sources`: today's
+ * sourcesHash of the recipe, undefined when it does not load). A manifest without one was written by a builder
+ * older than the one that records it: the builder's code is part of the key, so that image is stale too.
+ */
+function imageStatus(images: ImageManifest[], sources: string | undefined): string {
+  if (!images.length) return 'image not built (the first run builds it, about 1-2 min)';
+  const current = images.find((m) => sources !== undefined && m.sourcesHash === sources);
+  if (current) return `image cached (key ${current.key}, kernel ${current.kernelRelease}${images.length > 1 ? `, ${images.length} builds` : ''})`;
+  const why = images[0]!.sourcesHash === undefined ? 'built by an older image builder, before manifests recorded their inputs' : 'recipe, guest files or builder changed since';
+  return `image cached but stale (${why}; the next run rebuilds it, about 1-2 min)`;
 }
 
 /** Entries of a directory, or none when it cannot be read. */
@@ -76,17 +91,16 @@ export async function targetRows(): Promise<TargetRow[]> {
     const id = k.spec.replace(/^qemu:/, '');
     let arch = '?';
     let release = '?';
+    let sources: string | undefined;
     try {
       const r = await loadRecipe(id);
       arch = r.arch;
       release = r.distro.id;
+      sources = await sourcesHash(r.text);
     } catch (e) {
       release = `(recipe: ${(e as Error).message})`;
     }
-    const images = cachedImages(id);
-    const status = images.length
-      ? `image cached (key ${images[0]!.key}, kernel ${images[0]!.kernelRelease}${images.length > 1 ? `, ${images.length} builds` : ''})`
-      : 'image not built (the first run builds it, about 1-2 min)';
+    const status = imageStatus(cachedImages(id), sources);
     rows.push({ spec: k.spec, kind: 'qemu', arch, release, status, description: k.description });
   }
   for (const b of loadBoxes()) {
@@ -121,7 +135,7 @@ function table(rows: TargetRow[]): string {
 
 export function register(program: Command): void {
   program.command('targets')
-    .description('list every target: kind (qemu: a real kernel, vagrant: a box of vms/vagrant/boxes.yaml, sim: the model), arch, release, and whether its image is cached, its box made or downloaded, or its profile calibrated or modelled')
+    .description('list every target: kind (qemu: a real kernel, vagrant: a box of vms/vagrant/boxes.yaml, sim: the model), arch, release, and whether its image is cached and current (its recipe, guest files and builder code; package updates are found when the image is used), its box made or downloaded, or its profile calibrated or modelled')
     .option('--json', 'print the list as JSON')
     .action(async (opts: { json?: boolean }) => {
       const rows = await targetRows();

@@ -29,6 +29,8 @@ export interface AssembleInput {
   toolchain: Toolchain | undefined;
   /** The cache key the manifest records. */
   key: string;
+  /** The hash of the inputs that need no apt (build.ts sourcesHash), recorded beside the key. */
+  sourcesHash: string;
   /** The build's temp dir (removed by the caller). */
   tmp: string;
   /** Where the image's files and manifest go (a new dir inside tmp). */
@@ -40,7 +42,7 @@ export interface AssembleInput {
 }
 
 export async function assembleImage(input: AssembleInput): Promise<ImageManifest> {
-  const { recipe, state, resolved, toolchain, key, tmp, out, signal, step, onProgress } = input;
+  const { recipe, state, resolved, toolchain, key, sourcesHash, tmp, out, signal, step, onProgress } = input;
   const allPkgs = [...resolved.guest, ...resolved.build];
   const debs = await step('download', `${allPkgs.length} packages`, () =>
     downloadAll(state, allPkgs, signal, (msg) => onProgress?.('download', msg)),
@@ -155,6 +157,7 @@ export async function assembleImage(input: AssembleInput): Promise<ImageManifest
     kernelRelease: rel,
     packages: Object.fromEntries(allPkgs.map((p) => [p.name, p.version])),
     key,
+    sourcesHash,
     files: { kernel: 'vmlinuz', initrd: 'initrd.img', clientKey: 'client_key', hostKeyPub: 'host_key.pub' },
     guest,
     facts: recipe.facts,

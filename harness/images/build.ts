@@ -47,13 +47,25 @@ async function hashTree(hash: ReturnType<typeof createHash>, dir: string): Promi
   }
 }
 
-async function cacheKey(recipe: Recipe, pkgs: ResolvedPackage[], toolchain?: Toolchain): Promise<string> {
+/**
+ * The hash of an image's inputs that need no apt: the recipe's text (comments included), every file of vms/module,
+ * vms/loader and vms/guest, and the builder's code. The cache key is it plus the exact package versions; the
+ * manifest records it alone, so that `targets` tells a cached image the next run would rebuild without resolving
+ * packages.
+ */
+export async function sourcesHash(recipeText: string): Promise<string> {
   const h = createHash('sha256');
-  h.update(recipe.text).update('\0');
-  for (const p of [...pkgs].sort((a, b) => a.name.localeCompare(b.name))) h.update(`${p.name}=${p.version}:${p.fetchArch}\n`);
-  if (toolchain) h.update(`toolchain ${path.basename(toolchain.dir)}\n`);
+  h.update(recipeText).update('\0');
   for (const d of guestSourcesDirs) await hashTree(h, d);
   h.update(builderCodeHash);
+  return h.digest('hex');
+}
+
+function cacheKey(sources: string, pkgs: ResolvedPackage[], toolchain?: Toolchain): string {
+  const h = createHash('sha256');
+  h.update(sources).update('\0');
+  for (const p of [...pkgs].sort((a, b) => a.name.localeCompare(b.name))) h.update(`${p.name}=${p.version}:${p.fetchArch}\n`);
+  if (toolchain) h.update(`toolchain ${path.basename(toolchain.dir)}\n`);
   return h.digest('hex').slice(0, 16);
 }
 
@@ -153,7 +165,8 @@ async function buildOrReuse(recipeId: string, opts: EnsureImageOptions): Promise
           ensureToolchain(state, recipe.moduleBuild.packages!, { signal, onProgress: (msg) => opts.onProgress?.('toolchain', msg) }),
         )
       : undefined;
-  const key = await cacheKey(recipe, allPkgs, toolchain);
+  const sources = await sourcesHash(recipe.text);
+  const key = cacheKey(sources, allPkgs, toolchain);
   const idDir = path.join(imagesDir(), recipe.id);
   const finalDir = path.join(idDir, key);
   const existing = await readManifest(finalDir);
@@ -180,7 +193,7 @@ async function buildOrReuse(recipeId: string, opts: EnsureImageOptions): Promise
   try {
     const out = path.join(tmp, 'image');
     const { assembleImage } = await import('./assemble.js');
-    const manifest = await assembleImage({ recipe, state, resolved, toolchain, key, tmp, out, signal, step, onProgress: opts.onProgress });
+    const manifest = await assembleImage({ recipe, state, resolved, toolchain, key, sourcesHash: sources, tmp, out, signal, step, onProgress: opts.onProgress });
     signal?.throwIfAborted();
     try {
       await rename(out, finalDir);

@@ -24,8 +24,13 @@ export interface ImageManifest {
   kernelRelease: string;
   /** Exact Debian package versions that went in (name -> version). */
   packages: Record<string, string>;
-  /** Cache key: hash of packages, recipe and sources. */
+  /** Cache key: hash of sourcesHash, the exact package versions and the toolchain. */
   key: string;
+  /**
+   * The key's part that needs no apt (build.ts sourcesHash: recipe text, vms/module|loader|guest, builder code), for
+   * `targets` to tell a stale image cheaply; absent from images built before it was recorded.
+   */
+  sourcesHash?: string;
   /** Files inside the image directory. */
   files: {
     kernel: string;
