@@ -2,8 +2,10 @@
 // and -F msgtype=CWD, from libaudit's own tables (lib/errtab.h, lib/msg_typetab.h) with the numbers of the C
 // headers, the way its build does (gen-tables.ts's headerTables). msg_typetab.h's WITH_APPARMOR entries are left
 // out, as in the committed table.
-// Usage: npx tsx scripts/gen-rule-names.ts /path/to/audit-userspace-v3.0.9
-// (a checkout of the v3.0.9 tag; needs gcc and the Linux UAPI headers).
+// Usage: npx tsx scripts/gen-rule-names.ts DIR
+// DIR is audit-userspace 3.0.9's source, Debian's audit_3.0.9.orig.tar.gz unpacked, as for gen-tables.ts
+// (harness/reference/audit-source.ts fetches it; test/generated-tables.test.ts checks names.json against it);
+// needs gcc and the Linux UAPI headers.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +17,8 @@ export const GENERATED_BY =
   'from its errtab.h and msg_typetab.h, numbers from the C headers (Linux x86)';
 
 const HEADERS = { errno: 'lib/errtab.h', msgtype: 'lib/msg_typetab.h' };
+
+export const ruleNamesFile = path.join(repoRoot, 'harness/audit/rules/names.json');
 
 /** The text of names.json from the source tree `src` (no newline at its end, as the committed file has none). */
 export function ruleNamesJson(src: string): string {
@@ -31,7 +35,6 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     console.error('usage: gen-rule-names.ts AUDIT_USERSPACE_SOURCE_DIR');
     process.exit(2);
   }
-  const target = path.join(repoRoot, 'harness/audit/rules/names.json');
-  writeFileSync(target, ruleNamesJson(path.resolve(src)));
-  console.log(`wrote ${target}`);
+  writeFileSync(ruleNamesFile, ruleNamesJson(path.resolve(src)));
+  console.log(`wrote ${ruleNamesFile}`);
 }

@@ -1,12 +1,16 @@
 // Regenerates lookup-tables.json from audit-userspace's own table headers, the way its build does:
 // compile each `_S(value, "name")` header against the system headers and print value/name pairs.
-// Usage: npx tsx harness/audit/records/interpret/gen-tables.ts /path/to/audit-userspace-v3.0.9
-// (a checkout of the v3.0.9 tag; needs gcc and the Linux UAPI headers).
+// Usage: npx tsx harness/audit/records/interpret/gen-tables.ts DIR
+// DIR is audit-userspace 3.0.9's source: Debian's audit_3.0.9.orig.tar.gz unpacked (docs/SOURCES.md [S24];
+// harness/reference/audit-source.ts fetches and checks it into <cache>/sources/, and
+// test/generated-tables.test.ts checks the committed file against it). A checkout of the v3.0.9 tag has the same
+// headers. Needs gcc and the Linux UAPI headers (scripts/setup.sh); strerror's text is the host glibc's.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { repoRoot } from '../../../paths.js';
 
 // table name -> header relative to the source tree
 const HEADERS: Record<string, string> = {
@@ -137,7 +141,11 @@ export function headerTables(src: string, headers: Record<string, string>, prelu
   }
 }
 
-function main(src: string): void {
+/** Where the script writes the tables (in the sources, also when run from dist/). */
+export const lookupTablesFile = path.join(repoRoot, 'harness/audit/records/interpret/lookup-tables.json');
+
+/** The text of lookup-tables.json from the source tree `src`, ending in a newline as the committed file does. */
+export function lookupTablesJson(src: string): string {
   // TTY key names (print_tty_data): sequence bytes as hex, then the name
   let extra = 'printf("@ttyKeys\\n");\n#define E(seq, name) { const unsigned char *q = (const unsigned char *)seq; for (size_t i = 0; i < strlen(seq); i++) printf("%02x", q[i]); printf("\\t%s\\n", name); }\n';
   extra += `#include "${path.join(src, 'auparse/tty_named_keys.h')}"\n#undef E\n`;
@@ -147,10 +155,7 @@ function main(src: string): void {
   for (const [name, pairs] of headerTables(src, HEADERS, PRELUDE, extra)) {
     tables[name] = pairs.map(([key, value]) => [name === 'ttyKeys' ? key : Number(key), value]);
   }
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  const target = path.join(here.replace(`${path.sep}dist${path.sep}`, path.sep), 'lookup-tables.json');
-  writeFileSync(target, JSON.stringify({ generatedBy: GENERATED_BY, source: 'audit-userspace v3.0.9 table headers', tables }, null, 0) + '\n');
-  console.log(`wrote ${target}`);
+  return JSON.stringify({ generatedBy: GENERATED_BY, source: 'audit-userspace v3.0.9 table headers', tables }, null, 0) + '\n';
 }
 
 // Only when run as a script, never on import.
@@ -160,5 +165,6 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     console.error('usage: gen-tables.ts AUDIT_USERSPACE_SOURCE_DIR');
     process.exit(2);
   }
-  main(path.resolve(src));
+  writeFileSync(lookupTablesFile, lookupTablesJson(path.resolve(src)));
+  console.log(`wrote ${lookupTablesFile}`);
 }
