@@ -10,7 +10,7 @@ import { repoRoot } from '../harness/paths.js';
 import { conditionsHold } from '../harness/releases/conditions.js';
 import { deriveFacts } from '../harness/releases/facts.js';
 import { knownDistros } from '../harness/scenarios/applicability.js';
-import { parseScenario, readScenario } from '../harness/scenarios/load.js';
+import { parseScenario, readScenario, ScenarioFileError } from '../harness/scenarios/load.js';
 import { boxDistro } from '../harness/targets/vagrant/box-distro.js';
 
 const cli = path.join(repoRoot, 'dist/harness/cli.js');
@@ -54,10 +54,10 @@ async function runOn(t: { teardown: (f: () => Promise<void>) => void }, files: R
   return { exitCode: r.exitCode, stderr: r.stderr, lines: r.stderr.split('\n'), written, at: (name) => path.join(dir, name) };
 }
 
-/** Exit 2, each expected line as it stands, no stack trace, nothing run. */
-function refused(t: import('ava').ExecutionContext, r: CliRun, expected: string[]): void {
+/** Exit 2, each expected line as it stands, no stack trace, nothing run; files: how many bad files (one line each by default). */
+function refused(t: import('ava').ExecutionContext, r: CliRun, expected: string[], files = expected.length): void {
   t.is(r.exitCode, 2, r.stderr);
-  t.is(r.lines[0], `audit-harness: ${expected.length} scenario file(s) cannot run:`, r.stderr);
+  t.is(r.lines[0], `audit-harness: ${files} scenario file(s) cannot run:`, r.stderr);
   for (const line of expected) t.true(r.lines.includes(line), `expected the line\n  ${line}\nin\n${r.stderr}`);
   t.notRegex(r.stderr, /\n\s+at /);
   t.deepEqual(r.written, []);
@@ -168,4 +168,61 @@ test('6. an applies.images or applies.distros value that no target has is refuse
   // A sim:-only profile's name (sim:rhel9-x86_64) and a box's name (vagrant:rhel9) are images a target has.
   t.notThrows(() => parseScenario(file('id: ok', 'title: t', 'source: s', 'applies: { images: [rhel9-x86_64] }', 'rules: { ruleset: cis-64 }'), 'sim.yaml'));
   t.notThrows(() => parseScenario(file('id: ok', 'title: t', 'source: s', 'applies: { images: [rhel9, debian12-local] }', 'rules: { ruleset: cis-64 }'), 'box.yaml'));
+});
+
+test('7. every problem of a file is reported at once, one line each in file order: schema issues, unknown keys and cross-checks', (t) => {
+  const text = file(
+    'id: bad',
+    'title: t',
+    'source: s',
+    'expect:',
+    '  - { step: unload, key: modules }',
+    'colour: blue',
+    'rules: { ruleset: cis-64 }',
+    'steps:',
+    '  - { id: load, path: insmod, do: insmod, as: admin }',
+  );
+  const err = t.throws(() => parseScenario(text, 'three.yaml'), { instanceOf: ScenarioFileError });
+  // The cross-check is found last and written first; the step the schema refuses still has its id.
+  t.deepEqual(err!.message.split('\n'), [
+    'three.yaml:5:13: expect.0.step: no step "unload" (steps: load)',
+    'three.yaml:6:1: colour: unknown key "colour"',
+    'three.yaml:9:47: steps.0.as: Invalid option: expected one of "root"|"sudo"|"user"',
+  ]);
+  t.deepEqual([err!.file, err!.line, err!.col], ['three.yaml', 5, 13], 'file, line and col are the first problem\'s');
+  t.is(err!.problems.length, 3);
+  // Every unknown key of a map is its own line, at the key.
+  t.deepEqual(t.throws(() => parseScenario(withExpectation('    colour: blue', '    size: 3'), 'keys.yaml'))!.message.split('\n'), [
+    'keys.yaml:10:5: expect.0.colour: unknown key "colour"',
+    'keys.yaml:11:5: expect.0.size: unknown key "size"',
+  ]);
+  // A check that reads a part the schema refuses is not run: a misspelt apply: says nothing about rulesFile.
+  t.deepEqual(t.throws(() => parseScenario(file('id: x', 'title: t', 'source: s', 'rules: { ruleset: cis-64 }', 'apply: augenrule', 'rulesFile: 50-x.rules'), 'apply.yaml'))!.message.split('\n'), [
+    'apply.yaml:5:8: apply: Invalid option: expected one of "auditctl"|"auditctl-R"|"augenrules"|"none"',
+  ]);
+  // A problem given twice is one line.
+  t.is(new ScenarioFileError('f.yaml', [{ line: 2, col: 3, message: 'm' }, { line: 1, col: 1, message: 'n' }, { line: 2, col: 3, message: 'm' }]).message, 'f.yaml:1:1: n\nf.yaml:2:3: m');
+  // A YAML syntax error is still the only one: nothing past it can be read.
+  t.deepEqual(t.throws(() => parseScenario(file('id: x', 'colour: [unclosed', 'size: 3'), 'syn.yaml'), { instanceOf: ScenarioFileError })!.problems.length, 1);
+});
+
+test('8. run names every problem of every bad file before exiting 2, and list prints the same lines', async (t) => {
+  const r = await runOn(t, {
+    'a-three.yaml': file('id: a', 'title: [t]', 'source: s', 'rules: { ruleset: cis-64 }', 'colour: blue', 'steps:', '  - { id: load, path: insmod, do: insmod }', 'expect:', '  - { step: unload, key: modules }'),
+    'b-ok.yaml': scenarioWith('b'),
+    // Loads, but its id is b-ok.yaml's and its rule set does not exist: both are said.
+    'c-two.yaml': file('id: b', 'title: t', 'source: s', 'rules: { ruleset: does-not-exist }'),
+  });
+  const expected = [
+    `${r.at('a-three.yaml')}:2:8: title: Invalid input: expected string, received array`,
+    `${r.at('a-three.yaml')}:5:1: colour: unknown key "colour"`,
+    `${r.at('a-three.yaml')}:9:13: expect.0.step: no step "unload" (steps: load)`,
+    `${r.at('c-two.yaml')}:1:5: id: "b" is also the id of ${r.at('b-ok.yaml')}`,
+    `${r.at('c-two.yaml')}:4:19: rules.ruleset "does-not-exist": no file scenarios/rulesets/does-not-exist.rules`,
+  ];
+  refused(t, r, expected, 2);
+  t.deepEqual(r.lines.slice(1).filter((l) => l !== ''), expected, 'nothing else, in file order');
+  const list = await execa('node', [cli, 'list', path.dirname(r.at('a-three.yaml'))], { cwd: repoRoot, reject: false });
+  t.is(list.exitCode, 2);
+  t.deepEqual(list.stderr.split('\n'), expected.slice(0, 3).map((l) => path.relative(repoRoot, l.split(':')[0]!) + l.slice(l.indexOf(':'))));
 });

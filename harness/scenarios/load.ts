@@ -1,4 +1,5 @@
-// Reads a scenario YAML file; errors name file:line:col of the offending node (or the file, when no node is to blame).
+// Reads a scenario YAML file; errors name file:line:col of the offending node (or the file, when no node is to blame),
+// every problem the file has in one error, one line each.
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { z } from 'zod';
@@ -6,10 +7,38 @@ import { issueProblem, parseYamlSource, positionOf, YamlFileError, yamlValue, ty
 import { knownDistros, knownImages } from './applicability.js';
 import { scenarioSchema, type Scenario } from './schema.js';
 
+/** One problem of a scenario file: at a 1-based line and column, or (no line) about the file as a whole. */
+export interface ScenarioProblem {
+  line?: number;
+  col?: number;
+  message: string;
+}
+
+const problemLine = (file: string, p: ScenarioProblem) => `${file}${p.line !== undefined ? `:${p.line}:${p.col ?? 1}` : ''}: ${p.message}`;
+
+/** The problems once each, in file order: those about the whole file first, then by line and column. */
+function inFileOrder(problems: readonly ScenarioProblem[]): ScenarioProblem[] {
+  const once = new Map(problems.map((p) => [`${p.line ?? 0}:${p.col ?? 0}:${p.message}`, p]));
+  return [...once.values()].sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0));
+}
+
+/**
+ * A scenario file that cannot be used: the message has one `file:line:col: message` line per problem, in file order;
+ * line and col are the first problem's.
+ */
 export class ScenarioFileError extends Error {
-  constructor(readonly file: string, readonly line: number | undefined, readonly col: number | undefined, detail: string) {
-    super(`${file}${line !== undefined ? `:${line}:${col ?? 1}` : ''}: ${detail}`);
+  readonly file: string;
+  readonly problems: readonly ScenarioProblem[];
+  readonly line: number | undefined;
+  readonly col: number | undefined;
+  constructor(file: string, problems: readonly ScenarioProblem[]) {
+    const sorted = inFileOrder(problems);
+    super(sorted.map((p) => problemLine(file, p)).join('\n'));
     this.name = 'ScenarioFileError';
+    this.file = file;
+    this.problems = sorted;
+    this.line = sorted[0]?.line;
+    this.col = sorted[0]?.line !== undefined ? sorted[0].col ?? 1 : undefined;
   }
 }
 
@@ -18,30 +47,24 @@ type Path = readonly PropertyKey[];
 /** A parsed scenario and where its parts are written, for checks that need more than the file (rule sets, ids). */
 export interface ScenarioDocument {
   scenario: Scenario;
-  /** The error to report for the node at path (the deepest that exists). */
-  errorAt(path: Path, message: string): ScenarioFileError;
+  /** A problem at the node at path (the deepest that exists). */
+  problemAt(path: Path, message: string): ScenarioProblem;
 }
 
-const errorOf = (file: string, p: YamlProblem) => new ScenarioFileError(file, p.line, p.col, p.message);
-
-/** A schema issue at its node (issueProblem); an unknown key is said as `path.key: unknown key "key"`, the first one. */
-function schemaProblem(source: YamlSource, issue: z.core.$ZodIssue): YamlProblem {
-  const p = issueProblem(source, issue);
-  if (issue.code !== 'unrecognized_keys' || !issue.message.startsWith('Unrecognized key')) return p;
-  const key = issue.keys[0]!;
-  return { ...p, message: `${[...issue.path, key].join('.')}: unknown key ${JSON.stringify(key)}` };
-}
-
-/** Parses a scenario's text; every error is a ScenarioFileError naming file (and the line:col it is about). */
+/** Parses a scenario's text; every error is a ScenarioFileError naming file (and the line:col of each problem). */
 export function parseScenarioDocument(text: string, file: string): ScenarioDocument {
   try {
     return parseOrThrow(text, file);
   } catch (e) {
     if (e instanceof ScenarioFileError) throw e;
-    throw new ScenarioFileError(file, undefined, undefined, (e as Error).message);
+    throw new ScenarioFileError(file, [{ message: (e as Error).message }]);
   }
 }
 
+/**
+ * Every problem of the file at once: each schema issue, and the cross-checks on what matched the schema. A YAML
+ * syntax error is the only one (the document cannot be read past it).
+ */
 function parseOrThrow(text: string, file: string): ScenarioDocument {
   let source: YamlSource;
   let data: unknown;
@@ -50,63 +73,125 @@ function parseOrThrow(text: string, file: string): ScenarioDocument {
     data = yamlValue(source, file);
   } catch (e) {
     // a syntax error, or an alias yaml refuses: its position in the file
-    const p = e instanceof YamlFileError ? e.problems[0] : undefined;
-    if (!p) throw e;
-    throw errorOf(file, p);
+    if (e instanceof YamlFileError) throw new ScenarioFileError(file, e.problems);
+    throw e;
   }
-  if (data === null || data === undefined) throw new ScenarioFileError(file, undefined, undefined, 'the file is empty: a scenario is a map (id, title, source, rules, steps, expect)');
-  const errorAt = (path: Path, message: string) => errorOf(file, { ...positionOf(source, path), message });
+  if (data === null || data === undefined) throw new ScenarioFileError(file, [{ message: 'the file is empty: a scenario is a map (id, title, source, rules, steps, expect)' }]);
+  const problemAt = (path: Path, message: string): ScenarioProblem => ({ ...positionOf(source, path), message });
   const parsed = scenarioSchema.safeParse(data);
-  if (!parsed.success) throw errorOf(file, schemaProblem(source, parsed.error.issues[0]!));
-  const problem = crossCheck(parsed.data) ?? unknownTargetNames(parsed.data);
-  if (problem) throw errorAt(problem.path, `${problem.path.join('.')}: ${problem.message}`);
-  return { scenario: parsed.data, errorAt };
+  const problems: ScenarioProblem[] = parsed.success ? [] : parsed.error.issues.flatMap((i) => schemaProblems(source, i));
+  const parts = parsed.success ? parsed.data : partsThatParse(data);
+  if (parts) {
+    for (const p of [...crossCheck(parts), ...unknownTargetNames(parts)]) problems.push(problemAt(p.path, `${p.path.join('.')}: ${p.message}`));
+  }
+  if (!parsed.success || problems.length) throw new ScenarioFileError(file, problems);
+  return { scenario: parsed.data, problemAt };
 }
 
 export function parseScenario(text: string, file: string): Scenario {
   return parseScenarioDocument(text, file).scenario;
 }
 
+/** A schema issue at its node (issueProblem); unknown keys are one problem each, `path.key: unknown key "key"` at the key. */
+function schemaProblems(source: YamlSource, issue: z.core.$ZodIssue): YamlProblem[] {
+  if (issue.code !== 'unrecognized_keys' || !issue.message.startsWith('Unrecognized key')) return [issueProblem(source, issue)];
+  return issue.keys.map((key) => ({
+    ...issueProblem(source, { ...issue, keys: [key] }),
+    message: `${[...issue.path, key].join('.')}: unknown key ${JSON.stringify(key)}`,
+  }));
+}
+
+type Step = Scenario['steps'][number];
+type Expectation = Scenario['expect'][number];
+
+/**
+ * What the cross-checks read: a whole scenario, or of one the schema refuses the parts that match it on their own
+ * (a top-level field; each step and expectation apart). A part that does not is absent (a step or expectation:
+ * undefined at its index), and every check that reads it is skipped: a check reads only valid values (and the ids
+ * steps are written with), so what it says stays true once the schema's problems are fixed.
+ */
+type ScenarioParts = Partial<Omit<Scenario, 'steps' | 'expect'>> & {
+  steps?: readonly (Step | undefined)[];
+  expect?: readonly (Expectation | undefined)[];
+  /** Each step's id as written, the steps the schema refuses included (undefined: not a string). */
+  stepIds?: readonly (string | undefined)[];
+};
+
+const stepSchema = scenarioSchema.shape.steps.unwrap().element;
+const expectationSchema = scenarioSchema.shape.expect.unwrap().element;
+
+/** The parts of a file the schema refuses that match it on their own; undefined when the file is no map. */
+function partsThatParse(data: unknown): ScenarioParts | undefined {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return undefined;
+  const raw = data as Record<string, unknown>;
+  const parts: Record<string, unknown> = {};
+  for (const [key, schema] of Object.entries(scenarioSchema.shape)) {
+    const r = schema.safeParse(raw[key]);
+    if (r.success) parts[key] = r.data;
+  }
+  const { steps, expect } = raw;
+  if (Array.isArray(steps)) {
+    parts.steps = steps.map((st) => stepSchema.safeParse(st).data);
+    parts.stepIds = steps.map((st) => { const id = (st as { id?: unknown } | null)?.id; return typeof id === 'string' ? id : undefined; });
+  }
+  if (Array.isArray(expect)) parts.expect = expect.map((x) => expectationSchema.safeParse(x).data);
+  return parts as ScenarioParts;
+}
+
+interface CheckProblem {
+  path: PropertyKey[];
+  message: string;
+}
+
 /** What the schema cannot say: step ids are unique and every expectation names a step that exists. */
-function crossCheck(s: Scenario): { path: PropertyKey[]; message: string } | undefined {
+function crossCheck(s: ScenarioParts): CheckProblem[] {
+  const out: CheckProblem[] = [];
+  // Undefined when steps is no list: then which steps exist is unknown, and no expectation is said to name none.
+  const ids = s.stepIds ?? s.steps?.map((st) => st?.id);
   const seen = new Set<string>();
-  for (const [i, st] of s.steps.entries()) {
-    if (seen.has(st.id)) return { path: ['steps', i, 'id'], message: `step id "${st.id}" is used twice` };
-    seen.add(st.id);
-    if (st.do === 'run' && !st.argv?.length) return { path: ['steps', i], message: 'do: run needs argv' };
-    if (st.do !== 'run' && st.argv) return { path: ['steps', i, 'argv'], message: `argv is only for do: run (this step does ${st.do})` };
+  for (const [i, id] of (ids ?? []).entries()) {
+    if (id === undefined) continue;
+    if (seen.has(id)) out.push({ path: ['steps', i, 'id'], message: `step id "${id}" is used twice` });
+    seen.add(id);
   }
-  for (const [i, x] of s.expect.entries()) {
-    if (!seen.has(x.step)) return { path: ['expect', i, 'step'], message: `no step "${x.step}" (steps: ${[...seen].join(', ') || 'none'})` };
-    if (x.absent && x.count !== undefined) return { path: ['expect', i, 'count'], message: 'absent: true cannot be combined with count' };
-    if (!x.absent && (x.reason || x.reference)) return { path: ['expect', i], message: 'reason and reference document a gap: they need absent: true' };
+  for (const [i, st] of (s.steps ?? []).entries()) {
+    if (st?.do === 'run' && !st.argv?.length) out.push({ path: ['steps', i], message: 'do: run needs argv' });
+    if (st && st.do !== 'run' && st.argv) out.push({ path: ['steps', i, 'argv'], message: `argv is only for do: run (this step does ${st.do})` });
   }
-  if (s.rulesFile && s.apply !== 'augenrules') return { path: ['rulesFile'], message: `rulesFile is where augenrules reads rules; this scenario applies them with ${s.apply}` };
-  if (s.applyFails && s.steps.length > 0) return { path: ['steps'], message: 'a scenario whose rules must fail to apply has no steps to run' };
+  for (const [i, x] of (s.expect ?? []).entries()) {
+    if (!x) continue;
+    if (ids && !seen.has(x.step)) out.push({ path: ['expect', i, 'step'], message: `no step "${x.step}" (steps: ${[...seen].join(', ') || 'none'})` });
+    if (x.absent && x.count !== undefined) out.push({ path: ['expect', i, 'count'], message: 'absent: true cannot be combined with count' });
+    if (!x.absent && (x.reason || x.reference)) out.push({ path: ['expect', i], message: 'reason and reference document a gap: they need absent: true' });
+  }
+  if (s.rulesFile && s.apply !== undefined && s.apply !== 'augenrules') out.push({ path: ['rulesFile'], message: `rulesFile is where augenrules reads rules; this scenario applies them with ${s.apply}` });
+  if (s.applyFails && s.steps?.length) out.push({ path: ['steps'], message: 'a scenario whose rules must fail to apply has no steps to run' });
   // Rules given per arch: every arch the scenario applies to needs its own.
-  const [kind, rules] = 'inline' in s.rules ? ['inline', s.rules.inline] as const : ['ruleset', s.rules.ruleset] as const;
-  if (typeof rules !== 'string' && s.applies.archs) {
-    const missing = s.applies.archs.filter((a) => rules[a] === undefined);
+  if (s.rules && s.applies?.archs) {
+    const [kind, rules] = 'inline' in s.rules ? ['inline', s.rules.inline] as const : ['ruleset', s.rules.ruleset] as const;
+    const missing = typeof rules === 'string' ? [] : s.applies.archs.filter((a) => rules[a] === undefined);
     if (missing.length) {
-      return { path: ['rules', kind], message: `applies to ${missing.join(', ')} (applies.archs) but its rules are given only for ${Object.keys(rules).join(', ')}` };
+      out.push({ path: ['rules', kind], message: `applies to ${missing.join(', ')} (applies.archs) but its rules are given only for ${Object.keys(rules).join(', ')}` });
     }
   }
-  return undefined;
+  return out;
 }
 
 /**
  * applies.images and applies.distros name only what a target can have (applicability.ts: a recipe's id; a distro id
  * or family of a recipe, profile or box): a misspelt one would make the scenario n/a everywhere.
  */
-function unknownTargetNames(s: Scenario): { path: PropertyKey[]; message: string } | undefined {
+function unknownTargetNames(s: ScenarioParts): CheckProblem[] {
+  const out: CheckProblem[] = [];
   for (const [key, what, known] of [['images', 'image', knownImages], ['distros', 'distro', knownDistros]] as const) {
-    const names = s.applies[key];
+    const names = s.applies?.[key];
     if (!names) continue;
     const all = known();
-    const i = names.findIndex((n) => !all.includes(n));
-    if (i >= 0) return { path: ['applies', key, i], message: `unknown ${what} ${JSON.stringify(names[i])} (known: ${all.join(', ') || 'none'})` };
+    for (const [i, n] of names.entries()) {
+      if (!all.includes(n)) out.push({ path: ['applies', key, i], message: `unknown ${what} ${JSON.stringify(n)} (known: ${all.join(', ') || 'none'})` });
+    }
   }
-  return undefined;
+  return out;
 }
 
 /**
@@ -118,7 +203,7 @@ export async function readScenario(path: string, file = path): Promise<ScenarioD
   try {
     text = await readFile(path, 'utf8');
   } catch (e) {
-    throw new ScenarioFileError(file, undefined, undefined, `cannot read it: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new ScenarioFileError(file, [{ message: `cannot read it: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` }]);
   }
   return parseScenarioDocument(text, file);
 }

@@ -6,7 +6,7 @@ import { relative, resolve } from 'node:path';
 import { formatError, parseRulesText, type KernelArch } from '../audit/rules/index.js';
 import { repoRoot } from '../paths.js';
 import { readRulesSource, rulesArchs } from './apply.js';
-import { findScenarioFiles, readScenario, ScenarioFileError, type ScenarioDocument } from './load.js';
+import { findScenarioFiles, readScenario, ScenarioFileError, type ScenarioDocument, type ScenarioProblem } from './load.js';
 import type { PlannedScenario } from './runner.js';
 
 export interface PlanOptions {
@@ -39,19 +39,25 @@ function unloadableEverywhere(text: string, file: string, archs: readonly Kernel
   return perArch.every((errors) => errors.length > 0) ? perArch[0]!.map(formatError) : [];
 }
 
-/** The rules of each arch the scenario applies to: a missing rule set is an error at the rules: node naming it. */
-async function unloadableRules(doc: ScenarioDocument, file: string): Promise<string[]> {
+/**
+ * The rules of each arch the scenario applies to: a missing rule set is a problem at the rules: node naming it
+ * (each arch's), rules no kernel could load are their rule files' errors.
+ */
+async function unloadableRules(doc: ScenarioDocument, file: string): Promise<{ missing: ScenarioProblem[]; errors: string[] }> {
   const { scenario } = doc;
-  if (scenario.applyFails) return [];
+  const missing: ScenarioProblem[] = [];
+  if (scenario.applyFails) return { missing, errors: [] };
   const perArch = rulesArchs(scenario);
   const archs = (scenario.applies.archs ?? perArch ?? ['x86_64', 'i686']) as KernelArch[];
   const read = (arch: KernelArch) => readRulesSource(scenario, file, arch).catch((e: Error) => {
-    throw doc.errorAt(['rules', 'inline' in scenario.rules ? 'inline' : 'ruleset', ...(perArch ? [arch] : [])], e.message.replace(`${file}: `, ''));
+    missing.push(doc.problemAt(['rules', 'inline' in scenario.rules ? 'inline' : 'ruleset', ...(perArch ? [arch] : [])], e.message.replace(`${file}: `, '')));
+    return undefined;
   });
   // Rules given per arch are each checked on their own arch; one text on every arch the scenario applies to.
-  if (perArch) return (await Promise.all(archs.map(async (a) => { const src = await read(a); return unloadableEverywhere(src.text, src.file, [a]); }))).flat();
-  const src = await read(archs[0]!);
-  return unloadableEverywhere(src.text, src.file, archs);
+  const errors = perArch
+    ? (await Promise.all(archs.map(async (a) => { const src = await read(a); return src ? unloadableEverywhere(src.text, src.file, [a]) : []; }))).flat()
+    : await read(archs[0]!).then((src) => (src ? unloadableEverywhere(src.text, src.file, archs) : []));
+  return { missing, errors };
 }
 
 export async function planScenarios(paths: readonly string[], opts: PlanOptions = {}): Promise<Plan> {
@@ -72,10 +78,13 @@ export async function planScenarios(paths: readonly string[], opts: PlanOptions 
     try {
       const doc = await readScenario(abs, file);
       const { scenario } = doc;
+      // What needs more than the file (the ids before it, its rule sets), every problem of it; a file that does not
+      // load is not checked so (its problems are what it must fix first, and its rules: may be one).
       const other = ids.get(scenario.id);
-      if (other) throw doc.errorAt(['id'], `id: "${scenario.id}" is also the id of ${other}`);
-      ids.set(scenario.id, file);
-      const bad = await unloadableRules(doc, file);
+      if (!other) ids.set(scenario.id, file);
+      const rules = await unloadableRules(doc, file);
+      const located = [...(other ? [doc.problemAt(['id'], `id: "${scenario.id}" is also the id of ${other}`)] : []), ...rules.missing];
+      const bad = [...(located.length ? [new ScenarioFileError(file, located).message] : []), ...rules.errors];
       if (bad.length) throw new Error(bad.join('\n'));
       if (grep && !grep.test(scenario.id) && !grep.test(scenario.title)) continue;
       scenarios.push({ scenario, file });
