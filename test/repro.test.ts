@@ -19,6 +19,14 @@ import { knownTargets } from '../harness/targets/index.js';
 import { cli, processesNaming } from './vm-cli.js';
 
 interface Logged { syscall?: string; key?: string; types: string[] }
+interface RecordedTarget { name: string; facts?: Record<string, unknown>; image?: string; kernelRelease?: string }
+interface FactsJson {
+  releaseFacts: { from: string; facts: Record<string, { value: unknown; about: string; source: string } | undefined> };
+  image?: string;
+  packages?: Record<string, string>;
+  packagesNote?: string;
+}
+const factsOf = (dir: string) => JSON.parse(readFileSync(path.join(dir, 'facts.json'), 'utf8')) as FactsJson;
 const sig = (e: Logged) => `${e.syscall ?? '(none)'} ${e.key ?? '(none)'} ${[...e.types].sort().join(',')}`;
 
 test('repro of cis-64-root step insmod, rerun with its README command on a fresh boot, logs the same records and the same absence', async (t) => {
@@ -27,7 +35,9 @@ test('repro of cis-64-root step insmod, rerun with its README command on a fresh
     const out = path.join(work, 'run');
     const run = await cli(['run', path.join(repoRoot, 'scenarios/cis/cis-64-root.yaml'), '--target', 'qemu:debian12-amd64', '--reporter', 'json', '--out', out]);
     t.is(run.code, 0, run.stderr);
-    const results = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8')) as { run: { results: Array<{ scenarioId: string; outcome: string; steps: Array<{ id: string; exitCode: number; logged: Logged[] }> }> } };
+    const results = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8')) as {
+      run: { targets: RecordedTarget[]; results: Array<{ scenarioId: string; outcome: string; steps: Array<{ id: string; exitCode: number; logged: Logged[] }> }> };
+    };
     const scenario = results.run.results.find((r) => r.scenarioId === 'cis-64-root')!;
     t.is(scenario.outcome, 'gap');
     const insmod = scenario.steps.find((s) => s.id === 'insmod')!;
@@ -40,6 +50,14 @@ test('repro of cis-64-root step insmod, rerun with its README command on a fresh
     }
     t.is(readFileSync(path.join(dir, 'rules/50-modules.rules'), 'utf8'), readFileSync(path.join(repoRoot, 'scenarios/rulesets/cis-64.rules'), 'utf8'));
     t.regex(readFileSync(path.join(dir, 'expected.txt'), 'utf8'), /finit_module absent: gap/);
+    // The run names the image it booted; the repro's packages are that image's, its facts the ones measured on the guest.
+    const booted = results.run.targets.find((x) => x.name === 'qemu:debian12-amd64')!;
+    t.regex(booted.image ?? '', /^[0-9a-f]{16}$/);
+    const facts = factsOf(dir);
+    t.is(facts.image, booted.image);
+    t.truthy(facts.packages?.kmod, JSON.stringify(facts));
+    t.is(facts.releaseFacts.facts.kmod?.value, booted.facts!.kmod);
+    t.is(facts.releaseFacts.facts.kmod?.source, 'measured on the guest');
     // The script names nothing of the harness (it runs where audit-harness is not installed).
     t.notRegex(readFileSync(path.join(dir, 'repro.sh'), 'utf8'), /audit-harness (vm|run|repro)|dist\/harness|node /);
 
@@ -179,6 +197,108 @@ test('repro of a scenario file outside the repository found on a sim: target: th
     const rerun = stepOf(path.join(dir, 'run@sim_debian13-amd64', 'results.json'), 'outside-cis-64-root', 'insmod');
     t.is(rerun.outcome, first.outcome);
     t.deepEqual(rerun.step.logged.map(sig), first.step.logged.map(sig));
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+});
+
+test('repro of a sim: finding hands over the release facts the run conditioned on, modelled by its profile: in facts.json, and one README line each with its source', async (t) => {
+  const work = mkdtempSync(path.join(os.tmpdir(), 'audit-harness-repro-facts-'));
+  try {
+    const { results, ...run } = await runOutsideRepo(work, 'outside-facts', 'sim:debian13-amd64');
+    t.is(run.code, 0, run.stderr);
+    const recorded = (JSON.parse(readFileSync(results, 'utf8')) as { run: { targets: RecordedTarget[] } }).run.targets;
+    t.deepEqual(recorded.map((x) => [x.name, x.image]), [['sim:debian13-amd64', undefined]]);
+    const dir = path.join(work, 'repro');
+    const made = await cli(['repro', '--results', results, '--scenario', 'outside-facts', '--out', dir]);
+    t.is(made.code, 0, made.stderr);
+
+    // Every fact the run recorded, valued as recorded: the profile's, and what follows from them by kmod's source.
+    const { releaseFacts, ...facts } = factsOf(dir);
+    const profile = loadProfile('debian13-amd64');
+    t.deepEqual(Object.keys(releaseFacts.facts).sort(), Object.keys(recorded[0]!.facts!).sort());
+    for (const [name, value] of Object.entries(profile.values)) t.deepEqual(releaseFacts.facts[name]?.value, value, name);
+    t.regex(releaseFacts.from, /^modelled by the simulator's profile vms\/profiles\/debian13-amd64\.yaml/);
+    for (const name of ['kmod', 'moduleCompression', 'kernelDecompression', 'usrMerge', 'kernModule']) t.is(releaseFacts.facts[name]?.source, 'modelled by profile debian13-amd64', name);
+    const { kmod, kernelDecompression, xzSyscall } = profile.values;
+    t.is(releaseFacts.facts.xzSyscall?.source, `derived by kmod's source from kmod ${kmod}, kernelDecompression ${kernelDecompression}`);
+    // No image, so no packages: the note says why.
+    t.is(facts.image, undefined);
+    t.is(facts.packages, undefined);
+    t.regex(facts.packagesNote ?? '', /sim:debian13-amd64 is the simulator's model of a release/);
+
+    const readme = readFileSync(path.join(dir, 'README.md'), 'utf8');
+    const section = /\n## Release facts\n\n[^\n]*\n\n((?:- .*\n)+)\n/.exec(readme)?.[1];
+    t.is(section, Object.entries(releaseFacts.facts).map(([name, f]) => `- ${name}: ${String(f!.value)} (${f!.about}; ${f!.source})\n`).join(''), readme);
+    t.true(readme.includes(`\n- kmod: ${kmod} (kmod's major version, kmod --version; modelled by profile debian13-amd64)\n`), readme);
+    t.true(readme.includes(`\n- xzSyscall: ${xzSyscall} (kmod's syscall for a .ko.xz; derived by kmod's source from kmod ${kmod}, kernelDecompression ${kernelDecompression})\n`), readme);
+    t.regex(readme, /\nPackages: none: sim:debian13-amd64 is the simulator's model/);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+});
+
+/** An image manifest in a cache of the test's own (repro reads only manifest.json): what a build leaves. */
+function cachedImage(cache: string, id: string, key: string, kernelRelease: string, kmod: string, builtAt: string): void {
+  mkdirSync(path.join(cache, 'images', id, key), { recursive: true });
+  writeFileSync(path.join(cache, 'images', id, key, 'manifest.json'), JSON.stringify({
+    id, key, kernelRelease, builtAt, distro: { id: 'debian12', family: 'debian' },
+    packages: { kmod, auditd: '1:3.0.9-1', 'linux-image-6.1.0-28-amd64': '6.1.119-1', libc6: '2.36-9+deb12u9' },
+    guest: { testModule: '/lib/modules/x/extra/audit_test_mod.ko', testModuleKo: '/m.ko', testModuleXz: '/m.ko.xz', stockModule: { name: 'dummy', file: '/d.ko' }, loader32: '/l32', user: 'tester' },
+  }));
+}
+
+test('repro takes the packages only from the image the run booted, never from a rebuild with the same kernel; a results.json without the image or the facts still gives a repro, which says what it lacks', async (t) => {
+  const work = mkdtempSync(path.join(os.tmpdir(), 'audit-harness-repro-image-'));
+  try {
+    const { results, ...run } = await runOutsideRepo(work, 'outside-image', 'sim:debian12-amd64');
+    t.is(run.code, 0, run.stderr);
+    const doc = JSON.parse(readFileSync(results, 'utf8')) as { run: { targets: RecordedTarget[]; results: Array<{ target: string }> } };
+    const release = doc.run.targets[0]!.kernelRelease!;
+    // The cache holds the image the run booted and a later rebuild of the same kernel with another kmod.
+    const cache = path.join(work, 'cache');
+    cachedImage(cache, 'debian12-amd64', 'aaaaaaaaaaaaaaaa', release, '30+20221128-1', '2025-01-01T00:00:00.000Z');
+    cachedImage(cache, 'debian12-amd64', 'bbbbbbbbbbbbbbbb', release, '31-1', '2025-06-01T00:00:00.000Z');
+    const env = { ...process.env, AUDIT_HARNESS_CACHE: cache };
+    /** The run as one on qemu:debian12-amd64 that booted `image` (the runner records a guest's facts as a profile's). */
+    const reproOf = async (name: string, target: Omit<RecordedTarget, 'name'>) => {
+      const file = path.join(work, `${name}.json`);
+      const d = structuredClone(doc);
+      for (const r of d.run.results) r.target = 'qemu:debian12-amd64';
+      d.run.targets = [{ name: 'qemu:debian12-amd64', ...target }];
+      writeFileSync(file, JSON.stringify(d));
+      const dir = path.join(work, `repro-${name}`);
+      const made = await cli(['repro', '--results', file, '--scenario', 'outside-image', '--out', dir], { env });
+      t.is(made.code, 0, `${name}: ${made.stderr}`);
+      return { facts: factsOf(dir), readme: readFileSync(path.join(dir, 'README.md'), 'utf8') };
+    };
+    const { facts: recordedFacts, kernelRelease } = doc.run.targets[0]!;
+
+    const ran = await reproOf('ran', { facts: recordedFacts, kernelRelease, image: 'aaaaaaaaaaaaaaaa' });
+    t.is(ran.facts.image, 'aaaaaaaaaaaaaaaa');
+    t.is(ran.facts.packages?.kmod, '30+20221128-1');
+    t.is(ran.facts.packages?.libc6, undefined);
+    t.is(ran.facts.releaseFacts.facts.kmod?.source, 'measured on the guest');
+    t.regex(ran.facts.releaseFacts.from, /^measured on the booted guest by the run/);
+    t.regex(ran.readme, /\nPackages of the image the run booted \(aaaaaaaaaaaaaaaa\): kmod 30\+20221128-1, auditd 1:3\.0\.9-1, linux-image-6\.1\.0-28-amd64 6\.1\.119-1\.\n/);
+    t.true(ran.readme.includes(`\n- kmod: ${String(recordedFacts!.kmod)} (kmod's major version, kmod --version; measured on the guest)\n`), ran.readme);
+
+    // Rebuilt since: the newer image with the same kernel is not the run's, and its kmod 31 is not handed over.
+    const gone = await reproOf('gone', { facts: recordedFacts, kernelRelease, image: 'cccccccccccccccc' });
+    t.is(gone.facts.image, 'cccccccccccccccc');
+    t.is(gone.facts.packages, undefined);
+    t.is(gone.facts.packagesNote, 'unknown: the run booted image cccccccccccccccc, which the cache no longer holds (rebuilt since; `audit-harness targets` shows the current one)');
+    t.true(gone.readme.includes(`\nPackages: ${gone.facts.packagesNote}.\n`), gone.readme);
+    t.notRegex(gone.readme, /31-1|30\+20221128/);
+
+    // Written before runs recorded the image and the facts: the repro is whole, and says what results.json lacks.
+    const old = await reproOf('old', { kernelRelease });
+    t.deepEqual(old.facts.releaseFacts, { from: 'not recorded: results.json has no release facts for qemu:debian12-amd64 (written before runs recorded them)', facts: {} });
+    t.is(old.facts.image, undefined);
+    t.is(old.facts.packages, undefined);
+    t.regex(old.facts.packagesNote ?? '', /^unknown: results\.json does not record which image the run booted/);
+    t.regex(old.readme, /\n## Release facts\n\nThe facts the run conditioned its expectations on: not recorded: [^\n]*\n\nPackages: unknown: results\.json does not record which image/);
+    t.notRegex(old.readme, /31-1|30\+20221128/);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -1,14 +1,14 @@
 // `repro`'s output: a self-contained directory for one finding (rules as applied, repro.sh, expected and actual
-// records, the target's facts, a README with the commands that rerun it, rerun.ts).
-import { access, chmod, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+// records, the release facts and image the run had (facts.ts), a README with the commands that rerun it, rerun.ts).
+import { access, chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { KernelArch } from '../audit/rules/index.js';
-import { imagesDir, type ImageManifest } from '../images/index.js';
 import { repoRoot } from '../paths.js';
 import { applySteps, readRulesSource, safeName } from '../scenarios/apply.js';
 import { loadScenario } from '../scenarios/load.js';
 import { writeDirAtomic } from '../scenarios/report/atomic-write.js';
 import { readJson } from '../scenarios/report/json.js';
+import { factsJson, factsMarkdown, runFacts } from './facts.js';
 import { rerunCommands, type Reruns } from './rerun.js';
 import { reproRulesWord, reproScript } from './script.js';
 import { selectFinding, type Finding } from './select.js';
@@ -28,25 +28,6 @@ export interface ReproDir {
   /** The README's commands that rerun the finding (rerun.ts), and why one is not offered. */
   reruns: Reruns;
 }
-
-/** The image the run used, if it is in the cache: packages (kmod, auditd, the kernel) for the facts. */
-async function cachedManifest(target: string, kernelRelease: string | undefined): Promise<ImageManifest | undefined> {
-  const id = target.replace(/^qemu:/, '');
-  const dir = path.join(imagesDir(), id);
-  const found: ImageManifest[] = [];
-  for (const key of await readdir(dir).catch(() => [] as string[])) {
-    try {
-      const m = JSON.parse(await readFile(path.join(dir, key, 'manifest.json'), 'utf8')) as ImageManifest & { builtAt?: string };
-      if (!kernelRelease || m.kernelRelease === kernelRelease) found.push(m);
-    } catch {
-      // a build in progress or a broken one: not a source of facts
-    }
-  }
-  return found.sort((a, b) => String((b as { builtAt?: string }).builtAt).localeCompare(String((a as { builtAt?: string }).builtAt)))[0];
-}
-
-const packagesOfInterest = (m: ImageManifest) =>
-  Object.fromEntries(Object.entries(m.packages).filter(([name]) => /^(kmod|auditd|libaudit1|linux-image-.*|dash|bash|sudo)$/.test(name)));
 
 export async function writeRepro(opts: ReproOptions): Promise<ReproDir> {
   const run = await readJson(opts.results);
@@ -108,17 +89,16 @@ export async function writeRepro(opts: ReproOptions): Promise<ReproDir> {
       events: step.logged,
     }, null, 2)}\n`);
 
-    const manifest = await cachedManifest(result.target, result.kernelRelease);
+    const known = await runFacts(run, result.target);
     const facts = {
-      target: result.target, arch: result.arch, kernelRelease: result.kernelRelease,
-      ...(manifest ? { distro: manifest.distro, image: manifest.key, packages: packagesOfInterest(manifest), guest: manifest.guest } : {}),
+      target: result.target, arch: result.arch, kernelRelease: result.kernelRelease, ...factsJson(known),
       templateVariables: Object.fromEntries(template.vars.map((v) => [v.name, v.value])),
     };
     await writeFile(path.join(tmp, 'facts.json'), `${JSON.stringify(facts, null, 2)}\n`);
 
     // The commands name the directory where it will be, not the temp one.
     const offered = await rerunCommands({ target: result.target, scenarioId: result.scenarioId, stepId: step.id, scenarioFile, dir });
-    await writeFile(path.join(tmp, 'README.md'), readme({ finding, scenarioFile: result.file, ruleFile, reruns: offered, facts, template, results: opts.results, apply: scenario.apply }));
+    await writeFile(path.join(tmp, 'README.md'), readme({ finding, scenarioFile: result.file, ruleFile, reruns: offered, facts: factsMarkdown(known), template, results: opts.results, apply: scenario.apply }));
     return offered;
   });
   return { dir, finding, reruns };
@@ -126,22 +106,21 @@ export async function writeRepro(opts: ReproOptions): Promise<ReproDir> {
 
 function readme(x: {
   finding: Finding; scenarioFile: string; ruleFile: string; reruns: Reruns; results: string; apply: string;
-  facts: Record<string, unknown> & { packages?: Record<string, string> }; template: ReturnType<typeof stepTemplate>;
+  /** The release facts section (facts.ts). */
+  facts: string; template: ReturnType<typeof stepTemplate>;
 }): string {
   const { result, step, expectations } = x.finding;
   const notPassed = expectations.filter((e) => e.outcome !== 'pass');
-  const pkgs = x.facts.packages ? Object.entries(x.facts.packages).map(([n, v]) => `${n} ${v}`).join(', ')
-    : result.target.startsWith('sim:') ? `none: ${result.target} is the simulator's model of a release (vms/profiles/${result.target.slice(4)}.yaml)` : 'unknown (image not in the cache)';
   return `# ${result.scenarioId}, step ${step.id}: ${notPassed.map((e) => e.outcome).join(', ') || 'pass'}
 
 ${result.title} (\`${x.scenarioFile}\`), on ${result.target}, kernel ${result.kernelRelease ?? 'unknown'} (${result.arch}).
-Packages: ${pkgs}.
 
 ${notPassed.map((e) => `- **${e.description}** (${e.outcome})${e.reason ? `: ${e.reason}` : ''}${e.reference ? ` [${e.reference}]` : ''}`).join('\n') || '- every expectation of this step passed'}
 
 The step ran \`${step.command}\` (as ${step.as}), exit status ${step.exitCode}, and the run logged:
 ${step.logged.map((l) => `- event ${l.serial}: ${l.syscall ?? '(no syscall)'} key=${l.key ?? '(none)'} ${l.types.join(',')}`).join('\n') || '- nothing with the key'}
 
+${x.facts}
 ${x.reruns.commands.map((c) => `## ${c.what}\n\n    ${c.command}\n${c.then ? `\n${c.then}\n` : ''}\n`).join('')}${x.reruns.notes.map((n) => `Not offered: ${n}.\n\n`).join('')}## Run on any Linux host with auditd
 
 As root, on a test machine (the script replaces the audit rules: \`auditctl -D\`, then \`rules/${x.ruleFile}\` by ${x.apply}):
@@ -158,7 +137,8 @@ one \`event SERIAL syscall=... key=... types=...\` line per event, to compare wi
 - \`repro.sh\`: the script; \`rules/${x.ruleFile}\`: the rules exactly as applied; \`applied.txt\`: how, what the apply printed, \`auditctl -l\`
 - \`expected.txt\`: the step's expectations, expected and actual; \`actual-records.log\`: the step's raw records in the run;
   \`actual.json\`: the step's command, exit status, output and one line per event
-- \`facts.json\`: target, kernel, packages and the guest's fixture paths
+- \`facts.json\`: target, kernel, the release facts with their sources (\`releaseFacts\`), the image the run booted
+  (\`image\`) with its packages and the guest's fixture paths while the cache holds it (else \`packagesNote\` says why not)
 
 Made by \`audit-harness repro --results ${x.results} --scenario ${result.scenarioId} --step ${step.id} --target ${result.target}\`.
 `;

@@ -81,6 +81,12 @@ export interface TargetRunInfo {
   kernelRelease?: string;
   /** The release facts expectations were conditioned on: measured on a real guest, the profile's for sim:. */
   facts?: AllFacts;
+  /**
+   * The cache key of the image the target booted (a qemu: target's manifest key): which image's packages the run
+   * had, as a rebuild with new packages keeps the kernel release. Absent for sim: and vagrant: targets, and in
+   * results written before it was recorded.
+   */
+  image?: string;
   bootMs?: number;
   error?: string;
 }

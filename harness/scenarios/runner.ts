@@ -131,7 +131,10 @@ async function runTarget(spec: string, opts: RunOptions, results: ScenarioResult
       for (const p of opts.scenarios) finish(errorResult(p, spec, `target never became ready: ${info.error}`, 1));
       return info;
     }
-    Object.assign(info, { arch: session.info.arch, kernelRelease: session.facts.kernel, bootMs: holder.bootMs, facts: session.facts });
+    Object.assign(info, {
+      arch: session.info.arch, kernelRelease: session.facts.kernel, bootMs: holder.bootMs, facts: session.facts,
+      ...(session.info.image ? { image: session.info.image } : {}),
+    });
     hooks.targetReady?.(info);
     /** A configuration locked with -e 2, or a failed attempt: the next scenario needs a fresh session. */
     let spent = false;

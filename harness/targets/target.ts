@@ -19,6 +19,8 @@ export interface TargetInfo {
   arch: GuestArch;
   /** `uname -r` of the guest kernel, when known before boot. */
   kernelRelease?: string;
+  /** The cache key of the image booted (qemu: targets: its manifest's key), so a report names the exact image. */
+  image?: string;
   /** Distribution id and family, e.g. { id: 'debian12', family: 'debian' }. */
   distro: { id: string; family: 'debian' | 'rhel' | 'ubuntu' | 'other' };
   /** Where this target keeps what scenarios load and run (from the image manifest for qemu). */

@@ -91,6 +91,7 @@ const targetInfo = z.looseObject({
   arch: z.string().optional(),
   kernelRelease: z.string().optional(),
   facts: facts.optional(),
+  image: z.string().min(1).optional(),
   bootMs: num.optional(),
   error: z.string().optional(),
 });

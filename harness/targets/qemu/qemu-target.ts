@@ -147,6 +147,7 @@ export class QemuTarget implements Target {
       kind: 'qemu',
       arch: m.arch,
       kernelRelease: m.kernelRelease,
+      image: m.key,
       distro: m.distro,
       fixtures: { ...m.guest },
     };
