@@ -34,6 +34,7 @@ export function mergeRuns(inputs: readonly MergeInput[]): RunResult {
         had.kernelRelease ??= info.kernelRelease;
         had.facts ??= info.facts;
         had.bootMs ??= info.bootMs;
+        had.image ??= info.image; // shards built apart may have booted different images: the first is kept
         if (info.error && info.error !== had.error) had.error = had.error ? `${had.error}; ${info.error}` : info.error;
       }
     }
