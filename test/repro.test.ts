@@ -63,7 +63,7 @@ test('repro of cis-64-root step insmod, rerun with its README command on a fresh
 
     // The README's command, word for word (the harness's CLI for `audit-harness`).
     const readme = readFileSync(path.join(dir, 'README.md'), 'utf8');
-    const command = /## Rerun on the same image[^\n]*\n\n {4}(audit-harness [^\n]+)\n/.exec(readme)?.[1];
+    const command = /## Rerun on a fresh boot of qemu:[^\n]*\n\n {4}(audit-harness [^\n]+)\n\nThis boots the image or box qemu:[^\n]* \(the run booted image [0-9a-f]{16}\)/.exec(readme)?.[1];
     t.truthy(command, readme);
     t.is(command, made.stdout.trim());
     const rerun = await cli(command!.split(' ').slice(1));

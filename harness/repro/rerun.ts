@@ -1,5 +1,6 @@
 // The commands a repro directory offers to rerun its finding with audit-harness, only those that can work for the
-// finding's target: repro.sh on a fresh boot of the same image (`vm exec`, which boots qemu: and vagrant: targets);
+// finding's target: repro.sh on a fresh boot of the target (`vm exec`, which boots qemu: and vagrant: targets, with the
+// image or box they have today, not necessarily the run's);
 // for a sim: target, which nothing can boot, the scenario run again on the model, and on the real target the
 // profile stands for (its calibratedBy), whose results.json then gives a repro.sh for the real kernel.
 import path from 'node:path';
@@ -44,6 +45,8 @@ export interface RerunInput {
   scenarioFile: string;
   /** The repro directory, absolute. */
   dir: string;
+  /** The image key the run booted (results.json's target image), if it recorded one. */
+  image?: string;
 }
 
 export async function rerunCommands(x: RerunInput): Promise<Reruns> {
@@ -52,7 +55,9 @@ export async function rerunCommands(x: RerunInput): Promise<Reruns> {
       return { commands: [], notes: [`${x.target} is not a target this audit-harness can boot any more (audit-harness targets lists them): only repro.sh on a host of your own reruns it`] };
     }
     return {
-      commands: [{ what: 'Rerun on the same image (a fresh boot)', command: shellJoin(['audit-harness', 'vm', 'exec', x.target, '--put', `${x.dir}:${GUEST_DIR}`, '--', 'sh', `${GUEST_DIR}/repro.sh`]) }],
+      commands: [{ what: `Rerun on a fresh boot of ${x.target}`, command: shellJoin(['audit-harness', 'vm', 'exec', x.target, '--put', `${x.dir}:${GUEST_DIR}`, '--', 'sh', `${GUEST_DIR}/repro.sh`]),
+        // vm exec boots what the cache holds today: a rebuild since the run may have brought other package versions.
+        then: `This boots the image or box ${x.target} has today${x.image ? ` (the run booted image ${x.image})` : ''}, rebuilt if its recipe or packages changed since the run: compare the facts repro.sh prints with the release facts above.` }],
       notes: [],
     };
   }

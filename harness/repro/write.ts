@@ -97,7 +97,7 @@ export async function writeRepro(opts: ReproOptions): Promise<ReproDir> {
     await writeFile(path.join(tmp, 'facts.json'), `${JSON.stringify(facts, null, 2)}\n`);
 
     // The commands name the directory where it will be, not the temp one.
-    const offered = await rerunCommands({ target: result.target, scenarioId: result.scenarioId, stepId: step.id, scenarioFile, dir });
+    const offered = await rerunCommands({ target: result.target, scenarioId: result.scenarioId, stepId: step.id, scenarioFile, dir, image: known.image.key });
     await writeFile(path.join(tmp, 'README.md'), readme({ finding, scenarioFile: result.file, ruleFile, reruns: offered, facts: factsMarkdown(known), template, results: opts.results, apply: scenario.apply }));
     return offered;
   });
