@@ -64,6 +64,22 @@ export function testModuleDir(release: string): string {
   return `/lib/modules/${release}/extra`;
 }
 
+/**
+ * Module autoloading: a socket() of an address family no module has registered makes the kernel run
+ * `/sbin/modprobe -q -- net-pf-N` itself (request_module in net/socket.c's __sock_create), whoever called socket(),
+ * unprivileged users included. Family 19 (AF_ECONET) lost its module in Linux 3.5, so no kernel of the releases
+ * answers net-pf-19; the guest's modprobe.d aliases it to the test module as the release ships it, standing for any
+ * module of the distribution a protocol family autoloads. `do: autoload` steps make that socket() call.
+ */
+const AUTOLOAD_FAMILY = 19;
+export const AUTOLOAD = {
+  family: AUTOLOAD_FAMILY,
+  alias: `net-pf-${AUTOLOAD_FAMILY}`,
+  conf: '/etc/modprobe.d/audit-harness-autoload.conf',
+  /** The conf file's text (modprobe.d(5) alias). */
+  text: `# audit-harness: socket(${AUTOLOAD_FAMILY}, ...) makes the kernel load the test module (do: autoload steps)\nalias net-pf-${AUTOLOAD_FAMILY} ${TEST_MODULE_NAME}\n`,
+} as const;
+
 /** The module of the kernel package itself that steps load (`module: stock`), and where the package ships it. */
 export const STOCK_MODULE = { name: 'dummy', treePath: 'kernel/drivers/net/dummy' };
 

@@ -157,6 +157,8 @@ function crossCheck(s: ScenarioParts): CheckProblem[] {
   for (const [i, st] of (s.steps ?? []).entries()) {
     if (st?.do === 'run' && !st.argv?.length) out.push({ path: ['steps', i], message: 'do: run needs argv' });
     if (st && st.do !== 'run' && st.argv) out.push({ path: ['steps', i, 'argv'], message: `argv is only for do: run (this step does ${st.do})` });
+    // the guest's modprobe.d aliases the autoloaded family to the module as the release ships it, and to no other
+    if (st?.do === 'autoload' && (st.module ?? 'distro') !== 'distro') out.push({ path: ['steps', i, 'module'], message: `do: autoload loads the module as the release ships it (module: distro), not module: ${st.module}` });
   }
   for (const [i, x] of (s.expect ?? []).entries()) {
     if (!x) continue;

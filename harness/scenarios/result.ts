@@ -28,7 +28,7 @@ export interface StepResult {
   /** Who ran it. */
   as: 'root' | 'sudo' | 'user';
   /** What the step did (the scenario's `do:`), and which module file; absent in results written before they existed. */
-  do?: 'insmod' | 'rmmod' | 'modprobe' | 'modprobe-r' | 'kmod-insmod' | 'kmod-remove' | 'kmod-exec-a' | 'kmod-symlink' | 'init_module' | 'finit_module' | 'delete_module' | 'run';
+  do?: 'insmod' | 'rmmod' | 'modprobe' | 'modprobe-r' | 'kmod-insmod' | 'kmod-remove' | 'kmod-exec-a' | 'kmod-symlink' | 'init_module' | 'finit_module' | 'delete_module' | 'autoload' | 'run';
   module?: 'distro' | 'ko' | 'xz' | 'stock';
   /** The exact command sent to the guest. */
   command: string;

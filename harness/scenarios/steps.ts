@@ -1,4 +1,5 @@
 // Translates a scenario step into the exact command sent to the guest; every word is quoted with shellJoin.
+import { AUTOLOAD } from '../images/guest-layout.js';
 import { shellJoin } from '../shell.js';
 import type { Scenario } from './schema.js';
 
@@ -46,6 +47,8 @@ export function loadArgv(step: StepSpec, fx: Fixtures): string[] {
     case 'init_module': return [loader, 'init_module', file];
     case 'finit_module': return [loader, 'finit_module', file];
     case 'delete_module': return [loader, 'delete_module', name];
+    // the kernel, not the step, runs modprobe: the loader only makes the socket() call that asks for it
+    case 'autoload': return [loader, 'socket', String(AUTOLOAD.family)];
     case 'run': return step.argv ?? [];
   }
 }

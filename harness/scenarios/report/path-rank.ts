@@ -36,6 +36,9 @@ function kindRank(op: Op, module: Module, loader32: boolean): number {
     case 'modprobe':
     case 'modprobe-r':
       return module === 'stock' ? 0 : module === 'xz' ? 3 : 1;
+    // the kernel's own modprobe, asked for by any process: as everyday as modprobe of a release's module
+    case 'autoload':
+      return 1;
     case 'insmod':
     case 'rmmod':
       return module === 'xz' ? 3 : 2;

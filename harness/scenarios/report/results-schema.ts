@@ -11,7 +11,7 @@ const EXPECTATION_OUTCOMES = ['pass', 'fail', 'gap'] as const;
 const AS_VALUES = ['root', 'sudo', 'user'] as const;
 const DO_VALUES = [
   'insmod', 'rmmod', 'modprobe', 'modprobe-r', 'kmod-insmod', 'kmod-remove', 'kmod-exec-a', 'kmod-symlink',
-  'init_module', 'finit_module', 'delete_module', 'run',
+  'init_module', 'finit_module', 'delete_module', 'autoload', 'run',
 ] as const;
 const MODULE_VALUES = ['distro', 'ko', 'xz', 'stock'] as const;
 
