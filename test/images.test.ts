@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ensureImage, listRecipes, loadRecipe, parseRecipe, type BuiltImage } from '../harness/images/index.js';
 import { findMissingLibraries, resolveInRoot } from '../harness/images/elf-closure.js';
+import { AUTOLOAD } from '../harness/images/guest-layout.js';
 import { unpackInitramfs } from '../harness/images/initramfs.js';
 import { libraryDirs, mergedUsrLinks, BUSYBOX_HELPER } from '../harness/images/rootfs.js';
 import { checkStatedFacts, measureFacts } from '../harness/images/release-facts.js';
@@ -119,6 +120,10 @@ for (const img of IMAGES) {
     t.regex(passwd, new RegExp(`^${m.guest.user}:x:1000:1000:[^:]*:/home/${m.guest.user}:/bin/bash$`, 'm'));
     t.regex(await readFile(g('etc/group'), 'utf8'), new RegExp(`^sudo:x:27:.*\\b${m.guest.user}\\b`, 'm'));
     t.regex(await readFile(g('etc/sudoers.d/90-audit-harness'), 'utf8'), /NOPASSWD: ALL/);
+    // module autoloading: the release's own modprobe resolves the kernel's request to the test module as shipped
+    t.is(await readFile(g(AUTOLOAD.conf), 'utf8'), AUTOLOAD.text);
+    const autoload = await execa('chroot', [root, '/sbin/modprobe', '--show-depends', '-S', m.kernelRelease, AUTOLOAD.alias]);
+    t.is(autoload.stdout.trim(), `insmod ${m.guest.testModule}`, `modprobe ${AUTOLOAD.alias}`);
     // the simulator's model of this release (sim:<id>, at this image's kernel release) has this guest's accounts and paths
     const sim = simSessionOf({ ...loadProfile(img.id), kernelRelease: m.kernelRelease });
     for (const f of ['passwd', 'group'] as const) {

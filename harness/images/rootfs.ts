@@ -7,7 +7,7 @@ import { execa } from 'execa';
 import { chmod, chown, copyFile, mkdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DebArch } from '../debian/apt.js';
-import { GUEST_UID, GUEST_USER, guestAccountFiles, missingModelledAccounts } from './guest-layout.js';
+import { AUTOLOAD, GUEST_UID, GUEST_USER, guestAccountFiles, missingModelledAccounts } from './guest-layout.js';
 import { generatePamCommonFiles } from './pam-config.js';
 
 /** Directories that are symlinks into usr/ on a merged-/usr Debian 12 of this arch. */
@@ -119,6 +119,8 @@ export async function configureGuest(root: string, cfg: GuestConfig): Promise<vo
   for (const [name, text] of Object.entries(await generatePamCommonFiles(root))) await write(`etc/pam.d/${name}`, text);
   // sudo for the login user, non-interactively.
   await write('etc/sudoers.d/90-audit-harness', `${GUEST_USER} ALL=(ALL:ALL) NOPASSWD: ALL\n`, 0o440);
+  // Module autoloading (do: autoload): the alias the kernel's own modprobe looks up names the test module.
+  await write(AUTOLOAD.conf.replace(/^\//, ''), AUTOLOAD.text);
 
   // SSH: root's key, dropbear's pinned host key.
   await mkdir(p('root/.ssh'), { recursive: true, mode: 0o700 });

@@ -2,6 +2,8 @@
 //   loader init_module FILE [params]   read FILE into memory, init_module(2)
 //   loader finit_module FILE [params]  finit_module(2) on an fd of FILE
 //   loader delete_module NAME          delete_module(2) with O_NONBLOCK|O_TRUNC, as rmmod does
+//   loader socket FAMILY               socket(FAMILY, SOCK_DGRAM, 0): for a family no module has registered the
+//                                      kernel itself runs modprobe for net-pf-FAMILY (module autoloading)
 // Exit status is 0 or the errno of the failed call.
 #define _GNU_SOURCE
 #include <errno.h>
@@ -9,13 +11,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: loader init_module FILE [params] | finit_module FILE [params] | delete_module NAME\n");
+	fprintf(stderr, "usage: loader init_module FILE [params] | finit_module FILE [params] | delete_module NAME | socket FAMILY\n");
 	return EINVAL;
 }
 
@@ -71,6 +74,20 @@ static int do_delete_module(const char *name)
 	return 0;
 }
 
+static int do_socket(const char *family)
+{
+	char *end;
+	errno = 0;
+	long n = strtol(family, &end, 10);
+	if (errno || end == family || *end || n < 0 || n > 255)
+		return usage();
+	int fd = socket((int)n, SOCK_DGRAM, 0);
+	if (fd < 0)
+		return fail("socket", family);
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3 || argc > 4)
@@ -82,5 +99,7 @@ int main(int argc, char **argv)
 		return do_finit_module(argv[2], params);
 	if (strcmp(argv[1], "delete_module") == 0 && argc == 3)
 		return do_delete_module(argv[2]);
+	if (strcmp(argv[1], "socket") == 0 && argc == 3)
+		return do_socket(argv[2]);
 	return usage();
 }
