@@ -8,7 +8,7 @@ import type { SimFs } from './fs.js';
 import { SimUnsupported, type SimCall } from './processes.js';
 
 export const ARCH_ELF = { x86_64: 0xc000003e, i386: 0x40000003 } as const;
-export const ERRNO = { EPERM: 1, ENOENT: 2, EEXIST: 17 } as const;
+export const ERRNO = { EPERM: 1, ENOENT: 2, EEXIST: 17, EAFNOSUPPORT: 97 } as const;
 const PERM_EXEC = 1;
 
 export interface Decision {

@@ -36,6 +36,11 @@ export const modelFactsSchema = z.object({
   sudoExecsUnixChkpwd: stated(z.boolean()),
   /** kmod was built with --enable-experimental: `kmod insert`/`kmod remove` exist (kmod 21 to 31 only; kmod-commands.ts). */
   kmodExperimental: stated(z.boolean()),
+  /**
+   * The kernel's modprobe_path: what it runs for request_module (module autoloading, [S26]) as `PATH -q -- NAME`, and
+   * so the autoloaded task's argv[0] and exe. CONFIG_MODPROBE_PATH since Linux 5.13, "/sbin/modprobe" before.
+   */
+  modprobePath: stated(absolute),
 }).strict();
 export type ModelFacts = { [K in keyof z.infer<typeof modelFactsSchema>]: z.infer<typeof modelFactsSchema>[K]['value'] };
 

@@ -1,5 +1,5 @@
 // The records the kernel writes for one audited syscall, as raw log lines (RAW log_format): SYSCALL, then EXECVE,
-// CWD and PATH for an exec, KERN_MODULE for a module syscall, PROCTITLE last. Parsed back with parseLog, they are
+// CWD and PATH for an exec, KERN_MODULE for a module syscall, SOCKETCALL for socketcall, PROCTITLE last. Parsed back with parseLog, they are
 // the same AuditEvent objects a real guest's ausearch output gives.
 import { syscallNumber } from '../audit/syscalls/index.js';
 import { ARCH_ELF, ERRNO } from './filter.js';
@@ -32,6 +32,8 @@ export function recordLines(call: SimCall, key: string | undefined, sec: number,
     ? `type=PATH ${stamp} item=${i} name=${untrusted(n.name)} nametype=UNKNOWN cap_fp=0 cap_fi=0 cap_fe=0 cap_fver=0 cap_frootid=0`
     : `type=PATH ${stamp} item=${i} name=${untrusted(n.name)} inode=${n.ino} dev=00:02 mode=${n.mode} ouid=0 ogid=0 rdev=00:00 nametype=NORMAL cap_fp=0 cap_fi=0 cap_fe=0 cap_fver=0 cap_frootid=0`));
   if (call.module !== undefined) lines.push(`type=KERN_MODULE ${stamp} name=${untrusted(call.module)}`);
+  // audit_log_exit's show_special: nargs and the arguments in hex, as audit_socketcall saved them.
+  if (call.socketcallArgs) lines.push(`type=SOCKETCALL ${stamp} nargs=${call.socketcallArgs.length} ${call.socketcallArgs.map((a, i) => `a${i}=${a.toString(16)}`).join(' ')}`);
   lines.push(`type=PROCTITLE ${stamp} proctitle=${untrusted(t.argv.join('\0'))}`);
   return lines;
 }

@@ -1,7 +1,7 @@
 // The `sim:` targets' guests: what the model of a release (its profile, vms/profiles) is made of, the image's
 // fixtures and a fresh world of files and processes. harness/sim/session.ts answers scenarios from it.
 import type { SyscallArch } from '../audit/syscalls/index.js';
-import { guestFixtures, TEST_MODULE_NAME } from '../images/guest-layout.js';
+import { AUTOLOAD, guestFixtures, TEST_MODULE_NAME } from '../images/guest-layout.js';
 import type { Fixtures } from '../scenarios/steps.js';
 import type { GuestArch, TargetInfo } from '../targets/target.js';
 import { SimFs } from './fs.js';
@@ -50,6 +50,11 @@ export function simTargetInfo(img: SimImage): TargetInfo {
   return { name: img.spec, kind: 'sim', arch: img.arch, kernelRelease: img.release, distro: img.profile.distro };
 }
 
+/** modprobe.d's `alias NAME MODULE` lines of a conf file the images write (AUTOLOAD's: net-pf-19 -> the test module). */
+function confAliases(text: string): [string, string][] {
+  return [...text.matchAll(/^alias\s+(\S+)\s+(\S+)\s*$/gm)].map((m) => [m[1]!, m[2]!]);
+}
+
 /** A fresh model of the image's guest: its files, no module loaded. */
 export function world(img: SimImage): SimWorld {
   const fx = img.fixtures;
@@ -61,6 +66,7 @@ export function world(img: SimImage): SimWorld {
   const nativeArch: SyscallArch = img.arch === 'i686' ? 'i386' : 'x86_64';
   return {
     fs, nativeArch, loaded: new Set(), release: img.release, facts: img.facts, model: img.profile.modelValues,
+    aliases: new Map(confAliases(AUTOLOAD.text)),
     loader32: fx.loader32, ...(fx.loader64 ? { loader64: fx.loader64 } : {}),
     moduleFiles: new Map([[fx.testModule, fx.moduleName], [fx.testModuleKo, fx.moduleName], [fx.testModuleXz, `${fx.moduleName}_xz`], [fx.stockModule.file, fx.stockModule.name]]),
   };
