@@ -1,7 +1,8 @@
 // The standard battery of `audit-harness coverage`: every way the scenarios know to load and unload a module
-// (kmod's insmod/modprobe/rmmod, kmod under other names, the static loaders' raw syscalls, 64- and 32-bit), for the
-// release's own module, an uncompressed one, an xz one and one of the kernel package, as root, through sudo and as
-// uid 1000. Built as an ordinary scenario, so every target answers it through the one runner.
+// (kmod's insmod/modprobe/rmmod, kmod under other names, the static loaders' raw syscalls, 64- and 32-bit, and module
+// autoloading: a program's socket() that makes the kernel run modprobe itself), for the release's own module, an
+// uncompressed one, an xz one and one of the kernel package, as root, through sudo and as uid 1000. Built as an
+// ordinary scenario, so every target answers it through the one runner.
 import { scenarioSchema, type Scenario } from '../scenarios/schema.js';
 import type { StepSpec } from '../scenarios/steps.js';
 
@@ -29,6 +30,9 @@ export const LOADS: readonly BatteryItem[] = [
   { kind: 'load', label: 'finit_module by a 64-bit program', do: 'finit_module', module: 'ko', loader: '64' },
   { kind: 'load', label: 'init_module by a 32-bit program', do: 'init_module', module: 'ko', loader: '32' },
   { kind: 'load', label: 'finit_module by a 32-bit program', do: 'finit_module', module: 'ko', loader: '32' },
+  // Any process, unprivileged included, makes the kernel load the module the guest aliases to net-pf-19 [S25, S26].
+  { kind: 'load', label: 'autoload by a 64-bit program\'s socket()', do: 'autoload', module: 'distro', loader: '64' },
+  { kind: 'load', label: 'autoload by a 32-bit program\'s socket()', do: 'autoload', module: 'distro', loader: '32' },
 ];
 
 export const UNLOADS: readonly BatteryItem[] = [

@@ -1,11 +1,13 @@
 // Why a battery step was not logged, derived by replaying it on the model of the target's release and evaluating
 // the user's rules against each simulated call the way the kernel does (harness/sim/filter.ts): for every rule, the
 // checks it failed (arch, syscall not named, auid or another field, the watch's name); the rules that came closest
-// (fewest failed checks) give the reason. For a qemu: target the model is the profile calibrated by it.
+// (fewest failed checks) give the reason. A call of the modprobe the kernel runs itself (module autoloading) says so,
+// and so does a watch on the file the kernel executed without the execve syscall. For a qemu: target the model is the
+// profile calibrated by it.
 import type { AuditRule, RuleField } from '../audit/rules/index.js';
 import { syscallName } from '../audit/syscalls/index.js';
 import { ARCH_ELF, decide, fieldMatches, isWatchRule } from '../sim/filter.js';
-import { SimUnsupported, UNSET, simulateCommand, type SimCall, type SimWorld } from '../sim/processes.js';
+import { SimUnsupported, UNSET, simulateCommand, type KernelExec, type SimCall, type SimWorld } from '../sim/processes.js';
 import type { SimFs } from '../sim/fs.js';
 
 const ARCH_NAME: Record<number, string> = { [ARCH_ELF.x86_64]: 'b64 (x86_64)', [ARCH_ELF.i386]: 'b32 (i386)' };
@@ -17,13 +19,17 @@ function fieldText(f: RuleField): string {
   return `${f.name}${f.op}${v}`;
 }
 
+// The kernel's modprobe has no login session and runs as root, whoever made the kernel start it [S26, R11].
+const KERNEL_MODPROBE = 'the caller is the kernel\'s own modprobe (module autoloading), the same whoever triggered it';
+
 function actualOf(f: RuleField, call: SimCall): string {
   const t = call.task;
+  const byKernel = t.byKernel ? `: ${KERNEL_MODPROBE}` : '';
   switch (f.name) {
     case 'arch': return `the call is ${t.arch}`;
-    case 'auid': return `the caller's auid is ${t.auid === UNSET ? 'unset' : t.auid}`;
-    case 'uid': return `uid is ${t.uid}`;
-    case 'euid': return `euid is ${t.euid}`;
+    case 'auid': return `the caller's auid is ${t.auid === UNSET ? 'unset' : t.auid}${byKernel}`;
+    case 'uid': return `uid is ${t.uid}${byKernel}`;
+    case 'euid': return `euid is ${t.euid}${byKernel}`;
     case 'success': case 'exit': return call.error ? `the call failed with ${call.error}` : 'the call succeeded';
     case 'perm': return `${call.syscall} is not an exec`;
     default: return `${f.name} differs`;
@@ -77,13 +83,25 @@ function callText(c: SimCall, nativeArch: string): string {
 }
 
 const isAdd = (r: AuditRule) => r.list === 'exit' && r.op === 'add';
+const watchedPath = (r: AuditRule) => r.fields.find((f) => f.name === 'path' || f.name === 'dir')?.value as string;
+
+/**
+ * The watches that would have seen a program the kernel executed itself, had it been an execve: none fires, as the
+ * kernel used kernel_execve [S26] (R11: `-w /usr/sbin/modprobe -p x` did not fire for an autoload).
+ */
+function kernelExecMisses(w: SimWorld, watches: readonly AuditRule[], k: KernelExec): string | undefined {
+  const inos = new Set(k.names.map((n) => n.ino));
+  const seen = watches.map(watchedPath).filter((p) => inos.has(w.fs.entry(w.fs.resolveParent(p))?.ino));
+  if (seen.length === 0) return undefined;
+  return `watch's name: ${[...new Set(seen)].join(', ')} ${seen.length > 1 ? 'are' : 'is'} watched, but the kernel ran ${k.task.argv.join(' ')} itself (kernel_execve), not through the execve syscall: no watch sees it`;
+}
 
 /**
  * Runs `command` on the world (which keeps its loaded modules between calls, as the guest does) and explains the
  * outcome for the rules whose key is searched.
  */
 export function explainStep(w: SimWorld, rules: readonly AuditRule[], keys: readonly string[], command: string): StepExplanation {
-  const { status, calls } = simulateCommand(w, command);
+  const { status, calls, kernelExecs } = simulateCommand(w, command);
   const searched = (key: string | undefined) => key !== undefined && key.split('\x01').some((k) => keys.includes(k));
   const decisions = calls.map((c) => ({ c, d: decide(rules, w.fs, c) }));
   const modelLogged = decisions.some(({ d }) => d.record && searched(d.key));
@@ -111,6 +129,10 @@ export function explainStep(w: SimWorld, rules: readonly AuditRule[], keys: read
     }
   }
   for (const f of best.flat()) if (!why.includes(f)) why.push(f);
+  for (const k of kernelExecs) {
+    const missed = kernelExecMisses(w, candidates.filter(isWatchRule), k);
+    if (missed && !why.includes(missed)) why.push(missed);
+  }
   // A watch sees only execs: where nothing at all was logged, say why the watches missed the tool's exec.
   if (!modelLogged) {
     const execs = calls.filter((c) => c.syscall === 'execve' && !c.error && c.names[0]);
@@ -118,7 +140,7 @@ export function explainStep(w: SimWorld, rules: readonly AuditRule[], keys: read
     // Watches on other names of the executed file (links to it), grouped by how it ran.
     const byRun = new Map<string, string[]>();
     for (const r of watches) {
-      const watched = r.fields.find((f) => f.name === 'path' || f.name === 'dir')?.value as string;
+      const watched = watchedPath(r);
       const target = w.fs.resolve(watched);
       for (const c of execs.filter((x) => w.fs.resolve(x.names[0]!.name) === target)) {
         const failed = failedChecks(r, w.fs, c);
