@@ -1,7 +1,11 @@
 // The kernel's decision for one syscall (kernel/auditsc.c, __audit_syscall_exit): the exit list is walked in
 // order and the first matching rule decides (audit_filter_syscall); then, per name the syscall touched, in order,
 // the watch rules on that name's inode (audit_filter_inodes): the first name with a matching watch decides again,
-// its key replacing the syscall rule's.
+// its key replacing the syscall rule's, but only a watch of a higher priority than the rule that decided:
+// audit_filter_rules skips a rule whose prio is not above the context's, and the kernel keeps the exit list's prio in
+// list order (auditfilter.c audit_add_rule: -A gets a rising prio_high, -a a falling prio_low), so only a watch
+// listed before that rule. Measured on qemu:debian12-amd64 (2026-12-07): with `-S execve -k exec` listed before
+// `-w /usr/bin/kmod -p x -k kmod-watch`, modprobe's execve carried the key exec.
 import type { AuditRule, RuleField } from '../audit/rules/index.js';
 import { syscallNumber } from '../audit/syscalls/index.js';
 import type { SimFs } from './fs.js';
@@ -53,15 +57,18 @@ export function decide(rules: readonly AuditRule[], fs: SimFs, call: SimCall): D
   const exit = rules.filter((r) => r.list === 'exit' && r.op === 'add');
   const nr = syscallNumber(call.task.arch, call.syscall);
   let decision: Decision = { record: false };
-  for (const r of exit) {
+  // The place in the list of the rule that decided: a watch must come before it to decide again.
+  let decided = exit.length;
+  for (const [i, r] of exit.entries()) {
     if (isWatchRule(r)) continue;
     if (r.syscalls !== 'all' && (nr === undefined || !r.syscalls?.includes(nr))) continue;
     if (!r.fields.every((f) => fieldMatches(f, call))) continue;
     decision = { record: r.action === 'always', ...(keyOf(r) ? { key: keyOf(r) } : {}) };
+    decided = i;
     break;
   }
   for (const name of call.names) {
-    const hit = exit.find((r) => {
+    const hit = exit.slice(0, decided).find((r) => {
       const path = r.fields.find((f) => f.name === 'path')?.value;
       if (typeof path !== 'string') return false;
       const watched = fs.entry(fs.resolveParent(path));
