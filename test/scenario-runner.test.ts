@@ -143,3 +143,30 @@ test('run --target sim:…: the whole library on the model, no guest booted, exi
   t.regex(r.stdout, /sim:debian12-amd64 .* 0 +0 +\d+ +6\.1\.0-\d+-cloud-amd64 x86_64/);
   t.deepEqual((await readdir(tmp)).sort(), ['out'], 'no qemu temp dir: nothing booted');
 });
+
+import { bracketed, MARKER_FAILED } from '../harness/scenarios/guest-log.js';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+
+// The host's own auditctl must never run (it would write to the host's audit log), so these two run the guest's
+// marker shell with the real sh and a stand-in auditctl on PATH that succeeds or fails.
+for (const markerWorks of [true, false]) {
+  test(`marker shell with a stand-in auditctl that ${markerWorks ? 'works' : 'fails'}: a step's own exit 97 (autoload's EAFNOSUPPORT) is the step's status${markerWorks ? '' : '; a failed marker says MARKER_FAILED'}`, async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'audit-harness-marker-'));
+    try {
+      await writeFile(join(dir, 'auditctl'), markerWorks ? '#!/bin/sh\nexit 0\n' : '#!/bin/sh\necho "Error sending user message request" >&2\nexit 1\n');
+      await chmod(join(dir, 'auditctl'), 0o755);
+      const r = await execa('sh', ['-c', bracketed('echo step; exit 97', 'b', 'e')], { reject: false, env: { PATH: `${dir}:${process.env.PATH}` } });
+      t.is(r.exitCode, 97);
+      if (markerWorks) {
+        t.is(r.stdout, 'step');
+        t.false(r.stderr.includes(MARKER_FAILED), r.stderr);
+      } else {
+        t.is(r.stdout, '', 'the step does not run when its begin marker cannot be logged');
+        t.true(r.stderr.includes(MARKER_FAILED), r.stderr);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+}

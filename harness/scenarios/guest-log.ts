@@ -14,9 +14,16 @@ export function markerText(seq: number, scenarioId: string, stepId: string, edge
   return `${MARKER_PREFIX}${seq} ${scenarioId}/${stepId} ${edge}`;
 }
 
+/**
+ * What bracketed() says on stderr when a marker cannot be logged. A line, not an exit status: a step may exit with
+ * any status (the autoload trigger exits 97, EAFNOSUPPORT), so no status can mean "the marker failed".
+ */
+export const MARKER_FAILED = 'audit-harness: auditctl -m failed';
+
 /** Shell text that logs a marker (auditctl -m), then runs `command` and logs the end marker, keeping its status. */
 export function bracketed(command: string, begin: string, end: string): string {
-  return `auditctl -m ${shellJoin([begin])} || exit 97\n${command}\nrc=$?\nauditctl -m ${shellJoin([end])} || exit 97\nexit $rc`;
+  const failed = `{ echo ${shellJoin([MARKER_FAILED])} >&2; exit 97; }`;
+  return `auditctl -m ${shellJoin([begin])} || ${failed}\n${command}\nrc=$?\nauditctl -m ${shellJoin([end])} || ${failed}\nexit $rc`;
 }
 
 /** Serial of each marker text found in `ausearch -m USER --raw` output. */

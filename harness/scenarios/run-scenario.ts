@@ -11,7 +11,7 @@ import { registerCleanup } from '../targets/cleanup.js';
 import type { AppliedRules, KeyQuery, ScenarioSession, ScenarioSteps, StepRecords, Target } from '../targets/target.js';
 import { applyRules, readRulesSource, RESET_SCRIPT, type RulesSource } from './apply.js';
 import { evaluate, evaluateExit, eventsOfStep, expectationsFor, outcomeOf, type StepWindow } from './evaluate.js';
-import { bracketed, LOG_FILE, markerText, searchKey, waitForMarkers, type KeySearch } from './guest-log.js';
+import { bracketed, LOG_FILE, MARKER_FAILED, markerText, searchKey, waitForMarkers, type KeySearch } from './guest-log.js';
 import type { ExpectationResult, ScenarioResult, StepResult } from './result.js';
 import type { Scenario } from './schema.js';
 import { stepCommand, type Fixtures } from './steps.js';
@@ -137,7 +137,7 @@ class GuestSteps implements ScenarioSteps {
 
   async run(stepId: string, command: string) {
     const r = await this.s.target.exec(bracketed(command, this.marker(stepId, 'begin'), this.marker(stepId, 'end')), { timeoutMs: 120_000 });
-    if (r.code === 97) throw new TargetError(this.s.target.info.name, `auditctl -m failed around step ${stepId}: ${r.stderr.trim()}`);
+    if (r.code === 97 && r.stderr.includes(MARKER_FAILED)) throw new TargetError(this.s.target.info.name, `auditctl -m failed around step ${stepId}: ${r.stderr.trim()}`);
     this.ran.push(stepId);
     return r;
   }
