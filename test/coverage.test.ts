@@ -130,7 +130,7 @@ test('an autoload under an auid filter is missed for every caller, and the batte
     t.deepEqual(c.modelCalls, ['finit_module'], `${c.label} (${c.as})`);
     t.deepEqual(c.why, [
       'auid filter: auid!=unset, the caller\'s auid is unset: the caller is the kernel\'s own modprobe (module autoloading), the same whoever triggered it',
-      'watch\'s name: /usr/bin/kmod is watched, but the kernel ran /sbin/modprobe -q -- net-pf-19 itself (kernel_execve), not through the execve syscall: no watch sees it',
+      'watch\'s name: /usr/bin/kmod is watched, but the kernel ran /sbin/modprobe -q -- net-pf-13 itself (kernel_execve), not through the execve syscall: no watch sees it',
     ], `${c.label} (${c.as})`);
   }
   // The same load by a person through sudo (modprobe, auid 1000) is logged: the miss is autoloading's own.
@@ -159,7 +159,7 @@ test('the seeds\' CIS rules: the misses name the syscall not named, the arch and
   // never fires, as the kernel does not exec it through execve.
   const auto = cells.find((c) => c.label === 'autoload by a 64-bit program\'s socket()' && c.as === 'user')!;
   t.is(auto.status, 'missed');
-  t.deepEqual(auto.why, ['syscall not named: finit_module', 'watch\'s name: /sbin/modprobe is watched, but the kernel ran /sbin/modprobe -q -- net-pf-19 itself (kernel_execve), not through the execve syscall: no watch sees it']);
+  t.deepEqual(auto.why, ['syscall not named: finit_module', 'watch\'s name: /sbin/modprobe is watched, but the kernel ran /sbin/modprobe -q -- net-pf-13 itself (kernel_execve), not through the execve syscall: no watch sees it']);
 });
 
 test('the reporters: every cell says measured or modelled and every miss why; md, html and json are written', async (t) => {

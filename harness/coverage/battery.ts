@@ -30,7 +30,7 @@ export const LOADS: readonly BatteryItem[] = [
   { kind: 'load', label: 'finit_module by a 64-bit program', do: 'finit_module', module: 'ko', loader: '64' },
   { kind: 'load', label: 'init_module by a 32-bit program', do: 'init_module', module: 'ko', loader: '32' },
   { kind: 'load', label: 'finit_module by a 32-bit program', do: 'finit_module', module: 'ko', loader: '32' },
-  // Any process, unprivileged included, makes the kernel load the module the guest aliases to net-pf-19 [S25, S26].
+  // Any process, unprivileged included, makes the kernel load the module the guest aliases to net-pf-13 [S25, S26].
   { kind: 'load', label: 'autoload by a 64-bit program\'s socket()', do: 'autoload', module: 'distro', loader: '64' },
   { kind: 'load', label: 'autoload by a 32-bit program\'s socket()', do: 'autoload', module: 'distro', loader: '32' },
 ];

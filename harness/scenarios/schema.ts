@@ -95,7 +95,7 @@ const step = z.object({
   path: z.string().describe('name of the load/unload path for the coverage matrix'),
   as: z.enum(['root', 'sudo', 'user']).default('root'),
   do: z.enum(['insmod', 'rmmod', 'modprobe', 'modprobe-r', 'kmod-insmod', 'kmod-remove', 'kmod-exec-a', 'kmod-symlink', 'init_module', 'finit_module', 'delete_module', 'autoload', 'run'])
-    .describe('autoload: a socket() of address family 19, which makes the kernel itself run modprobe for the test module as the release ships it (harness/images/guest-layout.ts AUTOLOAD)'),
+    .describe('autoload: a socket() of address family 13, which makes the kernel itself run modprobe for the test module as the release ships it (harness/images/guest-layout.ts AUTOLOAD)'),
   module: z.enum(['distro', 'ko', 'xz', 'stock']).default('distro').optional()
     .describe('distro: audit_test_mod as the release ships modules (.ko, or .ko.xz on Debian 13); ko: the same module uncompressed outside the module tree (a user\'s own build); xz: audit_test_mod_xz.ko.xz; stock: a module of the kernel package (dummy)'),
   loader: z.enum(['64', '32']).optional(),

@@ -50,7 +50,7 @@ export function simTargetInfo(img: SimImage): TargetInfo {
   return { name: img.spec, kind: 'sim', arch: img.arch, kernelRelease: img.release, distro: img.profile.distro };
 }
 
-/** modprobe.d's `alias NAME MODULE` lines of a conf file the images write (AUTOLOAD's: net-pf-19 -> the test module). */
+/** modprobe.d's `alias NAME MODULE` lines of a conf file the images write (AUTOLOAD's: net-pf-13 -> the test module). */
 function confAliases(text: string): [string, string][] {
   return [...text.matchAll(/^alias\s+(\S+)\s+(\S+)\s*$/gm)].map((m) => [m[1]!, m[2]!]);
 }
