@@ -204,11 +204,13 @@ test('Debian 11, after augenrules --load, its lines log every load and unload, b
   t.deepEqual(logged(rows, 'sudo insmod (.ko) (sudo)'), ['finit_module']);
   t.deepEqual(logged(rows, 'loader32:init_module'), ['init_module']);
   t.deepEqual(logged(rows, 'loader:finit_module'), ['finit_module']);
+  // the user's autoload: the kernel's own modprobe, which loads Debian 11's .ko with finit_module
+  t.deepEqual(logged(rows, 'autoload (socket 13)'), ['finit_module']);
 });
 
-test('after augenrules --load, RHEL 9\'s lines (auid>=1000, auid!=unset) log the sudo user\'s loads and nothing done by root\'s console', (t) => {
+test('after augenrules --load, RHEL 9\'s lines (auid>=1000, auid!=unset) log the sudo user\'s loads and nothing done by root\'s console, nor the user\'s autoload (the kernel\'s modprobe has auid unset)', (t) => {
   const rows = run('rhel9').batteryLoaded!.rows;
   t.deepEqual(logged(rows, 'sudo insmod (.ko) (sudo)'), ['finit_module']);
   t.deepEqual(logged(rows, 'sudo rmmod (sudo)'), ['delete_module']);
-  for (const p of ['insmod (.ko)', 'rmmod', 'modprobe (.ko.xz)', 'loader32:init_module', 'loader:finit_module']) t.deepEqual(logged(rows, p), [], p);
+  for (const p of ['insmod (.ko)', 'rmmod', 'modprobe (.ko.xz)', 'loader32:init_module', 'loader:finit_module', 'autoload (socket 13)']) t.deepEqual(logged(rows, p), [], p);
 });

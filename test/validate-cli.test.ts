@@ -27,7 +27,7 @@ test('an unknown tool or target is a usage error (exit 2) naming it, without a s
   }
 });
 
-test('validate --tool cis,elastic --target qemu:debian12-i686 writes the tools\' verdicts beside the kernel\'s', async (t) => {
+test('validate --tool cis,elastic --target qemu:debian12-i686 writes the tools\' verdicts beside the kernel\'s, an unprivileged autoload among the paths', async (t) => {
   const dir = await mkdtemp(path.join(tmpdir(), 'audit-harness-validate-'));
   try {
     const r = await validate(['--tool', 'cis,elastic', '--target', 'qemu:debian12-i686', '--out', dir]);
@@ -40,6 +40,10 @@ test('validate --tool cis,elastic --target qemu:debian12-i686 writes the tools\'
     t.regex(md, /^CIS compliant · insmod \(\.ko\): execve logged · the Elastic rule did not fire/m);
     t.regex(md, /^\| sudo rmmod \(sudo\) \| execve \| fired \| fired \|$/m);
     t.regex(md, /^\| rmmod \| execve \| did not fire \| did not fire \|$/m);
+    // An unprivileged user's autoload: the audit the CIS check calls compliant logs nothing of it, yet the module was
+    // loaded (the rmmod after it unloads it: delete_module logged).
+    t.regex(md, /^CIS compliant · autoload \(socket 13\) \(user\): not logged · /m);
+    t.regex(md, /^\| rmmod \(the autoloaded module\) \| execve, delete_module \|/m);
     const html = await readFile(path.join(dir, 'validate.html'), 'utf8');
     t.regex(html, /^<!doctype html>/);
     t.notRegex(html, /<script|<link /);

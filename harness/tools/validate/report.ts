@@ -16,7 +16,7 @@ type Block =
   | { kind: 'pre'; text: string };
 
 const verdicts = (m: Map<string, string>, rule: string) => m.get(rule) ?? '—';
-const loggedCell = (r: BatteryRow) => (r.exitCode !== 0 ? `step failed (exit ${r.exitCode})` : r.logged.length ? [...new Set(r.logged)].join(', ') : 'not logged');
+const loggedCell = (r: BatteryRow) => (r.exitCode !== r.expectExit ? `step failed (exit ${r.exitCode})` : r.logged.length ? [...new Set(r.logged)].join(', ') : 'not logged');
 const fired = (r: BatteryRow) => {
   const d = detect(r);
   return Object.entries(d.fired).map(([v, f]) => `${v}: ${f ? 'fired' : 'no'}`).join(', ');
