@@ -9,6 +9,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import ssh2 from 'ssh2';
+import { AUTOLOAD } from '../../images/guest-layout.js';
 import { cacheDir, repoRoot } from '../../paths.js';
 import { shellJoin } from '../../shell.js';
 import { registerCleanup } from '../cleanup.js';
@@ -271,7 +272,7 @@ async function rootLogin(spec: string, t: SshTransport, privateKey: Buffer, tran
 async function provision(spec: string, t: SshTransport, box: BoxEntry, progress: (s: string, d?: string) => void): Promise<void> {
   const t0 = Date.now();
   await t.exec(['rm', '-rf', PROVISION_DIR]);
-  const mk = await t.exec(['mkdir', '-p', `${PROVISION_DIR}/module`, `${PROVISION_DIR}/loader`]);
+  const mk = await t.exec(['mkdir', '-p', `${PROVISION_DIR}/module`, `${PROVISION_DIR}/loader`, `${PROVISION_DIR}/modprobe.d`]);
   if (mk.code !== 0) throw new TargetError(spec, `provisioning: mkdir failed: ${mk.stderr.trim()}`);
   const copy = async (from: string, to: string) => {
     for (const f of await readdir(from)) await t.putFile(`${to}/${f}`, await readFile(path.join(from, f)), f.endsWith('.sh') ? 0o755 : 0o644);
@@ -279,6 +280,8 @@ async function provision(spec: string, t: SshTransport, box: BoxEntry, progress:
   await copy(path.join(repoRoot, 'vms', 'vagrant', 'provision'), PROVISION_DIR);
   await copy(path.join(repoRoot, 'vms', 'module'), `${PROVISION_DIR}/module`);
   await copy(path.join(repoRoot, 'vms', 'loader'), `${PROVISION_DIR}/loader`);
+  // the modprobe.d alias of module autoloading, the same text the qemu images carry
+  await t.putFile(`${PROVISION_DIR}/modprobe.d/${path.posix.basename(AUTOLOAD.conf)}`, Buffer.from(AUTOLOAD.text), 0o644);
   const r = await t.exec(['bash', `${PROVISION_DIR}/${box.family}.sh`, PROVISION_DIR], { timeoutMs: 45 * 60_000 });
   for (const l of `${r.stdout}${r.stderr}`.split('\n')) if (l.trim()) progress('provision', l);
   if (r.code !== 0) throw new TargetError(spec, `provisioning with ${box.family}.sh failed (exit ${r.code})`, `${r.stdout}\n${r.stderr}`.trim().split('\n').slice(-30).join('\n'));

@@ -17,8 +17,14 @@ have_modules() {
   [ -f "$own/audit_test_mod.ko" ] && [ -f "$extra/audit_test_mod$(module_suffix)" ] && [ -f "$extra/audit_test_mod_xz.ko.xz" ]
 }
 
+# Loaders present, and of today's source: one built before `socket FAMILY` (do: autoload) existed is built again.
 have_loaders() {
-  [ -x /usr/local/bin/audit-harness-loader ] && { [ "$(uname -m)" != x86_64 ] || [ -x /usr/local/bin/audit-harness-loader32 ]; }
+  local l usage
+  for l in /usr/local/bin/audit-harness-loader $([ "$(uname -m)" != x86_64 ] || echo /usr/local/bin/audit-harness-loader32); do
+    [ -x "$l" ] || return 1
+    usage=$("$l" 2>&1) || true # with no arguments it prints its usage and exits EINVAL
+    case $usage in *'socket FAMILY'*) ;; *) return 1 ;; esac
+  done
 }
 
 build_modules() {
@@ -49,6 +55,15 @@ build_loaders() {
     gcc -O2 -m32 -static -o /usr/local/bin/audit-harness-loader32 "$SRC/loader/loader.c"
   fi
   echo "loaders built"
+}
+
+# The modprobe.d alias module autoloading resolves to the test module (the harness writes it into $SRC/modprobe.d
+# from harness/images/guest-layout.ts AUTOLOAD, as the qemu images have it).
+autoload_alias() {
+  local f
+  for f in "$SRC"/modprobe.d/*.conf; do
+    if cmp -s "$f" "/etc/modprobe.d/${f##*/}"; then echo "${f##*/} present"; else install -m 644 "$f" /etc/modprobe.d/ && echo "${f##*/} installed"; fi
+  done
 }
 
 # The uid-1000 login user with passwordless sudo (a box's own vagrant user is often uid 1000 already).

@@ -33,4 +33,5 @@ fi
 
 build_modules
 build_loaders
+autoload_alias
 user_1000

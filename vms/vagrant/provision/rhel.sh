@@ -33,4 +33,5 @@ systemctl is-active -q auditd || service auditd start
 
 build_modules
 build_loaders
+autoload_alias
 user_1000
