@@ -5,6 +5,7 @@ import test from 'ava';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { AUTOLOAD } from '../harness/images/guest-layout.js';
 import { repoRoot } from '../harness/paths.js';
 import { spawnSync } from 'node:child_process';
 import { rerunCommands } from '../harness/repro/rerun.js';
@@ -421,6 +422,31 @@ test('a repro that fails half way (its simulator profile no longer loads) leaves
     t.is(again.stderr, `audit-harness: ${empty}: exists and is not empty (name a new directory)\n`);
     t.true(statSync(path.join(empty, 'README.md')).isFile());
     t.deepEqual(readdirSync(work).sort(), ['copy', 'elsewhere', 'empty', 'run']);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+});
+
+test('repro of an autoload finding (autoload-auid-filter on sim:debian12-amd64, the user\'s autoload not logged) hands over the guests\' modprobe.d alias and says what the host needs; a finding with no autoload up to it does not', async (t) => {
+  const work = mkdtempSync(path.join(os.tmpdir(), 'audit-harness-repro-autoload-'));
+  try {
+    const out = path.join(work, 'run');
+    const run = await cli(['run', path.join(repoRoot, 'scenarios/autoload/autoload-auid-filter.yaml'), '--target', 'sim:debian12-amd64', '--reporter', 'json', '--out', out]);
+    t.is(run.code, 0, run.stderr);
+    const dir = path.join(work, 'repro');
+    const made = await cli(['repro', '--results', path.join(out, 'results.json'), '--scenario', 'autoload-auid-filter', '--step', 'user-autoload', '--out', dir]);
+    t.is(made.code, 0, made.stderr);
+    const conf = path.join(dir, 'modprobe.d', path.posix.basename(AUTOLOAD.conf));
+    t.is(readFileSync(conf, 'utf8'), AUTOLOAD.text);
+    const readme = readFileSync(path.join(dir, 'README.md'), 'utf8');
+    t.true(readme.includes(`the host needs the guests' alias, \`modprobe.d/${path.posix.basename(AUTOLOAD.conf)}\``), readme);
+    t.regex(readme, /^- `modprobe\.d\/audit-harness-autoload\.conf`: the alias module autoloading resolves/m);
+    // the step before it (sudo's modprobe) autoloads nothing: no alias to hand over
+    const before = path.join(work, 'repro-before');
+    const made2 = await cli(['repro', '--results', path.join(out, 'results.json'), '--scenario', 'autoload-auid-filter', '--step', 'sudo-modprobe', '--out', before]);
+    t.is(made2.code, 0, made2.stderr);
+    t.false(existsSync(path.join(before, 'modprobe.d')));
+    t.false(readFileSync(path.join(before, 'README.md'), 'utf8').includes('modprobe.d/'));
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -2,6 +2,7 @@
 // records, the release facts and image the run had (facts.ts), a README with the commands that rerun it, rerun.ts).
 import { access, chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { AUTOLOAD } from '../images/guest-layout.js';
 import type { KernelArch } from '../audit/rules/index.js';
 import { repoRoot } from '../paths.js';
 import { applySteps, readRulesSource, safeName } from '../scenarios/apply.js';
@@ -67,6 +68,12 @@ export async function writeRepro(opts: ReproOptions): Promise<ReproDir> {
     });
     await writeFile(path.join(tmp, 'repro.sh'), script);
     await chmod(path.join(tmp, 'repro.sh'), 0o755);
+    // An autoload (this step or one before it) needs the kernel's modprobe to resolve the guests' alias: handed over too.
+    const autoloads = result.steps.slice(0, finding.stepIndex + 1).some((s) => s.do === 'autoload');
+    if (autoloads) {
+      await mkdir(path.join(tmp, 'modprobe.d'));
+      await writeFile(path.join(tmp, 'modprobe.d', path.posix.basename(AUTOLOAD.conf)), AUTOLOAD.text);
+    }
 
     const applied = result.expectations.find((x) => x.description.startsWith('apply: rules applied'));
     await writeFile(path.join(tmp, 'applied.txt'), [
@@ -98,7 +105,7 @@ export async function writeRepro(opts: ReproOptions): Promise<ReproDir> {
 
     // The commands name the directory where it will be, not the temp one.
     const offered = await rerunCommands({ target: result.target, scenarioId: result.scenarioId, stepId: step.id, scenarioFile, dir, image: known.image.key });
-    await writeFile(path.join(tmp, 'README.md'), readme({ finding, scenarioFile: result.file, ruleFile, reruns: offered, facts: factsMarkdown(known), template, results: opts.results, apply: scenario.apply }));
+    await writeFile(path.join(tmp, 'README.md'), readme({ finding, scenarioFile: result.file, ruleFile, reruns: offered, facts: factsMarkdown(known), template, results: opts.results, apply: scenario.apply, autoloads }));
     return offered;
   });
   return { dir, finding, reruns };
@@ -106,6 +113,8 @@ export async function writeRepro(opts: ReproOptions): Promise<ReproDir> {
 
 function readme(x: {
   finding: Finding; scenarioFile: string; ruleFile: string; reruns: Reruns; results: string; apply: string;
+  /** A step up to this one autoloads the module (do: autoload): the host needs the guests' modprobe.d alias. */
+  autoloads: boolean;
   /** The release facts section (facts.ts). */
   facts: string; template: ReturnType<typeof stepTemplate>;
 }): string {
@@ -128,7 +137,10 @@ As root, on a test machine (the script replaces the audit rules: \`auditctl -D\`
     ${x.template.vars.map((v) => `${v.name}=...`).join(' ')}${x.template.vars.length ? ' ' : ''}sh repro.sh
 
 ${x.template.vars.length ? `${x.template.vars.map((v) => `- \`${v.name}\`: ${v.what}; in the run: \`${v.value}\``).join('\n')}\n` : ''}
-It needs only sh, auditctl, ausearch, awk and the step's own tools (kmod). It prints the host's facts, \`auditctl -l\`,
+It needs only sh, auditctl, ausearch, awk and the step's own tools (kmod).${x.autoloads ? ` A step autoloads the module (a socket() of
+family ${AUTOLOAD.family}, after which the kernel runs modprobe ${AUTOLOAD.alias} itself): the host needs the guests' alias, \`modprobe.d/${path.posix.basename(AUTOLOAD.conf)}\`
+here, in \`/etc/modprobe.d/\`, and the test module where modprobe finds it (\`/lib/modules/$(uname -r)/extra/\`, then
+\`depmod\`); repro.sh changes neither.` : ''} It prints the host's facts, \`auditctl -l\`,
 the step's exit status, then for each key \`ausearch -i\` of the events between the step's two \`auditctl -m\` markers and
 one \`event SERIAL syscall=... key=... types=...\` line per event, to compare with the run's records below.
 
@@ -138,7 +150,8 @@ one \`event SERIAL syscall=... key=... types=...\` line per event, to compare wi
 - \`expected.txt\`: the step's expectations, expected and actual; \`actual-records.log\`: the step's raw records in the run;
   \`actual.json\`: the step's command, exit status, output and one line per event
 - \`facts.json\`: target, kernel, the release facts with their sources (\`releaseFacts\`), the image the run booted
-  (\`image\`) with its packages and the guest's fixture paths while the cache holds it (else \`packagesNote\` says why not)
+  (\`image\`) with its packages and the guest's fixture paths while the cache holds it (else \`packagesNote\` says why not)${x.autoloads ? `
+- \`modprobe.d/${path.posix.basename(AUTOLOAD.conf)}\`: the alias module autoloading resolves, as the guests have it` : ''}
 
 Made by \`audit-harness repro --results ${x.results} --scenario ${result.scenarioId} --step ${step.id} --target ${result.target}\`.
 `;
