@@ -1,7 +1,7 @@
 // `audit-harness repro` on a documented gap (cis-64-root, step insmod: kmod 30's finit_module is not named by
 // `-S init_module`): the run's results.json, then repro, then the README's own command on a fresh boot must log the
 // same events (syscall, key, record types) and the same absence of finit_module.
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,13 +30,19 @@ interface FactsJson {
 const factsOf = (dir: string) => JSON.parse(readFileSync(path.join(dir, 'facts.json'), 'utf8')) as FactsJson;
 const sig = (e: Logged) => `${e.syscall ?? '(none)'} ${e.key ?? '(none)'} ${[...e.types].sort().join(',')}`;
 
+/** A library scenario run on a target with the json reporter into WORK/run: its results.json and how long the run took. */
+async function runLibraryScenario(t: ExecutionContext, work: string, scenario: string, target: string): Promise<{ resultsFile: string; ms: number }> {
+  const out = path.join(work, 'run');
+  const run = await cli(['run', path.join(repoRoot, scenario), '--target', target, '--reporter', 'json', '--out', out]);
+  t.is(run.code, 0, run.stderr);
+  return { resultsFile: path.join(out, 'results.json'), ms: run.ms };
+}
+
 test('repro of cis-64-root step insmod, rerun with its README command on a fresh boot, logs the same records and the same absence', async (t) => {
   const work = mkdtempSync(path.join(os.tmpdir(), 'audit-harness-repro-test-'));
   try {
-    const out = path.join(work, 'run');
-    const run = await cli(['run', path.join(repoRoot, 'scenarios/cis/cis-64-root.yaml'), '--target', 'qemu:debian12-amd64', '--reporter', 'json', '--out', out]);
-    t.is(run.code, 0, run.stderr);
-    const results = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8')) as {
+    const { resultsFile, ms: runMs } = await runLibraryScenario(t, work, 'scenarios/cis/cis-64-root.yaml', 'qemu:debian12-amd64');
+    const results = JSON.parse(readFileSync(resultsFile, 'utf8')) as {
       run: { targets: RecordedTarget[]; results: Array<{ scenarioId: string; outcome: string; steps: Array<{ id: string; exitCode: number; logged: Logged[] }> }> };
     };
     const scenario = results.run.results.find((r) => r.scenarioId === 'cis-64-root')!;
@@ -44,7 +50,7 @@ test('repro of cis-64-root step insmod, rerun with its README command on a fresh
     const insmod = scenario.steps.find((s) => s.id === 'insmod')!;
 
     const dir = path.join(work, 'repro');
-    const made = await cli(['repro', '--results', path.join(out, 'results.json'), '--scenario', 'cis-64-root', '--out', dir]);
+    const made = await cli(['repro', '--results', resultsFile, '--scenario', 'cis-64-root', '--out', dir]);
     t.is(made.code, 0, made.stderr);
     for (const f of ['repro.sh', 'rules/50-modules.rules', 'applied.txt', 'expected.txt', 'actual-records.log', 'actual.json', 'facts.json', 'README.md']) {
       t.true(statSync(path.join(dir, f)).isFile(), f);
@@ -69,7 +75,7 @@ test('repro of cis-64-root step insmod, rerun with its README command on a fresh
     t.is(command, made.stdout.trim());
     const rerun = await cli(command!.split(' ').slice(1));
     t.is(rerun.code, 0, rerun.stderr);
-    t.log(`run ${run.ms} ms, repro ${made.ms} ms, rerun on a fresh boot ${rerun.ms} ms`);
+    t.log(`run ${runMs} ms, repro ${made.ms} ms, rerun on a fresh boot ${rerun.ms} ms`);
     t.regex(rerun.stdout, /== step insmod\nexit status 0\n/);
     t.is(insmod.exitCode, 0);
 
@@ -430,11 +436,9 @@ test('a repro that fails half way (its simulator profile no longer loads) leaves
 test('repro of an autoload finding (autoload-auid-filter on sim:debian12-amd64, the user\'s autoload not logged) hands over the guests\' modprobe.d alias and says what the host needs; a finding with no autoload up to it does not', async (t) => {
   const work = mkdtempSync(path.join(os.tmpdir(), 'audit-harness-repro-autoload-'));
   try {
-    const out = path.join(work, 'run');
-    const run = await cli(['run', path.join(repoRoot, 'scenarios/autoload/autoload-auid-filter.yaml'), '--target', 'sim:debian12-amd64', '--reporter', 'json', '--out', out]);
-    t.is(run.code, 0, run.stderr);
+    const { resultsFile } = await runLibraryScenario(t, work, 'scenarios/autoload/autoload-auid-filter.yaml', 'sim:debian12-amd64');
     const dir = path.join(work, 'repro');
-    const made = await cli(['repro', '--results', path.join(out, 'results.json'), '--scenario', 'autoload-auid-filter', '--step', 'user-autoload', '--out', dir]);
+    const made = await cli(['repro', '--results', resultsFile, '--scenario', 'autoload-auid-filter', '--step', 'user-autoload', '--out', dir]);
     t.is(made.code, 0, made.stderr);
     const conf = path.join(dir, 'modprobe.d', path.posix.basename(AUTOLOAD.conf));
     t.is(readFileSync(conf, 'utf8'), AUTOLOAD.text);
@@ -443,7 +447,7 @@ test('repro of an autoload finding (autoload-auid-filter on sim:debian12-amd64, 
     t.regex(readme, /^- `modprobe\.d\/audit-harness-autoload\.conf`: the alias module autoloading resolves/m);
     // the step before it (sudo's modprobe) autoloads nothing: no alias to hand over
     const before = path.join(work, 'repro-before');
-    const made2 = await cli(['repro', '--results', path.join(out, 'results.json'), '--scenario', 'autoload-auid-filter', '--step', 'sudo-modprobe', '--out', before]);
+    const made2 = await cli(['repro', '--results', resultsFile, '--scenario', 'autoload-auid-filter', '--step', 'sudo-modprobe', '--out', before]);
     t.is(made2.code, 0, made2.stderr);
     t.false(existsSync(path.join(before, 'modprobe.d')));
     t.false(readFileSync(path.join(before, 'README.md'), 'utf8').includes('modprobe.d/'));
