@@ -6,10 +6,8 @@
 // DIR is audit-userspace 3.0.9's source, Debian's audit_3.0.9.orig.tar.gz unpacked, as for gen-tables.ts
 // (harness/reference/audit-source.ts fetches it; test/generated-tables.test.ts checks names.json against it);
 // needs gcc and the Linux UAPI headers.
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { headerTables } from '../harness/audit/records/interpret/gen-tables.js';
+import { generatorMain, headerTables } from '../harness/audit/records/interpret/gen-tables.js';
 import { repoRoot } from '../harness/paths.js';
 
 export const GENERATED_BY =
@@ -28,13 +26,4 @@ export function ruleNamesJson(src: string): string {
   return JSON.stringify({ generatedBy: GENERATED_BY, errno: object('errno'), msgtype: object('msgtype') }, null, 1);
 }
 
-// Only when run as a script, never on import.
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const src = process.argv[2];
-  if (!src) {
-    console.error('usage: gen-rule-names.ts AUDIT_USERSPACE_SOURCE_DIR');
-    process.exit(2);
-  }
-  writeFileSync(ruleNamesFile, ruleNamesJson(path.resolve(src)));
-  console.log(`wrote ${ruleNamesFile}`);
-}
+generatorMain(import.meta.url, ruleNamesFile, ruleNamesJson);

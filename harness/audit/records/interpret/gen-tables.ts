@@ -158,13 +158,20 @@ export function lookupTablesJson(src: string): string {
   return JSON.stringify({ generatedBy: GENERATED_BY, source: 'audit-userspace v3.0.9 table headers', tables }, null, 0) + '\n';
 }
 
-// Only when run as a script, never on import.
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+/**
+ * A generator's command line, `npx tsx SCRIPT SOURCE_DIR`: writes `file` from `textOf(SOURCE_DIR)`. Does nothing
+ * unless the module at `moduleUrl` was run as the script (never on import).
+ */
+export function generatorMain(moduleUrl: string, file: string, textOf: (src: string) => string): void {
+  const script = fileURLToPath(moduleUrl);
+  if (!process.argv[1] || path.resolve(process.argv[1]) !== script) return;
   const src = process.argv[2];
   if (!src) {
-    console.error('usage: gen-tables.ts AUDIT_USERSPACE_SOURCE_DIR');
+    console.error(`usage: ${path.basename(script)} AUDIT_USERSPACE_SOURCE_DIR`);
     process.exit(2);
   }
-  writeFileSync(lookupTablesFile, lookupTablesJson(path.resolve(src)));
-  console.log(`wrote ${lookupTablesFile}`);
+  writeFileSync(file, textOf(path.resolve(src)));
+  console.log(`wrote ${file}`);
 }
+
+generatorMain(import.meta.url, lookupTablesFile, lookupTablesJson);
