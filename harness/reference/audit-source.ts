@@ -2,13 +2,14 @@
 // scripts/gen-rule-names.ts) and the test that checks their committed output. It is Debian's own copy of upstream's
 // release tarball (docs/SOURCES.md [S24]), the source of bookworm's auditd 1:3.0.9-1 that tools.ts unpacks: fetched
 // once from the archive pool into the cache, its sha256 checked against Debian's source package before it is written.
-import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { withDir } from 'tmp-promise';
 import { debianMirrors } from '../debian/apt.js';
 import { cacheDir } from '../paths.js';
+import { writeFileAtomic } from '../scenarios/report/atomic-write.js';
 
 /**
  * audit_3.0.9.orig.tar.gz, its size and sha256 as Debian's audit_3.0.9-1.dsc lists them (Checksums-Sha256):
@@ -58,15 +59,8 @@ async function download(): Promise<string> {
     throw new Error(`could not download ${url}: ${e.cause?.message ?? e.message}`);
   }
   checkedAuditSource(data, url);
-  await mkdir(path.dirname(file), { recursive: true });
-  // A name of its own per write (parallel test processes), renamed into place only when whole.
-  const tmp = `${file}.${process.pid}.${randomUUID()}`;
-  try {
-    await writeFile(tmp, data);
-    await rename(tmp, file);
-  } finally {
-    await rm(tmp, { force: true });
-  }
+  // whole or not at all, under a temp name of this process's own (parallel test processes fetch it too)
+  await writeFileAtomic(file, data);
   return file;
 }
 

@@ -1,5 +1,6 @@
-// Reports are written whole or not at all: a reader (CI, another tool) never sees half a file, nor, for a set of
-// files written together, some of them new and some missing; a directory made of many files (repro's) likewise.
+// Reports, and a download kept in the cache, are written whole or not at all: a reader (CI, another tool) never sees
+// half a file, nor, for a set of files written together, some of them new and some missing; a directory made of many
+// files (repro's) likewise.
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { lstat, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
@@ -8,7 +9,8 @@ import { registerCleanup } from '../../targets/cleanup.js';
 
 export interface FileText {
   file: string;
-  data: string;
+  /** Text (written as UTF-8) or bytes. */
+  data: string | Uint8Array;
 }
 
 /** A temp name beside `file` (same directory: a rename to `file` is atomic), its own to this process. */
@@ -33,7 +35,7 @@ async function writeTemp({ file, data }: FileText): Promise<string> {
   return tmp;
 }
 
-export async function writeFileAtomic(file: string, data: string): Promise<void> {
+export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
   await writeFilesAtomic([{ file, data }]);
 }
 
